@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * pcpu_pagecache: a page allocator for a physical region set aside for
+ * other kernel modules, with a lockless per-CPU page cache.
+ *
+ * Design
+ * ------
+ * A pool manages one physical region, cut into chunks of 1024 pages
+ * (4 MiB).  Each chunk has an allocation bitmap and a summary of its free
+ * runs (the run at its start, the longest, the run at its end), so a
+ * search skips chunks that cannot hold a request without reading their
+ * bitmaps.  One spinlock per pool guards the bitmaps: that is the slow
+ * path.
+ *
+ * Each CPU owns a window of 64 pages, aligned to 64 pages within a chunk,
+ * and a 64-bit mask of the window's pages that are free in its cache.  A
+ * refill takes a window from the bitmaps under the lock; after that,
+ * allocations of fewer than %PCPU_PAGECACHE_FAST_PAGES pages and frees that
+ * fall inside the window touch only the local CPU's mask, with interrupts
+ * disabled and no lock or atomic operation.  A window belongs to at most one
+ * CPU at a time.  CPU hotplug flushes a CPU's window back into the bitmaps.
+ *
+ * Limits
+ * ------
+ * A request is served from one run of physically contiguous pages.  For a
+ * reserved range the run may cross chunks, up to the whole region; for a
+ * pool built from the page allocator's 4 MiB blocks the limit is 1024 pages.
+ *
+ * Context rules
+ * -------------
+ * pcpu_pagecache_alloc(), pcpu_pagecache_free() and pcpu_pagecache_va()
+ * never sleep and may be called from process, softirq and hardirq context,
+ * with or without interrupts disabled.  pcpu_pagecache_create(),
+ * pcpu_pagecache_destroy() and pcpu_pagecache_default() may sleep: process
+ * context only.  A pool must not be used after, or while, it is destroyed.
+ */
+#ifndef _PCPU_PAGECACHE_H
+#define _PCPU_PAGECACHE_H
+
+#include <linux/types.h>
+
+/* Pages in one chunk: its bitmap is this many bits. */
+#define PCPU_PAGECACHE_CHUNK_PAGES	1024
+/* Pages in a per-CPU window. */
+#define PCPU_PAGECACHE_CACHE_PAGES	64
+/* Requests of fewer pages than this are served by the per-CPU cache. */
+#define PCPU_PAGECACHE_FAST_PAGES	16
+
+/* Flags for pcpu_pagecache_create_flags(). */
+#define PCPU_PAGECACHE_NOCACHE		0x1	/* every operation takes the lock */
+
+struct pcpu_pagecache;
+
+struct pcpu_pagecache *pcpu_pagecache_create(const char *name, phys_addr_t base,
+					     size_t size);
+struct pcpu_pagecache *pcpu_pagecache_create_flags(const char *name,
+						   phys_addr_t base,
+						   size_t size,
+						   unsigned int flags);
+void pcpu_pagecache_destroy(struct pcpu_pagecache *pool);
+struct pcpu_pagecache *pcpu_pagecache_default(void);
+phys_addr_t pcpu_pagecache_alloc(struct pcpu_pagecache *pool,
+				 unsigned int npages);
+int pcpu_pagecache_free(struct pcpu_pagecache *pool, phys_addr_t addr,
+			unsigned int npages);
+void *pcpu_pagecache_va(struct pcpu_pagecache *pool, phys_addr_t addr);
+void pcpu_pagecache_drain(struct pcpu_pagecache *pool);
+
+/**
+ * struct pcpu_pagecache_stats - a consistent snapshot of a pool
+ * @pages_total: pages the pool manages
+ * @pages_free: pages free in the bitmaps
+ * @pages_cached: pages free in the caches of online CPUs
+ * @pages_inuse: pages handed out and not yet freed
+ * @pages_leaked: pages free in the caches of offline CPUs
+ * @alloc_fast: allocations served by the local cache
+ * @alloc_slow: allocations that took the pool lock
+ * @alloc_fail: allocations that returned 0
+ * @free_fast: frees returned to the local cache
+ * @free_slow: frees that took the pool lock
+ * @refills: windows taken from the bitmaps
+ * @flushes: windows given back to the bitmaps
+ * @lock_acquisitions: times the pool lock was taken
+ * @invalid_frees: frees refused with -EINVAL
+ *
+ * pages_total == pages_free + pages_cached + pages_inuse + pages_leaked.
+ */
+struct pcpu_pagecache_stats {
+	u64 pages_total;
+	u64 pages_free;
+	u64 pages_cached;
+	s64 pages_inuse;
+	u64 pages_leaked;
+	u64 alloc_fast;
+	u64 alloc_slow;
+	u64 alloc_fail;
+	u64 free_fast;
+	u64 free_slow;
+	u64 refills;
+	u64 flushes;
+	u64 lock_acquisitions;
+	u64 invalid_frees;
+};
+
+void pcpu_pagecache_get_stats(struct pcpu_pagecache *pool,
+			      struct pcpu_pagecache_stats *st);
+
+#endif /* _PCPU_PAGECACHE_H */
