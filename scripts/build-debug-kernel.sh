@@ -1,0 +1,161 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Build (or reuse) the debug-kernel lane's kernel: Debian's linux-source-6.1
+# configured from tinyconfig + debug/kernel.config (KASAN, lockdep, kmemleak,
+# UBSAN, KUnit, fault injection, tracing).
+#
+# Usage:  KDIR=$(scripts/build-debug-kernel.sh | tail -1)
+#
+# The last line of stdout is the cache directory. It is at once:
+#   - a built kernel tree usable as KDIR:  make -C "$KDIR" M=$PWD modules
+#   - $KDIR/bzImage        the kernel to boot in QEMU
+#   - $KDIR/kernelrelease  `make kernelrelease` (uname -r in the guest)
+#   - $KDIR/build.log      full build output
+#   - $KDIR/ready          written last; a directory without it is discarded
+# Everything else (progress, errors) goes to stderr.
+#
+# The cache lives in /var/cache/pcpu_pagecache/debug-kernel-<key>, where
+# <key> hashes the fragment, the linux-source-6.1 package version and this
+# script, so changing any of them builds a fresh kernel and an unchanged
+# rerun returns in seconds. Old keys are not deleted (a few GB each).
+set -euo pipefail
+
+SELF=$(readlink -f "${BASH_SOURCE[0]}")
+REPO=$(cd "$(dirname "$SELF")/.." && pwd)
+readonly FRAGMENT=$REPO/debug/kernel.config
+readonly SRC_PKG=linux-source-6.1
+readonly TARBALL=/usr/src/$SRC_PKG.tar.xz
+readonly CACHE_ROOT=${PCPU_DEBUG_KERNEL_CACHE_ROOT:-/var/cache/pcpu_pagecache}
+readonly BUILD_DEPS=(bc flex bison libelf-dev libssl-dev dwarves gcc make cpio
+		     xz-utils kmod)
+
+log() { printf '[build-debug-kernel] %s\n' "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+
+# A caller's environment must not leak into the kernel build: when this runs
+# from a project Makefile, MAKEFLAGS carries its command-line variables
+# (M=, W=1, KDIR=...) into every make below; LOCALVERSION would change the
+# release string; KBUILD_OUTPUT would move the objects out of the cache tree.
+unset MAKEFLAGS MFLAGS MAKELEVEL KBUILD_OUTPUT KCONFIG_CONFIG LOCALVERSION \
+      ARCH CROSS_COMPILE
+
+[[ -r $FRAGMENT ]] || die "config fragment not found: $FRAGMENT"
+
+install_missing_packages() {
+	local pkg missing=()
+	for pkg in "$SRC_PKG" "${BUILD_DEPS[@]}"; do
+		dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null |
+			grep -qx 'install ok installed' || missing+=("$pkg")
+	done
+	((${#missing[@]})) || return 0
+	((EUID == 0)) || die "missing packages (${missing[*]}) and not root"
+	log "installing: ${missing[*]}"
+	# apt chatter must stay off stdout (callers take its last line).
+	apt-get update -qq >&2
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+		--no-install-recommends "${missing[@]}" >&2
+}
+
+install_missing_packages
+[[ -r $TARBALL ]] || die "$TARBALL missing although $SRC_PKG is installed"
+
+pkg_version=$(dpkg-query -W -f='${Version}' "$SRC_PKG")
+key=$({ printf '%s\n' "$pkg_version"; cat "$FRAGMENT" "$SELF"; } |
+	sha256sum | cut -c1-12)
+readonly CACHE=$CACHE_ROOT/debug-kernel-$key
+readonly LOG=$CACHE/build.log
+
+mkdir -p "$CACHE_ROOT"
+# Two lanes asking for the same kernel at once: the second waits and then
+# takes the first one's result instead of building into the same tree.
+exec 9>"$CACHE.lock"
+if ! flock -n 9; then
+	log "another build of $CACHE is running; waiting for it"
+	flock 9
+fi
+
+if [[ -f $CACHE/ready ]]; then
+	log "reusing $CACHE ($(cat "$CACHE/kernelrelease"))"
+	echo "$CACHE"
+	exit 0
+fi
+
+# Run a build step with its output in the log; on failure show the tail.
+run() {
+	printf '\n+ %s\n' "$*" >>"$LOG"
+	if ! "$@" >>"$LOG" 2>&1; then
+		log "FAILED: $*"
+		log "last lines of $LOG:"
+		tail -n 60 "$LOG" >&2
+		exit 1
+	fi
+}
+
+# Every line of the fragment must have survived olddefconfig, which drops
+# unmet-dependency symbols without a word.
+verify_config() {
+	local line sym bad=()
+	while IFS= read -r line; do
+		case $line in
+		CONFIG_*=*)
+			grep -qxF -- "$line" .config ||
+				bad+=("wanted '$line', got '$(grep -E "^(# )?${line%%=*}[= ]" .config || echo absent)'")
+			;;
+		"# CONFIG_"*" is not set")
+			sym=${line#\# }
+			sym=${sym%% *}
+			if grep -qE "^$sym=" .config; then
+				bad+=("wanted '$line', got '$(grep -E "^$sym=" .config)'")
+			fi
+			;;
+		esac
+	done <"$FRAGMENT"
+	if ((${#bad[@]})); then
+		log "config check FAILED: options lost by olddefconfig (missing dependency?):"
+		printf '  %s\n' "${bad[@]}" >&2
+		exit 1
+	fi
+	log "config check: all $(grep -cE '^(# )?CONFIG_' "$FRAGMENT") fragment lines present"
+}
+
+# No ready marker: a previous build was interrupted or failed. Kbuild can't
+# be trusted with objects truncated by a killed compiler, so start over.
+if [[ -e $CACHE ]]; then
+	log "discarding incomplete $CACHE"
+	rm -rf "$CACHE"
+fi
+mkdir -p "$CACHE"
+start=$SECONDS
+log "building $SRC_PKG $pkg_version into $CACHE (log: $LOG)"
+: >"$LOG"
+
+run tar -xJf "$TARBALL" -C "$CACHE" --strip-components=1
+cd "$CACHE"
+
+log "configuring"
+run make tinyconfig
+run scripts/kconfig/merge_config.sh -m .config "$FRAGMENT"
+run make olddefconfig
+cp "$FRAGMENT" .config.fragment
+verify_config
+
+log "compiling with $(nproc) jobs (10-15 min); follow with: tail -f $LOG"
+# nice: the machine is shared with the other lanes' builds and guests.
+# `make` = vmlinux + bzImage + modules: the modules step runs modpost over
+# vmlinux, which writes the Module.symvers that external modules link to.
+run nice -n 10 make -j"$(nproc)"
+run nice -n 10 make -j"$(nproc)" modules_prepare
+release=$(make -s kernelrelease)
+echo "$release" >kernelrelease
+cp arch/x86/boot/bzImage bzImage
+
+for f in bzImage vmlinux Module.symvers scripts/mod/modpost \
+	 include/generated/autoconf.h include/config/auto.conf; do
+	[[ -s $f ]] || die "build finished but $CACHE/$f is missing or empty"
+done
+
+printf 'key=%s\nsource=%s %s\nbuilt=%s\nseconds=%s\n' "$key" "$SRC_PKG" \
+	"$pkg_version" "$(date -u +%FT%TZ)" "$((SECONDS - start))" >ready
+log "done in $((SECONDS - start)) s: $release"
+echo "$CACHE"
