@@ -914,8 +914,6 @@ static int ppc_blocks_alloc(struct pcpu_pagecache *pool)
 		ch->va = alloc_pages_exact((size_t)ch->npages << PAGE_SHIFT,
 					   GFP_KERNEL | __GFP_NOWARN);
 		if (!ch->va) {
-			pr_err_ratelimited("%s: no free 4 MiB block for chunk %u of %u\n",
-					   pool->name, i, pool->nchunks);
 			ppc_blocks_free(pool, true);
 			return -ENOMEM;
 		}
@@ -1048,7 +1046,7 @@ struct pcpu_pagecache *pcpu_pagecache_create_flags(const char *name,
 	ret = cpuhp_state_add_instance_nocalls(ppc_prepare_state,
 					       &pool->prepare_node);
 	if (ret)
-		goto err_region;
+		goto err_hotplug;
 	ret = cpuhp_state_add_instance_nocalls(ppc_online_state,
 					       &pool->online_node);
 	if (ret)
@@ -1062,7 +1060,8 @@ struct pcpu_pagecache *pcpu_pagecache_create_flags(const char *name,
 err_prepare:
 	cpuhp_state_remove_instance_nocalls(ppc_prepare_state,
 					    &pool->prepare_node);
-err_region:
+err_hotplug:
+	pr_err_ratelimited("%s: cannot register for CPU hotplug: %d\n", name, ret);
 	if (base) {
 		memunmap(pool->va);
 		release_mem_region(base, size);
@@ -1078,8 +1077,10 @@ err_pool:
 	kfree(pool);
 err_unlock:
 	mutex_unlock(&ppc_pools_mutex);
+	/* Every other error has been reported where it was found. */
 	if (ret == -ENOMEM)
-		pr_err_ratelimited("%s: out of memory\n", name);
+		pr_err_ratelimited("%s: out of memory for %zu bytes\n", name,
+				   size);
 	return ERR_PTR(ret);
 }
 EXPORT_SYMBOL_GPL(pcpu_pagecache_create_flags);
@@ -1190,11 +1191,10 @@ static int __init ppc_init(void)
 		goto err_prepare;
 	ppc_online_state = ret;
 
+	/* pcpu_pagecache_create() has said why it failed. */
 	pool = pcpu_pagecache_create("default", param_base, param_size);
 	if (IS_ERR(pool)) {
 		ret = PTR_ERR(pool);
-		pr_err("cannot create the default pool (base=%#lx size=%#lx): %d\n",
-		       param_base, param_size, ret);
 		goto err_online;
 	}
 	ppc_default_pool = pool;
