@@ -1229,3 +1229,8 @@ module_exit(ppc_exit);
 MODULE_DESCRIPTION("Page allocator for a reserved physical region with per-CPU page caches");
 MODULE_AUTHOR("pcpu_pagecache developers");
 MODULE_LICENSE("GPL");
+
+/* Unit tests of the static helpers above, only where KUnit exists. */
+#if IS_ENABLED(CONFIG_KUNIT)
+#include "pcpu_pagecache_kunit.c"
+#endif

@@ -1,0 +1,160 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Make sure both supported Debian kernels are installed (image, headers and
+# source tarball) and print their release strings:
+#
+#   6.1   bookworm:  linux-image-amd64 linux-headers-amd64 linux-source-6.1
+#   6.12  bookworm-security / bookworm-backports:
+#                    linux-image-6.12-amd64 linux-headers-6.12-amd64
+#                    linux-source-6.12
+#
+# 6.12 is installed through its own series meta-packages, never through
+# backports' linux-image-amd64/linux-headers-amd64: those would move the
+# default meta-packages to 6.12.  6.1 stays the default kernel.
+#
+# Usage:
+#   scripts/install-kernels.sh               install what is missing, print
+#                                            "6.1 <release>" and "6.12 <release>"
+#   scripts/install-kernels.sh --kver 6.12   install that series if missing,
+#                                            print only its release string
+#   scripts/install-kernels.sh --check       install nothing; exit 1 when
+#                                            something is missing
+#
+# apt-get runs only when a kernel is missing (needs root then).  All apt
+# output goes to stderr, so `KVER=$(scripts/install-kernels.sh --kver 6.12)`
+# works.
+set -euo pipefail
+
+SERIES_ALL=(6.1 6.12)
+BACKPORTS_LIST=/etc/apt/sources.list.d/debian-backports.sources
+
+usage() {
+	sed -n 's/^# \{0,1\}//; /^Usage:/,/^$/p' "$0" >&2
+	exit 2
+}
+
+# Newest installed release of series $1 (stock amd64 flavour: no cloud, no
+# rt) that has an image, headers and a source tarball; empty if none.
+release_of() {
+	local series=$1 r best=
+	local re="^${series//./\\.}\\.[0-9]+(-[0-9]+|\\+deb[0-9.]+|\\+bpo)?-amd64\$"
+
+	[[ -f /usr/src/linux-source-$series.tar.xz ]] || return 0
+	for d in /lib/modules/"$series".*-amd64; do
+		r=${d##*/}
+		[[ $r =~ $re ]] || continue
+		[[ -f $d/build/Makefile && -f /boot/vmlinuz-$r ]] || continue
+		best=$(printf '%s\n%s\n' "$best" "$r" | sed '/^$/d' | sort -V | tail -n1)
+	done
+	echo "$best"
+}
+
+# apt sources: add bookworm-backports beside debian.sources, same mirror and
+# key.  Returns 0 when the file was added (an apt-get update is then due).
+add_backports() {
+	local uri
+
+	[[ -f $BACKPORTS_LIST ]] && return 1
+	grep -rqs '^[^#]*bookworm-backports' /etc/apt/sources.list \
+		/etc/apt/sources.list.d/ && return 1
+	uri=$(awk '/^URIs:/ && $2 !~ /security/ { print $2; exit }' \
+		/etc/apt/sources.list.d/debian.sources 2>/dev/null || true)
+	cat >"$BACKPORTS_LIST" <<-EOF
+		Types: deb
+		URIs: ${uri:-http://deb.debian.org/debian}
+		Suites: bookworm-backports
+		Components: main
+		Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+	EOF
+	echo "install-kernels: added $BACKPORTS_LIST" >&2
+}
+
+# Package names that install series $1.
+packages_of() {
+	local v img hdr
+
+	case $1 in
+	6.1)
+		echo linux-image-amd64 linux-headers-amd64 linux-source-6.1
+		;;
+	6.12)
+		# bookworm-security carries the 6.12 series with its own
+		# meta-packages; older mirrors only have it in backports,
+		# where the only meta-packages are the default ones: take
+		# the versioned names those depend on.
+		if [[ -n $(apt-cache policy linux-image-6.12-amd64 2>/dev/null |
+			awk '/Candidate:/ && $2 != "(none)"') ]]; then
+			echo linux-image-6.12-amd64 linux-headers-6.12-amd64 \
+				linux-source-6.12
+			return
+		fi
+		v=$(apt-cache madison linux-image-amd64 |
+			awk '$3 ~ /^6\.12\./ { print $3; exit }')
+		[[ -n $v ]] || { echo "install-kernels: no 6.12 kernel in apt's sources" >&2; exit 1; }
+		img=$(apt-cache depends "linux-image-amd64=$v" | awk '/Depends: linux-image-/ { print $2; exit }')
+		hdr=$(apt-cache depends "linux-headers-amd64=$v" | awk '/Depends: linux-headers-/ { print $2; exit }')
+		echo "$img" "$hdr" linux-source-6.12
+		;;
+	esac
+}
+
+install_series() {
+	local missing=("$@") pkgs=() s
+
+	if [[ $(id -u) -ne 0 ]]; then
+		echo "install-kernels: kernel ${missing[*]} missing and not root: run as root" >&2
+		exit 1
+	fi
+	export DEBIAN_FRONTEND=noninteractive
+	add_backports || true
+	apt-get update -qq >&2
+	for s in "${missing[@]}"; do
+		# shellcheck disable=SC2207 # names have no spaces
+		pkgs+=($(packages_of "$s"))
+	done
+	echo "install-kernels: installing ${pkgs[*]}" >&2
+	apt-get install -y -qq --no-install-recommends "${pkgs[@]}" </dev/null >&2
+}
+
+want=("${SERIES_ALL[@]}") only='' check=''
+while [[ $# -gt 0 ]]; do
+	case $1 in
+	--kver)
+		[[ $# -ge 2 ]] || usage
+		case $2 in
+		6.1 | 6.12) only=$2 want=("$2") ;;
+		*) echo "install-kernels: unknown series '$2' (6.1 or 6.12)" >&2; exit 2 ;;
+		esac
+		shift 2
+		;;
+	--check) check=1; shift ;;
+	-h | --help) usage ;;
+	*) usage ;;
+	esac
+done
+
+missing=()
+for s in "${want[@]}"; do
+	[[ -n $(release_of "$s") ]] || missing+=("$s")
+done
+if [[ ${#missing[@]} -gt 0 ]]; then
+	if [[ -n $check ]]; then
+		echo "install-kernels: missing: ${missing[*]}" >&2
+		exit 1
+	fi
+	install_series "${missing[@]}"
+fi
+
+for s in "${want[@]}"; do
+	r=$(release_of "$s")
+	if [[ -z $r ]]; then
+		echo "install-kernels: $s still missing after install" >&2
+		exit 1
+	fi
+	if [[ -n $only ]]; then
+		echo "$r"
+	else
+		echo "$s $r"
+	fi
+done

@@ -1,0 +1,205 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Pack a busybox initramfs with the built modules and the kselftest
+# collection, boot it in QEMU, and report.
+#
+#   vm.sh check   run the kselftests; print each result and a final
+#                 "N passed, N failed" line; non-zero on any failure, on a
+#                 kernel splat in the console, or if the guest did not
+#                 finish
+#   vm.sh demo    run scripts/guest/demo.sh and show its output
+#
+# The Makefile passes KVER, KDIR, KIMAGE, BUILD and KSFT_DIR.  Also:
+# VM_TIMEOUT (seconds, default 480), QEMU (binary), QEMU_EXTRA (more QEMU
+# options), KAPPEND_EXTRA (more kernel parameters).
+set -euo pipefail
+
+mode=${1:-}
+case $mode in
+check|demo) ;;
+*)	echo "usage: $0 check|demo" >&2; exit 2 ;;
+esac
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+: "${KVER:?}" "${KIMAGE:?}" "${KDIR:?}"
+BUILD=${BUILD:-$top/build}
+KSFT_DIR=${KSFT_DIR:-$BUILD/ksrc/tools/testing/selftests}
+VM_TIMEOUT=${VM_TIMEOUT:-480}
+QEMU=${QEMU:-qemu-system-x86_64}
+
+root=$BUILD/initramfs-$mode
+initrd=$BUILD/initramfs-$mode.cpio.gz
+console=$BUILD/console-$mode.log
+ktap=$BUILD/ktap-$mode.log
+qemu_err=$BUILD/qemu-$mode.err
+summary=$BUILD/summary-$mode.txt
+
+# Kernel messages that mean the kernel found a bug.  Lockdep, KASAN,
+# UBSAN, DEBUG_PREEMPT and might_sleep reports start with "WARNING:" or
+# "BUG:" and most carry a "Call Trace:".  A bare "WARNING:" is too wide:
+# the stock kernel prints e.g. "RETBleed: WARNING: ..." at boot, so only the
+# WARN() and lockdep shapes of it count.  The module never dumps a stack on
+# purpose, so any "Call Trace:" is a failure.
+splat_re='WARNING: CPU: [0-9]+ PID: [0-9]+|WARNING: (possible|suspicious|inconsistent|bad unlock|held lock|lock held|Nested lock|at )|BUG:|Oops: |general protection fault|Kernel panic|kernel BUG at|Call Trace:|lockdep|possible recursive locking|circular locking|inconsistent lock state|scheduling while atomic|sleeping function called from invalid context|KASAN|UBSAN|kmemleak: [0-9]+ new suspected|using smp_processor_id\(\) in preemptible|refcount_t: |list_(add|del) corruption|soft lockup|hard LOCKUP|blocked for more than|detected stalls? on CPU|self-detected stall'
+
+log() { echo "vm: $*" >&2; }
+
+# copy_elf SRC DST: copy a program and the shared libraries it needs to the
+# same paths in the initramfs.
+copy_elf()
+{
+	local src=$1 dst=$2 lib
+
+	install -D -m 0755 "$src" "$root/$dst"
+	# ldd fails on static binaries: nothing to copy then.
+	for lib in $(ldd "$src" 2>/dev/null | grep -o '/[^ ]*' || true); do
+		[[ -e $root/$lib ]] || install -D -m 0755 "$(readlink -f "$lib")" "$root/$lib"
+	done
+}
+
+build_initramfs()
+{
+	local a b f ko builtin_dir
+
+	rm -rf "$root"
+	mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,run,root,etc}
+	mkdir -p "$root"/lib/modules/"$KVER"/extra
+
+	# busybox provides the shell and the small tools; kmod, bash and
+	# coreutils' timeout replace its versions where they fall short
+	# (modprobe -n, bash-only scripts, the runner's timeout --foreground).
+	install -m 0755 "$(command -v busybox)" "$root/bin/busybox"
+	for a in $(busybox --list); do
+		case $a in
+		busybox|insmod|rmmod|modprobe|lsmod|modinfo|depmod|bash|timeout) ;;
+		*) ln -s busybox "$root/bin/$a" ;;
+		esac
+	done
+	copy_elf "$(command -v bash)" /bin/bash
+	copy_elf "$(command -v timeout)" /usr/bin/timeout
+	copy_elf "$(command -v kmod)" /sbin/kmod
+	for b in insmod rmmod modprobe lsmod modinfo depmod; do
+		ln -s kmod "$root/sbin/$b"
+	done
+
+	# The modules, and what depmod and modprobe want to know about the
+	# kernel's built-in ones.
+	for ko in "$top"/*.ko "$top"/selftests/modules/*.ko; do
+		[[ -e $ko ]] && install -m 0644 "$ko" "$root/lib/modules/$KVER/extra/"
+	done
+	[[ -e $root/lib/modules/$KVER/extra/pcpu_pagecache.ko ]] || {
+		log "pcpu_pagecache.ko not built"
+		exit 1
+	}
+	builtin_dir=/lib/modules/$KVER
+	[[ -e $builtin_dir/modules.builtin ]] || builtin_dir=$KDIR
+	for f in modules.builtin modules.builtin.modinfo modules.order; do
+		[[ -e $builtin_dir/$f ]] && cp "$builtin_dir/$f" "$root/lib/modules/$KVER/"
+	done
+	depmod -b "$root" "$KVER"
+
+	# The kselftest install tree: runner, collection, list of tests.
+	mkdir -p "$root/kselftest/kselftest"
+	install -m 0755 "$KSFT_DIR/run_kselftest.sh" "$root/kselftest/"
+	install -m 0755 "$KSFT_DIR"/kselftest/{runner.sh,module.sh,prefix.pl} \
+		"$root/kselftest/kselftest/"
+	make -s --no-print-directory -C "$top/selftests" KSFT_DIR="$KSFT_DIR" \
+		OUTPUT="$BUILD/selftests" \
+		INSTALL_PATH="$root/kselftest/pcpu_pagecache" install >/dev/null
+	make -s --no-print-directory -C "$top/selftests" KSFT_DIR="$KSFT_DIR" \
+		OUTPUT="$BUILD/selftests" emit_tests \
+		> "$root/kselftest/kselftest-list.txt"
+	# Test programs are dynamically linked.
+	while IFS= read -r -d '' f; do
+		[[ $(head -c 4 "$f") == $'\x7fELF' ]] && copy_elf "$f" "${f#"$root"}"
+	done < <(find "$root/kselftest" -type f -perm -u+x -print0)
+
+	install -m 0755 "$top/scripts/guest/init" "$root/init"
+	install -m 0755 "$top/scripts/guest/$mode.sh" "$root/guest-main.sh"
+	# The kernel opens /dev/console for init before devtmpfs is mounted;
+	# without root, init reopens it later instead.
+	mknod -m 0600 "$root/dev/console" c 5 1 2>/dev/null || true
+
+	(cd "$root" && find . -print0 | LC_ALL=C sort -z |
+		cpio --null -o -H newc -R 0:0 --quiet) | gzip -1 > "$initrd"
+}
+
+run_qemu()
+{
+	# memmap= reserves [0x30000000, +128M): not System RAM, so the
+	# module can claim it.  preempt=full: the stock kernel is
+	# PREEMPT_DYNAMIC.  panic=-1 with -no-reboot ends the VM on a panic.
+	# -smp 4,maxcpus=8 makes possible CPUs differ from present ones.
+	local append="console=ttyS0 memmap=128M\$0x30000000 preempt=full"
+	append+=" printk.devkmsg=on panic=-1 ${KAPPEND_EXTRA:-}"
+
+	# shellcheck disable=SC2086 # QEMU_EXTRA is a list of options
+	timeout -k 10 "$VM_TIMEOUT" "$QEMU" \
+		-nodefaults -no-user-config -display none -no-reboot \
+		-accel tcg,thread=multi -smp 4,maxcpus=8 -m 2048 \
+		-kernel "$KIMAGE" -initrd "$initrd" -append "$append" \
+		-serial "file:$console" -serial "file:$ktap" \
+		${QEMU_EXTRA:-} </dev/null >"$qemu_err" 2>&1
+}
+
+# host_checks QEMU_STATUS: what the host sees itself, as "host: " lines.
+host_checks()
+{
+	local qrc=$1 splats
+
+	if [[ $qrc -eq 124 || $qrc -eq 137 ]]; then
+		echo "host: not ok guest timed out after ${VM_TIMEOUT}s"
+	elif [[ $qrc -ne 0 ]]; then
+		echo "host: not ok qemu exited with $qrc: $(head -c 300 "$qemu_err")"
+	fi
+	if ! grep -aq '^PCPU_PAGECACHE_END' "$ktap"; then
+		echo "host: not ok guest did not reach the end (crash or timeout)"
+	fi
+	# Lines the guest copies from the test output are not kernel
+	# messages.  Fault injection dumps a stack on purpose.
+	splats=$(awk -v re="$splat_re" '
+		/^\[ktap\] / { next }
+		/FAULT_INJECTION: forcing a failure/ { fi = NR; next }
+		/Call Trace:/ && fi && NR - fi < 10 { next }
+		$0 ~ re { print }' "$console" | head -n 20)
+	if [[ -n $splats ]]; then
+		echo "host: not ok kernel splat in the console log:"
+		while IFS= read -r l; do
+			echo "host: | $l"
+		done <<<"$splats"
+	fi
+}
+
+log "packing $initrd for $KVER"
+build_initramfs
+: >"$console"
+: >"$ktap"
+rm -f "$summary"
+log "booting $KIMAGE (timeout ${VM_TIMEOUT}s); console: $console"
+
+if [[ $mode == check ]]; then
+	# Results show up as the guest prints them; the host's own checks
+	# join the stream once QEMU is gone.
+	{
+		run_qemu & qpid=$!
+		tail -n +1 -f --pid=$qpid "$ktap"
+		qrc=0
+		wait $qpid || qrc=$?
+		host_checks $qrc
+	} | "$top/scripts/ktap-summary.sh" --log "$console" | tee "$summary"
+	exit "${PIPESTATUS[1]}"
+fi
+
+# demo: show the guest's output as it comes.
+run_qemu & qpid=$!
+tail -n +1 -f --pid=$qpid "$ktap" | tr -d '\r' | grep -av '^PCPU_PAGECACHE_END'
+qrc=0
+wait $qpid || qrc=$?
+problems=$(host_checks $qrc)
+if [[ -n $problems ]]; then
+	echo "$problems"
+	echo "demo FAILED: kernel console log in $console"
+	exit 1
+fi
+echo "demo done; kernel console log in $console"
