@@ -138,11 +138,21 @@ static enum cpuhp_state ppc_prepare_state;
 static enum cpuhp_state ppc_online_state;
 
 /* Every acquisition of the pool lock is counted, on the CPU that takes it. */
-#define ppc_lock_irqsave(pool, flags)					\
-	do {								\
-		spin_lock_irqsave(&(pool)->lock, flags);		\
-		this_cpu_inc((pool)->cache->lock_acquisitions);		\
-	} while (0)
+static unsigned long ppc_lock(struct pcpu_pagecache *pool)
+	__acquires(&pool->lock)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&pool->lock, flags);
+	this_cpu_inc(pool->cache->lock_acquisitions);
+	return flags;
+}
+
+static void ppc_unlock(struct pcpu_pagecache *pool, unsigned long flags)
+	__releases(&pool->lock)
+{
+	spin_unlock_irqrestore(&pool->lock, flags);
+}
 
 /* ---- Bit helpers -------------------------------------------------------- */
 
@@ -424,9 +434,9 @@ static phys_addr_t ppc_alloc_locked(struct pcpu_pagecache *pool,
 	unsigned long flags;
 
 	if (npages && npages <= pool->max_run) {
-		ppc_lock_irqsave(pool, flags);
+		flags = ppc_lock(pool);
 		addr = ppc_bits_alloc_locked(pool, npages);
-		spin_unlock_irqrestore(&pool->lock, flags);
+		ppc_unlock(pool, flags);
 	}
 
 	if (!addr) {
@@ -547,11 +557,11 @@ static int ppc_free_locked(struct pcpu_pagecache *pool, phys_addr_t addr,
 				    caller);
 
 	bit = (addr - ch->phys) >> PAGE_SHIFT;
-	ppc_lock_irqsave(pool, flags);
+	flags = ppc_lock(pool);
 	why = ppc_free_check_locked(pool, ch, bit, npages);
 	if (!why)
 		ppc_bits_update_locked(pool, ch, bit, npages, false);
-	spin_unlock_irqrestore(&pool->lock, flags);
+	ppc_unlock(pool, flags);
 
 	if (why)
 		return ppc_bad_free(pool, addr, npages, why, caller);
@@ -630,9 +640,9 @@ static void ppc_flush_cpu(struct pcpu_pagecache *pool, unsigned int cpu,
 {
 	unsigned long flags;
 
-	ppc_lock_irqsave(pool, flags);
+	flags = ppc_lock(pool);
 	ppc_cache_flush_locked(pool, cpu, reason);
-	spin_unlock_irqrestore(&pool->lock, flags);
+	ppc_unlock(pool, flags);
 }
 
 /*
@@ -809,10 +819,10 @@ static int ppc_chunks_show(struct seq_file *m, void *v)
 	seq_puts(m, "chunk base free longest\n");
 	for (i = 0; i < pool->nchunks; i++) {
 		ch = &pool->chunks[i];
-		ppc_lock_irqsave(pool, flags);
+		flags = ppc_lock(pool);
 		seq_printf(m, "%u 0x%llx %u %u\n", i, (u64)ch->phys, ch->nfree,
 			   ch->max);
-		spin_unlock_irqrestore(&pool->lock, flags);
+		ppc_unlock(pool, flags);
 	}
 	return 0;
 }

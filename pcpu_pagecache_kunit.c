@@ -381,4 +381,5 @@ static struct kunit_suite ppc_kunit_suite = {
 	.name = "pcpu_pagecache",
 	.test_cases = ppc_kunit_cases,
 };
+
 kunit_test_suite(ppc_kunit_suite);

@@ -23,21 +23,10 @@ enum ppc_flush_reason {
 };
 #endif
 
-#define PPC_FLUSH_REASONS				\
-	EM(PPC_FLUSH_REFILL,	"refill")		\
-	EM(PPC_FLUSH_HOTPLUG,	"hotplug")		\
-	EM(PPC_FLUSH_DRAIN,	"drain")		\
-	EMe(PPC_FLUSH_DESTROY,	"destroy")
-
-#undef EM
-#undef EMe
-#define EM(a, b)	TRACE_DEFINE_ENUM(a);
-#define EMe(a, b)	TRACE_DEFINE_ENUM(a);
-PPC_FLUSH_REASONS
-#undef EM
-#undef EMe
-#define EM(a, b)	{ a, b },
-#define EMe(a, b)	{ a, b }
+TRACE_DEFINE_ENUM(PPC_FLUSH_REFILL);
+TRACE_DEFINE_ENUM(PPC_FLUSH_HOTPLUG);
+TRACE_DEFINE_ENUM(PPC_FLUSH_DRAIN);
+TRACE_DEFINE_ENUM(PPC_FLUSH_DESTROY);
 
 /*
  * The pool name is copied into a fixed array rather than __string(): the
@@ -63,7 +52,11 @@ DECLARE_EVENT_CLASS(pcpu_pagecache_window,
 	),
 	TP_printk("pool=%s cpu=%u base=0x%llx npages=%u reason=%s",
 		  __entry->pool, __entry->cpu, __entry->base, __entry->npages,
-		  __print_symbolic(__entry->reason, PPC_FLUSH_REASONS))
+		  __print_symbolic(__entry->reason,
+				   { PPC_FLUSH_REFILL, "refill" },
+				   { PPC_FLUSH_HOTPLUG, "hotplug" },
+				   { PPC_FLUSH_DRAIN, "drain" },
+				   { PPC_FLUSH_DESTROY, "destroy" }))
 );
 
 /* A window taken from the bitmaps: npages is how many of it were free. */
