@@ -89,7 +89,12 @@ struct ppc_cache {
 	unsigned int span;
 	unsigned long *word;
 	struct ppc_chunk *chunk;
-	long pages_out;		/* pages handed out here minus pages freed here */
+	/*
+	 * Pages handed out here minus pages freed here.  It moves with
+	 * interrupts off, in the same section as the pages it counts, so a
+	 * stop_machine() snapshot sees both moves or neither.
+	 */
+	long pages_out;
 	unsigned long alloc_fast;
 	unsigned long alloc_slow;
 	unsigned long alloc_fail;
@@ -436,6 +441,8 @@ static phys_addr_t ppc_alloc_locked(struct pcpu_pagecache *pool,
 	if (npages && npages <= pool->max_run) {
 		flags = ppc_lock(pool);
 		addr = ppc_bits_alloc_locked(pool, npages);
+		if (addr)
+			this_cpu_add(pool->cache->pages_out, npages);
 		ppc_unlock(pool, flags);
 	}
 
@@ -444,7 +451,6 @@ static phys_addr_t ppc_alloc_locked(struct pcpu_pagecache *pool,
 		trace_pcpu_pagecache_alloc_fail(pool->name, 0, npages);
 		return 0;
 	}
-	this_cpu_add(pool->cache->pages_out, npages);
 	this_cpu_inc(pool->cache->alloc_slow);
 	trace_pcpu_pagecache_alloc_slow(pool->name, addr, npages);
 	return addr;
@@ -559,13 +565,14 @@ static int ppc_free_locked(struct pcpu_pagecache *pool, phys_addr_t addr,
 	bit = (addr - ch->phys) >> PAGE_SHIFT;
 	flags = ppc_lock(pool);
 	why = ppc_free_check_locked(pool, ch, bit, npages);
-	if (!why)
+	if (!why) {
 		ppc_bits_update_locked(pool, ch, bit, npages, false);
+		this_cpu_sub(pool->cache->pages_out, npages);
+	}
 	ppc_unlock(pool, flags);
 
 	if (why)
 		return ppc_bad_free(pool, addr, npages, why, caller);
-	this_cpu_sub(pool->cache->pages_out, npages);
 	this_cpu_inc(pool->cache->free_slow);
 	trace_pcpu_pagecache_free_slow(pool->name, addr, npages);
 	return 0;
