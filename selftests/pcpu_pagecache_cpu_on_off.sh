@@ -157,8 +157,12 @@ result cpus_restored $?
 
 # The write fails if the workload saw a bad page or a failed check.
 if [[ $workload -eq 1 ]]; then
-	echo stop > "$PCP_WORKLOAD"
-	result workload_stop_reports_no_error $?
+	if echo stop > "$PCP_WORKLOAD"; then
+		ok workload_stop_reports_no_error
+	else
+		ktap_diag "workload: $(cat "$PCP_WORKLOAD" 2>&1)"
+		not_ok workload_stop_reports_no_error
+	fi
 else
 	skip workload_stop_reports_no_error "no workload"
 fi

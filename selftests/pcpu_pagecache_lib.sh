@@ -2,6 +2,7 @@
 #
 # Helpers shared by the pcpu_pagecache shell selftests.  Sourced after
 # ktap.sh.
+# shellcheck disable=SC2034 # the variables are for the scripts that source this
 
 PCP_MOD=pcpu_pagecache
 PCP_TEST_MOD=test_pcpu_pagecache

@@ -60,6 +60,7 @@ if [ $have_workload -eq 1 ]; then
 	step "stop the workload"
 	echo "\$ echo stop > $workload"
 	echo stop > $workload && echo "workload: no errors"
+	show $workload
 	rmmod test_pcpu_pagecache
 fi
 
