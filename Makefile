@@ -49,6 +49,16 @@ vm-check vm-demo: test-modules selftests
 	KVER=$(KVER) KDIR=$(KDIR) KIMAGE=$(KIMAGE) BUILD=$(BUILD) \
 		KSFT_DIR=$(KSFT_DIR) scripts/vm.sh $(@:vm-%=%)
 
+# checkpatch --strict, sparse, W=1 and kernel-doc over every source, and
+# the rst check of the documentation: any finding fails.
+lint: deps
+	KDIR=$(KDIR) KSRC_TAR=$(KSRC_TAR) BUILD=$(BUILD) \
+		MODDIRS="$(TESTMOD_DIR) $(wildcard $(CURDIR)/bench)" scripts/lint.sh
+
+# Build and install through DKMS for KVER, check modinfo, then remove it.
+dkms: deps
+	KVER=$(KVER) scripts/dkms.sh
+
 clean:
 	$(MAKE) -C $(KDIR) M=$(PWD) clean
 ifneq ($(wildcard $(TESTMOD_DIR)/Kbuild),)
@@ -56,5 +66,5 @@ ifneq ($(wildcard $(TESTMOD_DIR)/Kbuild),)
 endif
 	rm -rf $(BUILD)
 
-.PHONY: all modules test-modules ksft-src selftests check demo deps \
+.PHONY: lint dkms all modules test-modules ksft-src selftests check demo deps \
 	vm-check vm-demo clean

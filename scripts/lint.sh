@@ -58,15 +58,33 @@ for f in "${srcs[@]}"; do
 done
 if [[ -s $out ]]; then bad "$out"; else ok; fi
 
-# One clean build of every module with W=1 (which also runs kernel-doc
-# checks on the sources) and sparse on each file compiled (C=1).
+# One clean build of every module with W=1 and sparse on each file compiled
+# (C=1), in a mirror of symlinks under build/lint: M= builds write next to
+# the sources, and the tree's own build must not be disturbed.
 step "W=1 build + sparse (C=1)"
 : >"$out"
-for d in "$top" $MODDIRS; do
+mirror=$BUILD/lint/src
+rm -rf "$BUILD/lint"
+mkdir -p "$mirror"
+for f in $(git ls-files Kbuild '*.c' '*.h' '*/Kbuild' | grep -v '\.mod\.c$'); do
+	mkdir -p "$mirror/$(dirname "$f")"
+	ln -s "$top/$f" "$mirror/$f"
+done
+for d in $MODDIRS; do
+	[[ -d $d ]] || continue
+	rel=${d#"$top"/}
+	mkdir -p "$mirror/$rel"
+	for f in "$d"/Kbuild "$d"/*.[ch]; do
+		[[ -e $f && ! -e $mirror/$rel/$(basename "$f") ]] || continue
+		[[ $f == *.mod.c ]] && continue
+		ln -s "$f" "$mirror/$rel/"
+	done
+done
+for d in "$mirror" $MODDIRS; do
+	[[ $d == "$mirror" ]] || d=$mirror/${d#"$top"/}
 	[[ -f $d/Kbuild ]] || continue
-	make -s -C "$KDIR" M="$d" clean >/dev/null 2>&1
 	extra=()
-	[[ $d != "$top" ]] && extra=(KBUILD_EXTRA_SYMBOLS="$top/Module.symvers")
+	[[ $d != "$mirror" ]] && extra=(KBUILD_EXTRA_SYMBOLS="$mirror/Module.symvers")
 	make -C "$KDIR" M="$d" W=1 C=1 "${extra[@]}" modules >"$out.log" 2>&1 ||
 		{ cat "$out.log" >>"$out"; continue; }
 	grep -E 'warning|error|: sparse' "$out.log" |

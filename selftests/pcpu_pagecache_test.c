@@ -643,7 +643,7 @@ static void t_drain_via_debugfs(const char *name)
 		goto out;
 	if (b.v[S_CACHED] != 0 || b.v[S_FREE] != a.v[S_FREE] + a.v[S_CACHED] ||
 	    b.v[S_INUSE] != a.v[S_INUSE]) {
-		ksft_print_msg("drain: cached %lld -> %lld, free %lld -> %lld, inuse %lld -> %lld\n",
+		ksft_print_msg("drain: cached %lld->%lld free %lld->%lld inuse %lld->%lld\n",
 			       a.v[S_CACHED], b.v[S_CACHED], a.v[S_FREE], b.v[S_FREE],
 			       a.v[S_INUSE], b.v[S_INUSE]);
 		goto out;
@@ -685,7 +685,7 @@ static void t_hotplug_offline_flush(const char *name)
 		if (!stats_sane("default", &a, when) || !cpu_row("default", cpu, &row))
 			goto out;
 		if (!row.online || !row.base || row.cached <= 0) {
-			ksft_print_msg("cpu%d after warm_all: online %d window 0x%llx cached %lld\n",
+			ksft_print_msg("cpu%d warm: online %d window 0x%llx cached %lld\n",
 				       cpu, row.online, row.base, row.cached);
 			goto out;
 		}
@@ -700,8 +700,10 @@ static void t_hotplug_offline_flush(const char *name)
 		if (b.v[S_CACHED] != a.v[S_CACHED] - row.cached ||
 		    b.v[S_FREE] != a.v[S_FREE] + row.cached ||
 		    b.v[S_INUSE] != a.v[S_INUSE]) {
-			ksft_print_msg("cpu%d held %lld pages; offline moved cached %lld -> %lld, free %lld -> %lld, inuse %lld -> %lld\n",
-				       cpu, row.cached, a.v[S_CACHED], b.v[S_CACHED],
+			ksft_print_msg("cpu%d held %lld pages; offline moved\n",
+				       cpu, row.cached);
+			ksft_print_msg("cached %lld->%lld free %lld->%lld inuse %lld->%lld\n",
+				       a.v[S_CACHED], b.v[S_CACHED],
 				       a.v[S_FREE], b.v[S_FREE], a.v[S_INUSE], b.v[S_INUSE]);
 			goto out;
 		}
@@ -722,7 +724,7 @@ static void t_hotplug_offline_flush(const char *name)
 		if (r || !stats_sane("default", &b, when) || !cpu_row("default", cpu, &row))
 			goto out;
 		if (!row.online || !row.base || row.cached <= 0) {
-			ksft_print_msg("cpu%d online again, warm: online %d window 0x%llx cached %lld\n",
+			ksft_print_msg("cpu%d back online: online %d window 0x%llx cached %lld\n",
 				       cpu, row.online, row.base, row.cached);
 			goto out;
 		}
@@ -805,7 +807,7 @@ static void t_hotplug_fail_injection(const char *name)
 	wq_st = hp_state("workqueue:online");
 	bringup_st = hp_state("cpu:bringup");
 	if (online_st < 0 || prepare_st < 0) {
-		ksft_print_msg("pcpu_pagecache:online %d, pcpu_pagecache:prepare %d in hotplug/states\n",
+		ksft_print_msg("hotplug/states: pcpu_pagecache:online %d, :prepare %d\n",
 			       online_st, prepare_st);
 		goto out;
 	}
@@ -813,7 +815,7 @@ static void t_hotplug_fail_injection(const char *name)
 		ksft_test_result_skip("%s: cpu1 is not hotpluggable\n", name);
 		return;
 	}
-	ksft_print_msg("states: pcpu_pagecache:prepare %d, pcpu_pagecache:online %d, workqueue:online %d, cpu:bringup %d\n",
+	ksft_print_msg("states: prepare %d, online %d, workqueue:online %d, cpu:bringup %d\n",
 		       prepare_st, online_st, wq_st, bringup_st);
 	if (cpu_is_online(cpu) != 1 && cpu_set_online(cpu, 1))
 		goto out;
@@ -838,7 +840,7 @@ static void t_hotplug_fail_injection(const char *name)
 		if (!cpu_row("default", cpu, &row))
 			goto out;
 		if (row.cached) {
-			ksft_print_msg("(c) cpu1 kept %lld cached pages through its flushed offline\n",
+			ksft_print_msg("(c) cpu1 kept %lld cached pages through an offline\n",
 				       row.cached);
 			goto out;
 		}
