@@ -401,8 +401,11 @@ static bool ppc_cache_fill_locked(struct pcpu_pagecache *pool,
 	return false;
 }
 
-/* Interrupts are off: the cache cannot serve @npages, so trade its window. */
-static phys_addr_t ppc_cache_refill_alloc(struct pcpu_pagecache *pool,
+/*
+ * Interrupts are off: the cache cannot serve @npages, so trade its window.
+ * Not inlined, so that the fast path saves no registers for it.
+ */
+static noinline phys_addr_t ppc_cache_refill_alloc(struct pcpu_pagecache *pool,
 					  struct ppc_cache *c,
 					  unsigned int npages)
 {
@@ -432,8 +435,8 @@ static phys_addr_t ppc_cache_refill_alloc(struct pcpu_pagecache *pool,
 	return addr;
 }
 
-static phys_addr_t ppc_alloc_locked(struct pcpu_pagecache *pool,
-				    unsigned int npages)
+static noinline phys_addr_t ppc_alloc_locked(struct pcpu_pagecache *pool,
+					     unsigned int npages)
 {
 	phys_addr_t addr = 0;
 	unsigned long flags;
@@ -540,8 +543,9 @@ static const char *ppc_free_check_locked(struct pcpu_pagecache *pool,
 	return NULL;
 }
 
-static int ppc_free_locked(struct pcpu_pagecache *pool, phys_addr_t addr,
-			   unsigned int npages, unsigned long caller)
+static noinline int ppc_free_locked(struct pcpu_pagecache *pool,
+				    phys_addr_t addr, unsigned int npages,
+				    unsigned long caller)
 {
 	struct ppc_chunk *ch = ppc_chunk_find(pool, addr);
 	const char *why;
