@@ -16,6 +16,19 @@ BUILD := $(CURDIR)/build
 KSFT_DIR := $(BUILD)/ksrc/tools/testing/selftests
 TESTMOD_DIR := $(CURDIR)/selftests/modules
 
+# The kernels `make check` runs the suite on, one boot each: a series
+# (scripts/install-kernels.sh knows its packages and release) or a release.
+# `make check KVER=<release or series>` runs it on that kernel only.
+KERNELS ?= 6.1 6.12
+# check, demo and check-kernel build for KVER in KOBJ: the module, the test
+# modules and the test program, apart from other kernels' builds (M= builds
+# write beside their sources, so the sources are mirrored there as
+# symlinks, keeping the layout: the test modules include ../..).
+KOBJ ?= $(BUILD)/$(KVER)
+KOBJ_SRCS := $(filter-out %.mod.c,$(wildcard Kbuild *.c *.h))
+KOBJ_TESTMOD_SRCS := $(filter-out %.mod.c,$(wildcard \
+	selftests/modules/Kbuild selftests/modules/*.c selftests/modules/*.h))
+
 all: modules
 
 modules:
@@ -37,17 +50,41 @@ $(KSFT_DIR)/lib.mk: scripts/ksft-extract.sh
 selftests: ksft-src
 	$(MAKE) -C selftests KSFT_DIR=$(KSFT_DIR) OUTPUT=$(BUILD)/selftests
 
+# The per-kernel tree in KOBJ: symlinks to the sources, refreshed on every
+# run (dangling ones, of removed sources, dropped).
+kobj-tree:
+	mkdir -p $(KOBJ)/selftests/modules
+	find $(KOBJ) $(KOBJ)/selftests/modules -maxdepth 1 -xtype l -delete
+	ln -sf $(addprefix $(CURDIR)/,$(KOBJ_SRCS)) $(KOBJ)/
+	ln -sf $(addprefix $(CURDIR)/,$(KOBJ_TESTMOD_SRCS)) $(KOBJ)/selftests/modules/
+
+kobj-modules: kobj-tree
+	$(MAKE) -C $(KDIR) M=$(KOBJ) W=1 modules
+	$(MAKE) -C $(KDIR) M=$(KOBJ)/selftests/modules \
+		KBUILD_EXTRA_SYMBOLS=$(KOBJ)/Module.symvers W=1 modules
+
+kobj-selftests: ksft-src
+	$(MAKE) -C selftests KSFT_DIR=$(KSFT_DIR) OUTPUT=$(KOBJ)/selftests
+
 # Install what is missing first, then start over in a sub-make: KVER is
 # found from the installed kernels, which may just have arrived.
-check demo: deps
-	$(MAKE) vm-$@
+# check: every kernel of KERNELS, or only KVER when it is given.
+check: deps
+	BUILD=$(BUILD) MAKE="$(MAKE)" scripts/check-kernels.sh \
+		$(if $(filter command line environment,$(origin KVER)),$(KVER),$(KERNELS))
+
+# The suite on one kernel: KVER, KDIR and KIMAGE (the default kernel's when
+# not given); its results in KOBJ/summary-check.txt.  A series in KVER
+# (6.1, 6.12) stands for its installed release.
+check-kernel demo: deps
+	$(MAKE) vm-$(@:%-kernel=%) KVER=$(if $(filter 6.1 6.12,$(KVER)),$$(scripts/install-kernels.sh --kver $(KVER)),$(KVER))
 
 deps:
 	scripts/deps.sh
 
-vm-check vm-demo: test-modules selftests
+vm-check vm-demo: kobj-modules kobj-selftests
 	KVER=$(KVER) KDIR=$(KDIR) KIMAGE=$(KIMAGE) BUILD=$(BUILD) \
-		KSFT_DIR=$(KSFT_DIR) scripts/vm.sh $(@:vm-%=%)
+		KSFT_DIR=$(KSFT_DIR) KOBJ=$(KOBJ) scripts/vm.sh $(@:vm-%=%)
 
 # checkpatch --strict, sparse, W=1 and kernel-doc over every source, and
 # the rst check of the documentation: any finding fails.
@@ -67,4 +104,4 @@ endif
 	rm -rf $(BUILD)
 
 .PHONY: lint dkms all modules test-modules ksft-src selftests check demo deps \
-	vm-check vm-demo clean
+	vm-check vm-demo clean check-kernel kobj-tree kobj-modules kobj-selftests

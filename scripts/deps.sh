@@ -3,13 +3,16 @@
 #
 # Install the Debian packages that building and testing need, but only the
 # ones that are missing: apt-get update alone costs half a minute, and
-# `make check` runs often.  Needs root when something is missing.
+# `make check` runs often.  Needs root when something is missing.  The
+# kernels (image, headers and source of 6.1 and 6.12) are
+# scripts/install-kernels.sh's: it runs last.
 #
-# EXTRA_PKGS adds packages (e.g. another kernel's headers and image).
+# EXTRA_PKGS adds packages.
 set -euo pipefail
 
+top=$(cd "$(dirname "$0")/.." && pwd)
+
 pkgs=(
-	linux-headers-amd64 linux-image-amd64 linux-source-6.1
 	qemu-system-x86 busybox-static cpio kmod bash coreutils
 	make gcc libc6-dev rsync xz-utils
 )
@@ -21,13 +24,16 @@ for p in "${pkgs[@]}"; do
 	st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
 	[[ $st == "install ok installed" ]] || missing+=("$p")
 done
-[[ ${#missing[@]} -eq 0 ]] && exit 0
-
-echo "deps: installing ${missing[*]}" >&2
-if [[ $(id -u) -ne 0 ]]; then
-	echo "deps: missing packages and not root: run as root" >&2
-	exit 1
+if [[ ${#missing[@]} -gt 0 ]]; then
+	echo "deps: installing ${missing[*]}" >&2
+	if [[ $(id -u) -ne 0 ]]; then
+		echo "deps: missing packages and not root: run as root" >&2
+		exit 1
+	fi
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq >&2
+	apt-get install -y -qq --no-install-recommends "${missing[@]}" </dev/null >&2
 fi
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq >&2
-apt-get install -y -qq --no-install-recommends "${missing[@]}" </dev/null >&2
+
+# Its stdout lists the releases: not wanted here.
+"$top/scripts/install-kernels.sh" >/dev/null

@@ -10,7 +10,10 @@
 #                 finish
 #   vm.sh demo    run scripts/guest/demo.sh and show its output
 #
-# The Makefile passes KVER, KDIR, KIMAGE, BUILD and KSFT_DIR.  Also:
+# The Makefile passes KVER, KDIR, KIMAGE, BUILD, KSFT_DIR and KOBJ: the
+# kernel's own build tree (build/$KVER), with the .ko files, the test
+# program in selftests/, and where this run's initramfs and logs go.
+# Without KOBJ: the in-tree .ko files, $BUILD/selftests and $BUILD.  Also:
 # VM_TIMEOUT (seconds, default 420), QEMU (binary), QEMU_EXTRA (more QEMU
 # options), KAPPEND_EXTRA (more kernel parameters).
 set -euo pipefail
@@ -27,13 +30,18 @@ BUILD=${BUILD:-$top/build}
 KSFT_DIR=${KSFT_DIR:-$BUILD/ksrc/tools/testing/selftests}
 VM_TIMEOUT=${VM_TIMEOUT:-420}
 QEMU=${QEMU:-qemu-system-x86_64}
+if [[ -n ${KOBJ:-} ]]; then
+	kodir=$KOBJ ksft_out=$KOBJ/selftests out=$KOBJ
+else
+	kodir=$top ksft_out=$BUILD/selftests out=$BUILD
+fi
 
-root=$BUILD/initramfs-$mode
-initrd=$BUILD/initramfs-$mode.cpio.gz
-console=$BUILD/console-$mode.log
-ktap=$BUILD/ktap-$mode.log
-qemu_err=$BUILD/qemu-$mode.err
-summary=$BUILD/summary-$mode.txt
+root=$out/initramfs-$mode
+initrd=$out/initramfs-$mode.cpio.gz
+console=$out/console-$mode.log
+ktap=$out/ktap-$mode.log
+qemu_err=$out/qemu-$mode.err
+summary=$out/summary-$mode.txt
 
 # Kernel messages that mean the kernel found a bug.  Lockdep, KASAN,
 # UBSAN, DEBUG_PREEMPT and might_sleep reports start with "WARNING:" or
@@ -109,7 +117,7 @@ build_initramfs()
 
 	# The modules, and what depmod and modprobe want to know about the
 	# kernel's built-in ones.
-	for ko in "$top"/*.ko "$top"/selftests/modules/*.ko; do
+	for ko in "$kodir"/*.ko "$kodir"/selftests/modules/*.ko; do
 		if [[ -e $ko ]]; then
 			install -m 0644 "$ko" "$root/lib/modules/$KVER/extra/"
 		fi
@@ -133,10 +141,10 @@ build_initramfs()
 	install -m 0755 "$KSFT_DIR"/kselftest/{runner.sh,module.sh,prefix.pl} \
 		"$root/kselftest/kselftest/"
 	make -s --no-print-directory -C "$top/selftests" KSFT_DIR="$KSFT_DIR" \
-		OUTPUT="$BUILD/selftests" \
+		OUTPUT="$ksft_out" \
 		INSTALL_PATH="$root/kselftest/pcpu_pagecache" install >/dev/null
 	make -s --no-print-directory -C "$top/selftests" KSFT_DIR="$KSFT_DIR" \
-		OUTPUT="$BUILD/selftests" emit_tests \
+		OUTPUT="$ksft_out" emit_tests \
 		> "$root/kselftest/kselftest-list.txt"
 	# Test programs are dynamically linked.
 	while IFS= read -r -d '' f; do

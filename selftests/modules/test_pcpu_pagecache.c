@@ -11,6 +11,19 @@
  *             dmesg).  Besides the tests it takes these actions:
  *               warm_all      give every online CPU a cache window in
  *                             the default pool (an alloc and a free each)
+ *               default_alloc:N   allocate N pages of the default pool
+ *                             and free them (-ENOMEM if the alloc fails)
+ *               default_bad_free  free 16 pages of the default pool
+ *                             twice: passes if the second free is refused
+ *               default_exhaust   take every page of the default pool on
+ *                             the first online CPU, fail one more
+ *                             allocation, give everything back
+ *               fault_create:MODE  create a pool "fault" of 8 MiB from
+ *                             the page allocator (MODE 0) or at resv_base
+ *                             (MODE 1), allocate and free a page in the
+ *                             writer's context, destroy it; the write
+ *                             fails with create's error.  For fault
+ *                             injection (pcpu_pagecache_fault.sh).
  *               stress_start  start the stress actors on pool "stress"
  *               stress_stop   stop them, free all, check: the verdict
  *               stress:SECS   the stress test for SECS seconds
@@ -25,6 +38,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/bitmap.h>
+#include <linux/completion.h>
 #include <linux/cpu.h>
 #include <linux/cpumask.h>
 #include <linux/debugfs.h>
@@ -1938,6 +1952,115 @@ out:
 }
 
 /* ------------------------------------------------------------------ */
+/* Preemptible contexts                                               */
+
+/*
+ * DEBUG_PREEMPT checks this_cpu_ptr() and smp_processor_id() only in a
+ * task that may migrate: not in a kthread bound to one CPU (run_on()'s
+ * workers), nor with migration disabled.  These run the fast paths from
+ * the writer of the run file and from an unbound kthread.
+ */
+struct preempt_op {
+	struct pcpu_pagecache *pool;
+	struct completion done;
+	unsigned long cpus;		/* CPUs it ran on, the first 64 */
+	bool checked;			/* preemptible and free to migrate */
+	int err;
+	unsigned int line;
+};
+
+static void preempt_ops(struct preempt_op *p)
+{
+	static const unsigned int sizes[] = { 1, 1, 2, 7, 15 };
+	phys_addr_t a[ARRAY_SIZE(sizes)];
+	unsigned int i, round;
+
+	p->checked = preemptible() && current->nr_cpus_allowed > 1 &&
+		     !current->migration_disabled;
+	for (round = 0; round < 256 && !p->err; round++) {
+		for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+			a[i] = pcpu_pagecache_alloc(p->pool, sizes[i]);
+			if (!a[i]) {
+				p->err = -ENOMEM;
+				p->line = __LINE__;
+				break;
+			}
+		}
+		while (i--) {
+			if (pcpu_pagecache_free(p->pool, a[i], sizes[i])) {
+				p->err = -EIO;
+				p->line = __LINE__;
+			}
+		}
+		if (raw_smp_processor_id() < BITS_PER_LONG)
+			p->cpus |= BIT(raw_smp_processor_id());
+		/* Give the scheduler a chance to move us. */
+		if ((round & 15) == 15)
+			usleep_range(50, 200);
+		else
+			cond_resched();
+	}
+}
+
+static int preempt_thread(void *arg)
+{
+	struct preempt_op *p = arg;
+
+	preempt_ops(p);
+	kthread_complete_and_exit(&p->done, 0);
+}
+
+/* @p ran without error, and where DEBUG_PREEMPT would check it. */
+static bool preempt_result(struct preempt_op *p, const char *where)
+{
+	pr_info("%s: %spreemptible and unbound, ran on CPUs %*pbl\n", where,
+		p->checked ? "" : "NOT ", BITS_PER_LONG, &p->cpus);
+	if (p->err) {
+		pr_err("%s: op failed at line %u: %d\n", where, p->line, p->err);
+		return false;
+	}
+	/* Elsewhere the test runs, but checks nothing DEBUG_PREEMPT would. */
+	return CHECK(p->checked || !IS_ENABLED(CONFIG_DEBUG_PREEMPT));
+}
+
+static int t_context_preemptible(void)
+{
+	struct preempt_op w = {}, k = {};
+	struct task_struct *t;
+	struct tpool tp = {};
+	struct snap s;
+	int ret;
+
+	ret = tpool_create(&tp, "t_preempt", resv(0), SZ_POOL, 0);
+	if (ret)
+		return ret;
+	ret = -EIO;
+
+	/* The writer of the run file: a user task, free to migrate. */
+	w.pool = tp.pool;
+	preempt_ops(&w);
+	if (!preempt_result(&w, "run file writer"))
+		goto out;
+
+	/* A kthread that is not bound to a CPU. */
+	k.pool = tp.pool;
+	init_completion(&k.done);
+	t = kthread_run(preempt_thread, &k, "tpp_unbound");
+	if (!CHECK(!IS_ERR(t)))
+		goto out;
+	wait_for_completion(&k.done);
+	if (!preempt_result(&k, "unbound kthread"))
+		goto out;
+
+	snap_take(tp.pool, &s);
+	if (IDLE(&s, "after preemptible contexts") && CHECK_EQ(s.v[ST_INVAL], 0))
+		ret = 0;
+out:
+	tpool_destroy(&tp);
+	return ret;
+}
+
+/* ------------------------------------------------------------------ */
 /* Actors: threads and timers that allocate, write, check and free    */
 
 #define THR_SLOTS	32
@@ -2393,6 +2516,86 @@ static int warm_all(void)
 	return ret;
 }
 
+/*
+ * The actions below give the tracepoint selftest one event each on the
+ * default pool; they check little themselves.
+ */
+static int default_alloc(const char *arg)
+{
+	struct pcpu_pagecache *pool = pcpu_pagecache_default();
+	unsigned int n;
+	phys_addr_t a;
+
+	if (!pool)
+		return -ENODEV;
+	if (!arg || kstrtouint(arg, 0, &n))
+		return -EINVAL;
+	a = pcpu_pagecache_alloc(pool, n);
+	if (!a)
+		return -ENOMEM;
+	return pcpu_pagecache_free(pool, a, n);
+}
+
+/*
+ * Not inlined: the invalid_free event must name this function as the
+ * caller.  16 pages bypass the per-CPU cache, so both frees take the lock.
+ */
+static noinline int default_bad_free(void)
+{
+	struct pcpu_pagecache *pool = pcpu_pagecache_default();
+	const unsigned int n = PCPU_PAGECACHE_FAST_PAGES;
+	phys_addr_t a;
+
+	if (!pool)
+		return -ENODEV;
+	a = pcpu_pagecache_alloc(pool, n);
+	if (!a)
+		return -ENOMEM;
+	if (!CHECK_EQ(pcpu_pagecache_free(pool, a, n), 0) ||
+	    !CHECK_EQ(pcpu_pagecache_free(pool, a, n), -EINVAL))
+		return -EIO;
+	pr_info("%s: double free of %pa +%u refused\n", __func__, &a, n);
+	return 0;
+}
+
+static int default_exhaust(void)
+{
+	struct tpool tp = { .pool = pcpu_pagecache_default() };
+	struct snap s;
+
+	if (!tp.pool)
+		return -ENODEV;
+	snap_take(tp.pool, &s);
+	tp.npages = s.v[ST_TOTAL];
+	return exhaust_check(&tp, cpumask_first(cpu_online_mask), true);
+}
+
+/*
+ * For fault injection: pcpu_pagecache_fault.sh makes the N-th allocation
+ * of this write fail (fail-nth), for N = 1, 2, ... until it succeeds with
+ * no fault consumed.  A failed create must return its error and leave
+ * nothing behind: the script checks debugfs and /proc/iomem, and the next
+ * create of the same name.
+ */
+static int fault_create(const char *arg)
+{
+	struct pcpu_pagecache *pool;
+	unsigned int mode;
+	phys_addr_t a;
+	int ret = 0;
+
+	if (!arg || kstrtouint(arg, 0, &mode) || mode > 1)
+		return -EINVAL;
+	pool = pcpu_pagecache_create("fault", mode ? resv_base : 0, SZ_POOL);
+	if (IS_ERR(pool))
+		return PTR_ERR(pool);
+	a = pcpu_pagecache_alloc(pool, 1);
+	if (!CHECK(a) || !CHECK_EQ(pcpu_pagecache_free(pool, a, 1), 0))
+		ret = -EIO;
+	pcpu_pagecache_destroy(pool);
+	return ret;
+}
+
 static DEFINE_MUTEX(workload_lock);
 static struct actors workload;
 static bool workload_running;
@@ -2453,6 +2656,7 @@ static const struct tp_test tests[] = {
 	{ "percpu_counts", t_percpu_counts },
 	{ "percpu_drain", t_percpu_drain },
 	{ "context_atomic", t_context_atomic },
+	{ "context_preemptible", t_context_preemptible },
 };
 
 /* The test list ends with "stress", which takes a duration. */
@@ -2474,6 +2678,14 @@ static int run_one(char *cmd)
 
 	if (!strcmp(cmd, "warm_all"))
 		return warm_all();
+	if (!strcmp(cmd, "fault_create"))
+		return fault_create(arg);
+	if (!strcmp(cmd, "default_alloc"))
+		return default_alloc(arg);
+	if (!strcmp(cmd, "default_bad_free"))
+		return default_bad_free();
+	if (!strcmp(cmd, "default_exhaust"))
+		return default_exhaust();
 	if (!strcmp(cmd, "stress_start"))
 		return stress_start();
 	if (!strcmp(cmd, "stress_stop"))
