@@ -79,6 +79,14 @@ check: deps
 check-kernel demo: deps
 	$(MAKE) vm-$(@:%-kernel=%) KVER=$(if $(filter 6.1 6.12,$(KVER)),$$(scripts/install-kernels.sh --kver $(KVER)),$(KVER))
 
+# The suite on the debug kernel (KASAN, lockdep, DEBUG_PREEMPT, kmemleak,
+# UBSAN, KUnit, fault injection), built from linux-source on first use and
+# cached (scripts/build-debug-kernel.sh), with the KUnit results and a
+# kmemleak scan once every module is unloaded; see scripts/check-debug.sh.
+# Its results in build/summary-check-debug.txt.
+check-debug: deps
+	BUILD=$(BUILD) MAKE="$(MAKE)" scripts/check-debug.sh
+
 deps:
 	scripts/deps.sh
 
@@ -104,4 +112,5 @@ endif
 	rm -rf $(BUILD)
 
 .PHONY: lint dkms all modules test-modules ksft-src selftests check demo deps \
-	vm-check vm-demo clean check-kernel kobj-tree kobj-modules kobj-selftests
+	vm-check vm-demo clean check-kernel kobj-tree kobj-modules kobj-selftests \
+	check-debug

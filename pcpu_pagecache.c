@@ -405,9 +405,9 @@ static bool ppc_cache_fill_locked(struct pcpu_pagecache *pool,
  * Interrupts are off: the cache cannot serve @npages, so trade its window.
  * Not inlined, so that the fast path saves no registers for it.
  */
-static noinline phys_addr_t ppc_cache_refill_alloc(struct pcpu_pagecache *pool,
-					  struct ppc_cache *c,
-					  unsigned int npages)
+static noinline phys_addr_t
+ppc_cache_refill_alloc(struct pcpu_pagecache *pool, struct ppc_cache *c,
+		       unsigned int npages)
 {
 	phys_addr_t addr;
 	unsigned int i;

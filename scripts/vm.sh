@@ -15,7 +15,11 @@
 # program in selftests/, and where this run's initramfs and logs go.
 # Without KOBJ: the in-tree .ko files, $BUILD/selftests and $BUILD.  Also:
 # VM_TIMEOUT (seconds, default 420), QEMU (binary), QEMU_EXTRA (more QEMU
-# options), KAPPEND_EXTRA (more kernel parameters).
+# options), KAPPEND_EXTRA (more kernel parameters), GUEST_EXTRA (a script
+# the guest runs after the kselftest collection, its output counted with
+# the results), HOST_EXTRA (a program the host runs on the console log
+# after the run, its KTAP output counted too).  Every kernel splat line is
+# also written to splats-$mode.txt, as "LINE_NUMBER<TAB>TEXT".
 set -euo pipefail
 
 mode=${1:-}
@@ -155,6 +159,9 @@ build_initramfs()
 
 	install -m 0755 "$top/scripts/guest/init" "$root/init"
 	install -m 0755 "$top/scripts/guest/$mode.sh" "$root/guest-main.sh"
+	if [[ -n ${GUEST_EXTRA:-} ]]; then
+		install -m 0755 "$GUEST_EXTRA" "$root/guest-extra.sh"
+	fi
 	# The kernel opens /dev/console for init before devtmpfs is mounted;
 	# without root, init reopens it later instead.
 	mknod -m 0600 "$root/dev/console" c 5 1 2>/dev/null || true
@@ -187,7 +194,7 @@ run_qemu()
 # host_checks QEMU_STATUS: what the host sees itself, as "host: " lines.
 host_checks()
 {
-	local qrc=$1 splats
+	local qrc=$1 splats splat_file=$out/splats-$mode.txt
 
 	if [[ $qrc -eq 124 || $qrc -eq 137 ]]; then
 		echo "host: not ok guest timed out after ${VM_TIMEOUT}s"
@@ -199,14 +206,23 @@ host_checks()
 	fi
 	# Lines the guest copies from the test output are not kernel
 	# messages, nor are command lines.  Fault injection dumps a stack on
-	# purpose.  The regex goes through the environment: awk -v would
-	# eat its backslashes.
-	splats=$(RE=$splat_re awk '
+	# purpose, and so do the reports of a failed allocation that an
+	# injected fault causes: inside the windows pcpu_pagecache_fault.sh
+	# marks, a vmalloc, page or percpu allocation failure report and its
+	# stack are no splat.  The regex goes through the environment: awk -v
+	# would eat its backslashes.
+	RE=$splat_re awk '
 		/^\[ktap\] / { next }
 		/Kernel command line:|Command line:|^init: cmdline/ { next }
 		/FAULT_INJECTION: forcing a failure/ { fi = NR; next }
+		/pcpu_pagecache_fault: begin / { win = 1 }
+		/pcpu_pagecache_fault: end / { win = 0 }
+		win && /(vmalloc error|page allocation failure): |percpu: allocation failed/ { fi = NR; next }
 		/Call Trace:/ && fi && NR - fi < 10 { next }
-		$0 ~ ENVIRON["RE"] { print }' "$console" | head -n 20)
+		$0 ~ ENVIRON["RE"] { print NR "\t" $0 }' "$console" > "$splat_file"
+	# head reads the file itself: a head that quits early on a pipe would
+	# kill its writer with SIGPIPE, and this whole block with it (pipefail).
+	splats=$(head -n 20 "$splat_file" | cut -f 2-)
 	if [[ -n $splats ]]; then
 		echo "host: not ok kernel splat in the console log:"
 		while IFS= read -r l; do
@@ -232,6 +248,9 @@ if [[ $mode == check ]]; then
 		qrc=0
 		wait $qpid || qrc=$?
 		host_checks $qrc
+		if [[ -n ${HOST_EXTRA:-} ]]; then
+			"$HOST_EXTRA" "$console" || true
+		fi
 	} | "$top/scripts/ktap-summary.sh" --log "$console" | tee "$summary"
 	# With pipefail and set -e a failed verdict has already exited.
 	exit 0
