@@ -100,6 +100,11 @@ lint: deps
 	KDIR=$(KDIR) KSRC_TAR=$(KSRC_TAR) BUILD=$(BUILD) \
 		MODDIRS="$(TESTMOD_DIR) $(wildcard $(CURDIR)/bench)" scripts/lint.sh
 
+# The benchmark: one boot of the stock kernel, pcpu_pagecache against its
+# no-cache path, genalloc and alloc_pages (BENCHMARKS.md).
+bench: deps
+	bench/run.sh
+
 # Build and install through DKMS for KVER, check modinfo, then remove it.
 dkms: deps
 	KVER=$(KVER) scripts/dkms.sh
@@ -111,6 +116,6 @@ ifneq ($(wildcard $(TESTMOD_DIR)/Kbuild),)
 endif
 	rm -rf $(BUILD)
 
-.PHONY: lint dkms all modules test-modules ksft-src selftests check demo deps \
+.PHONY: bench lint dkms all modules test-modules ksft-src selftests check demo deps \
 	vm-check vm-demo clean check-kernel kobj-tree kobj-modules kobj-selftests \
 	check-debug

@@ -1,0 +1,1373 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pcpu_pagecache_bench: pcpu_pagecache against the kernel's own page
+ * allocators, side by side in one boot.
+ *
+ * Given the physical range of a memmap= reservation (base=, size=), it runs
+ * once, at module init, in kthreads bound to CPUs, and prints a table and
+ * "bench: <name> <value>" lines to the console.  Each loop is compiled once
+ * per allocator, with direct calls, so all of them run the same loop:
+ *
+ *   ours         pcpu_pagecache_create() over the range
+ *   nocache      the same with PCPU_PAGECACHE_NOCACHE: every call locks
+ *   genalloc     gen_pool_create(PAGE_SHIFT, -1) + gen_pool_add_virt() over
+ *                the same range, first fit (the default algorithm)
+ *   alloc_pages  alloc_pages(GFP_KERNEL, order) + __free_pages()
+ *
+ * Only one user of the range exists at a time: each is created, measured
+ * and destroyed before the next.  A figure is the median over @reps runs of
+ * a loop sized to take about @target_ms: ns from ktime_get_ns(), cycles
+ * from get_cycles().  BENCHMARKS.md says what each figure means.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/atomic.h>
+#include <linux/completion.h>
+#include <linux/cpu.h>
+#include <linux/cpumask.h>
+#include <linux/err.h>
+#include <linux/genalloc.h>
+#include <linux/gfp.h>
+#include <linux/io.h>
+#include <linux/ioport.h>
+#include <linux/kthread.h>
+#include <linux/ktime.h>
+#include <linux/math64.h>
+#include <linux/minmax.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/sort.h>
+#include <linux/timex.h>
+
+#include "pcpu_pagecache.h"
+
+static unsigned long base = 0x100000000UL;
+module_param(base, ulong, 0444);
+MODULE_PARM_DESC(base, "Physical base of a range reserved with memmap=SIZE$BASE (default 4 GiB)");
+
+static unsigned long size = SZ_2G;
+module_param(size, ulong, 0444);
+MODULE_PARM_DESC(size, "Bytes in that range (default 2 GiB); growth runs on 16 MiB, 256 MiB, 2 GiB where they fit");
+
+static unsigned int reps = 7;
+module_param(reps, uint, 0444);
+MODULE_PARM_DESC(reps, "Repetitions per figure; the median is reported (default 7)");
+
+static unsigned int target_ms = 20;
+module_param(target_ms, uint, 0444);
+MODULE_PARM_DESC(target_ms, "Wall time each repetition aims at, in ms (default 20)");
+
+static unsigned long seed = 0x5eed;
+module_param(seed, ulong, 0444);
+MODULE_PARM_DESC(seed, "Seed of the fragmented fills and size mixes");
+
+static bool verbose;
+module_param(verbose, bool, 0444);
+MODULE_PARM_DESC(verbose, "Print every repetition");
+
+static unsigned int sections = 15;
+module_param(sections, uint, 0444);
+MODULE_PARM_DESC(sections, "Sections to run: 1 single CPU, 2 all CPUs (needs 1), 4 growth, 8 building blocks (default 15)");
+
+#define MAX_REPS	31
+#define SMALL_REGION	SZ_16M		/* single-CPU and all-CPU runs */
+#define MAX_ITERS	BIT(30)
+#define RUN_MAX		32		/* fill: runs of 1..RUN_MAX pages */
+
+enum kind { K_OURS, K_NOCACHE, K_GENALLOC, K_PAGES, NKINDS };
+static const char *const kind_name[NKINDS] = {
+	"ours", "nocache", "genalloc", "alloc_pages",
+};
+
+enum test { T_PAIR1, T_BURST64, T_MIXED, T_LARGE, T_PAIR64, NTESTS };
+#define NSINGLE	(T_LARGE + 1)		/* tests of the single-CPU section */
+static const char *const test_name[NTESTS] = {
+	"pair1", "burst64", "mixed1_15", "large16_512", "pair64",
+};
+
+static const char *const test_desc[NTESTS] = {
+	"alloc(1)+free(1)", "64x alloc(1), 64x free", "alloc+free 1..15 pages",
+	"alloc+free 16..512 pages", "alloc(64)+free(64)",
+};
+
+/* alloc+free pairs per loop iteration */
+static const unsigned int test_ops[NTESTS] = { 1, 64, 1, 1, 1 };
+
+/* One user of the region: which allocator, and its handle. */
+struct bctx {
+	enum kind kind;
+	struct pcpu_pagecache *ppc;
+	struct gen_pool *gp;
+	void *va;
+	phys_addr_t base;
+	size_t size;
+};
+
+/* What one thread counts; never shared between CPUs. */
+struct worker {
+	unsigned long fails;	/* allocations that returned nothing */
+	unsigned long errors;	/* frees that were refused */
+	unsigned long h[64];
+} ____cacheline_aligned;
+
+/* One figure: its repetitions, then their medians. */
+struct meas {
+	u64 rps[MAX_REPS];	/* ps per alloc+free pair, each repetition */
+	u64 rcyc[MAX_REPS];	/* cycles per pair x1000, each repetition */
+	unsigned int nr;	/* repetitions so far */
+	unsigned long iters;	/* loop iterations per repetition; 0: calibrate */
+	unsigned long ops;	/* pairs over all repetitions */
+	unsigned long fails;
+	unsigned long errors;
+	u64 fast, slow;		/* pcpu_pagecache: allocations by the cache, not */
+	u64 ps;			/* median ps per pair */
+	u64 mcyc;		/* median cycles per pair, x1000 */
+	u64 hit_x1000;		/* % of allocations the CPU cache served, x1000 */
+	bool done;
+};
+
+struct allcpu {
+	u64 rwall[MAX_REPS];	/* wall ps per pair over all CPUs, each repetition */
+	u64 *rcpu;		/* [cpu index * MAX_REPS + rep]: ps per pair */
+	unsigned int nr;
+	u64 ps;			/* median of rwall */
+	u64 *cpu_ps;		/* median ps per pair of each CPU's thread */
+	unsigned long fails;
+	unsigned long errors;
+	bool done;
+};
+
+static u8 mixed_sz[256];
+static u16 large_sz[256];
+static struct worker main_worker;
+static unsigned int nreps;
+static unsigned int ncpus;
+static unsigned int *cpu_ids;
+static unsigned long total_errors;
+
+/* ---- Deterministic PRNG (splitmix64) -------------------------------------- */
+
+static u64 rng_next(u64 *s)
+{
+	u64 z = (*s += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+/* Uniform in [0, n). */
+static u32 rng_below(u64 *s, u32 n)
+{
+	return (u32)(((rng_next(s) >> 32) * n) >> 32);
+}
+
+/* ---- The allocators, inlined into each loop -------------------------------- */
+
+static __always_inline unsigned long b_alloc(struct bctx *b,
+					     const enum kind kind,
+					     unsigned int n)
+{
+	switch (kind) {
+	case K_OURS:
+	case K_NOCACHE:
+		return pcpu_pagecache_alloc(b->ppc, n);
+	case K_GENALLOC:
+		return gen_pool_alloc(b->gp, (size_t)n << PAGE_SHIFT);
+	default:
+		return (unsigned long)alloc_pages(GFP_KERNEL | __GFP_NOWARN,
+						  get_order((size_t)n << PAGE_SHIFT));
+	}
+}
+
+static __always_inline void b_free(struct bctx *b, const enum kind kind,
+				   unsigned long h, unsigned int n,
+				   struct worker *w)
+{
+	switch (kind) {
+	case K_OURS:
+	case K_NOCACHE:
+		if (unlikely(pcpu_pagecache_free(b->ppc, h, n)))
+			w->errors++;
+		break;
+	case K_GENALLOC:
+		gen_pool_free(b->gp, h, (size_t)n << PAGE_SHIFT);
+		break;
+	default:
+		__free_pages((struct page *)h, get_order((size_t)n << PAGE_SHIFT));
+		break;
+	}
+}
+
+static __always_inline void b_loop(struct bctx *b, const enum kind kind,
+				   const enum test test, unsigned long iters,
+				   struct worker *w)
+{
+	unsigned long i, h, fails = 0;
+	unsigned int j, n;
+
+	for (i = 0; i < iters; i++) {
+		switch (test) {
+		case T_BURST64:
+			for (j = 0; j < 64; j++)
+				w->h[j] = b_alloc(b, kind, 1);
+			for (j = 0; j < 64; j++) {
+				if (likely(w->h[j]))
+					b_free(b, kind, w->h[j], 1, w);
+				else
+					fails++;
+			}
+			continue;
+		case T_PAIR1:
+			n = 1;
+			break;
+		case T_PAIR64:
+			n = 64;
+			break;
+		case T_MIXED:
+			n = mixed_sz[i & 255];
+			break;
+		default:
+			n = large_sz[i & 255];
+			break;
+		}
+		h = b_alloc(b, kind, n);
+		if (likely(h))
+			b_free(b, kind, h, n, w);
+		else
+			fails++;
+	}
+	w->fails += fails;
+}
+
+static __always_inline void b_loop_any(struct bctx *b, const enum kind kind,
+				       enum test t, unsigned long iters,
+				       struct worker *w)
+{
+	switch (t) {
+	case T_PAIR1:
+		b_loop(b, kind, T_PAIR1, iters, w);
+		break;
+	case T_BURST64:
+		b_loop(b, kind, T_BURST64, iters, w);
+		break;
+	case T_MIXED:
+		b_loop(b, kind, T_MIXED, iters, w);
+		break;
+	case T_LARGE:
+		b_loop(b, kind, T_LARGE, iters, w);
+		break;
+	default:
+		b_loop(b, kind, T_PAIR64, iters, w);
+		break;
+	}
+}
+
+/* One copy of every loop per allocator: no indirect call inside a loop. */
+static noinline void run_ours(struct bctx *b, enum test t, unsigned long iters,
+			      struct worker *w)
+{
+	b_loop_any(b, K_OURS, t, iters, w);
+}
+
+static noinline void run_nocache(struct bctx *b, enum test t,
+				 unsigned long iters, struct worker *w)
+{
+	b_loop_any(b, K_NOCACHE, t, iters, w);
+}
+
+static noinline void run_genalloc(struct bctx *b, enum test t,
+				  unsigned long iters, struct worker *w)
+{
+	b_loop_any(b, K_GENALLOC, t, iters, w);
+}
+
+static noinline void run_pages(struct bctx *b, enum test t,
+			       unsigned long iters, struct worker *w)
+{
+	b_loop_any(b, K_PAGES, t, iters, w);
+}
+
+static void b_run(struct bctx *b, enum test t, unsigned long iters,
+		  struct worker *w)
+{
+	switch (b->kind) {
+	case K_OURS:
+		run_ours(b, t, iters, w);
+		break;
+	case K_NOCACHE:
+		run_nocache(b, t, iters, w);
+		break;
+	case K_GENALLOC:
+		run_genalloc(b, t, iters, w);
+		break;
+	default:
+		run_pages(b, t, iters, w);
+		break;
+	}
+}
+
+/* For the fills, where speed does not matter. */
+static unsigned long b_alloc_any(struct bctx *b, unsigned int n)
+{
+	switch (b->kind) {
+	case K_OURS:
+	case K_NOCACHE:
+		return b_alloc(b, K_OURS, n);
+	case K_GENALLOC:
+		return b_alloc(b, K_GENALLOC, n);
+	default:
+		return b_alloc(b, K_PAGES, n);
+	}
+}
+
+static void b_free_any(struct bctx *b, unsigned long h, unsigned int n,
+		       struct worker *w)
+{
+	switch (b->kind) {
+	case K_OURS:
+	case K_NOCACHE:
+		b_free(b, K_OURS, h, n, w);
+		break;
+	case K_GENALLOC:
+		b_free(b, K_GENALLOC, h, n, w);
+		break;
+	default:
+		b_free(b, K_PAGES, h, n, w);
+		break;
+	}
+}
+
+/* ---- Creating and destroying one user of the region ------------------------ */
+
+static int region_open(struct bctx *b, enum kind k, phys_addr_t rbase,
+		       size_t rsize)
+{
+	int ret;
+
+	memset(b, 0, sizeof(*b));
+	b->kind = k;
+	b->base = rbase;
+	b->size = rsize;
+
+	switch (k) {
+	case K_OURS:
+	case K_NOCACHE:
+		b->ppc = pcpu_pagecache_create_flags("bench", rbase, rsize,
+						     k == K_NOCACHE ?
+						     PCPU_PAGECACHE_NOCACHE : 0);
+		if (IS_ERR(b->ppc)) {
+			ret = PTR_ERR(b->ppc);
+			b->ppc = NULL;
+			pr_err("pcpu_pagecache_create_flags(%pa, %zu): %d\n",
+			       &rbase, rsize, ret);
+			return ret;
+		}
+		return 0;
+	case K_GENALLOC:
+		if (!request_mem_region(rbase, rsize, "pcpu_pagecache_bench")) {
+			pr_err("cannot claim [%pa, +%zu) for genalloc\n",
+			       &rbase, rsize);
+			return -EBUSY;
+		}
+		ret = -ENOMEM;
+		b->va = memremap(rbase, rsize, MEMREMAP_WB);
+		if (!b->va)
+			goto err_release;
+		b->gp = gen_pool_create(PAGE_SHIFT, -1);
+		if (!b->gp)
+			goto err_unmap;
+		ret = gen_pool_add_virt(b->gp, (unsigned long)b->va, rbase,
+					rsize, -1);
+		if (ret)
+			goto err_pool;
+		return 0;
+err_pool:
+		gen_pool_destroy(b->gp);
+err_unmap:
+		memunmap(b->va);
+err_release:
+		release_mem_region(rbase, rsize);
+		pr_err("genalloc over [%pa, +%zu): %d\n", &rbase, rsize, ret);
+		return ret;
+	default:
+		return 0;
+	}
+}
+
+/* Every page must have been freed. */
+static void region_close(struct bctx *b)
+{
+	switch (b->kind) {
+	case K_OURS:
+	case K_NOCACHE:
+		pcpu_pagecache_destroy(b->ppc);
+		break;
+	case K_GENALLOC:
+		gen_pool_destroy(b->gp);
+		memunmap(b->va);
+		release_mem_region(b->base, b->size);
+		break;
+	default:
+		break;
+	}
+	memset(b, 0, sizeof(*b));
+}
+
+/* ---- Measuring -------------------------------------------------------------- */
+
+/* a / b, times 1000 */
+static u64 ratio(u64 a, u64 b)
+{
+	return b ? div64_u64(a * 1000, b) : 0;
+}
+
+static u64 target_ns(void)
+{
+	return (u64)target_ms * NSEC_PER_MSEC;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	u64 x = *(const u64 *)a, y = *(const u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static u64 median(u64 *v, unsigned int n)
+{
+	sort(v, n, sizeof(*v), cmp_u64, NULL);
+	return v[n / 2];
+}
+
+/*
+ * Loop iterations that take about target_ms; the search warms up too.  One
+ * slow sample (the host stalls the vCPU, first touches of new memory) must
+ * not shrink the loop to a few iterations for the whole run: the estimate
+ * comes from the fastest of three samples of the final size.
+ */
+static unsigned long calibrate(struct bctx *b, enum test t, struct worker *w)
+{
+	unsigned long iters = 16;
+	unsigned int i;
+	u64 t0, dt;
+
+	for (;;) {
+		t0 = ktime_get_ns();
+		b_run(b, t, iters, w);
+		dt = ktime_get_ns() - t0;
+		if (dt >= target_ns() / 8 || iters >= MAX_ITERS)
+			break;
+		iters *= dt < target_ns() / 128 ? 16 : 2;
+		cond_resched();
+	}
+	for (i = 0; i < 2; i++) {
+		cond_resched();
+		t0 = ktime_get_ns();
+		b_run(b, t, iters, w);
+		dt = min(dt, ktime_get_ns() - t0);
+	}
+	return clamp_t(u64, div64_u64((u64)iters * target_ns(), max_t(u64, dt, 1)),
+		       16, MAX_ITERS);
+}
+
+/*
+ * One repetition of a figure; the first one calibrates the loop.  The
+ * calling thread is bound to one CPU.
+ */
+static void meas_rep(struct bctx *b, enum test t, struct meas *m)
+{
+	struct pcpu_pagecache_stats st0, st1;
+	struct worker *w = &main_worker;
+	unsigned long ops;
+	cycles_t c0, c1;
+	u64 t0, t1;
+
+	if (m->nr >= MAX_REPS)
+		return;
+	if (!m->iters) {
+		memset(w, 0, sizeof(*w));
+		m->iters = calibrate(b, t, w);
+		total_errors += w->errors;
+	}
+	memset(w, 0, sizeof(*w));
+	if (b->ppc)
+		pcpu_pagecache_get_stats(b->ppc, &st0);
+	ops = m->iters * test_ops[t];
+	cond_resched();
+	c0 = get_cycles();
+	t0 = ktime_get_ns();
+	b_run(b, t, m->iters, w);
+	t1 = ktime_get_ns();
+	c1 = get_cycles();
+	if (b->ppc) {
+		pcpu_pagecache_get_stats(b->ppc, &st1);
+		m->fast += st1.alloc_fast - st0.alloc_fast;
+		m->slow += st1.alloc_slow - st0.alloc_slow;
+	}
+	m->rps[m->nr] = div64_u64((t1 - t0) * 1000, ops);
+	m->rcyc[m->nr] = div64_u64((u64)(c1 - c0) * 1000, ops);
+	if (verbose && b->ppc)
+		pr_info("rep %u %s %s %zu MiB: %llu ps/pair, %lu iters; alloc fast %llu slow %llu, free fast %llu slow %llu, refills %llu, locks %llu\n",
+			m->nr, kind_name[b->kind], test_name[t], b->size >> 20,
+			m->rps[m->nr], m->iters,
+			st1.alloc_fast - st0.alloc_fast,
+			st1.alloc_slow - st0.alloc_slow,
+			st1.free_fast - st0.free_fast,
+			st1.free_slow - st0.free_slow,
+			st1.refills - st0.refills,
+			st1.lock_acquisitions - st0.lock_acquisitions);
+	else if (verbose)
+		pr_info("rep %u %s %s %zu MiB: %llu ps/pair, %lu iters\n", m->nr,
+			kind_name[b->kind], test_name[t], b->size >> 20,
+			m->rps[m->nr], m->iters);
+	m->nr++;
+	m->ops += ops;
+	m->fails += w->fails;
+	m->errors += w->errors;
+	total_errors += w->errors;
+}
+
+/* Forget the repetitions so far, keep the calibration. */
+static void meas_forget(struct meas *m)
+{
+	unsigned long iters = m->iters;
+
+	total_errors -= m->errors;
+	memset(m, 0, sizeof(*m));
+	m->iters = iters;
+}
+
+static void meas_finish(struct meas *m)
+{
+	if (!m->nr)
+		return;
+	m->ps = median(m->rps, m->nr);
+	m->mcyc = median(m->rcyc, m->nr);
+	m->hit_x1000 = ratio(m->fast * 100, m->fast + m->slow);
+	m->done = true;
+}
+
+/* ---- What the building blocks cost here (context for the figures) ---------- */
+
+enum ovh { O_CALL, O_IRQ, O_PREEMPT, O_SPIN, O_PCPU, NOVH };
+static const char *const ovh_name[NOVH] = {
+	"call_ret", "irq_save_restore", "preempt_off_on", "spin_lock_irqsave",
+	"this_cpu_inc",
+};
+
+static const char *const ovh_desc[NOVH] = {
+	"call+return of an empty function", "local_irq_save+restore",
+	"preempt_disable+enable", "spin_lock_irqsave+unlock (no contention)",
+	"this_cpu_inc",
+};
+
+static DEFINE_SPINLOCK(ovh_lock);
+static DEFINE_PER_CPU(unsigned long, ovh_count);
+static struct meas ovh[NOVH];
+
+static noinline void ovh_callee(void)
+{
+	asm volatile("");
+}
+
+#define DEFINE_OVH(name, body)						\
+static noinline void ovh_##name(unsigned long iters)			\
+{									\
+	unsigned long i, flags;						\
+									\
+	for (i = 0; i < iters; i++) {					\
+		body;							\
+	}								\
+	(void)flags;							\
+}
+
+DEFINE_OVH(call, ovh_callee())
+DEFINE_OVH(irq, local_irq_save(flags); barrier(); local_irq_restore(flags))
+DEFINE_OVH(preempt, preempt_disable(); barrier(); preempt_enable())
+DEFINE_OVH(spin, spin_lock_irqsave(&ovh_lock, flags);
+		 spin_unlock_irqrestore(&ovh_lock, flags))
+DEFINE_OVH(pcpu, this_cpu_inc(ovh_count))
+
+static void ovh_run(enum ovh o, unsigned long iters)
+{
+	switch (o) {
+	case O_CALL:
+		ovh_call(iters);
+		break;
+	case O_IRQ:
+		ovh_irq(iters);
+		break;
+	case O_PREEMPT:
+		ovh_preempt(iters);
+		break;
+	case O_SPIN:
+		ovh_spin(iters);
+		break;
+	default:
+		ovh_pcpu(iters);
+		break;
+	}
+}
+
+static void measure_ovh(enum ovh o, struct meas *m)
+{
+	u64 ps[MAX_REPS], cyc[MAX_REPS], t0, t1, dt;
+	unsigned long iters = 16;
+	cycles_t c0, c1;
+	unsigned int r;
+
+	for (;;) {
+		t0 = ktime_get_ns();
+		ovh_run(o, iters);
+		dt = ktime_get_ns() - t0;
+		if (dt >= target_ns() / 8 || iters >= MAX_ITERS)
+			break;
+		iters *= dt < target_ns() / 128 ? 16 : 2;
+	}
+	for (r = 0; r < 2; r++) {
+		t0 = ktime_get_ns();
+		ovh_run(o, iters);
+		dt = min(dt, ktime_get_ns() - t0);
+	}
+	iters = clamp_t(u64, div64_u64((u64)iters * target_ns(), max_t(u64, dt, 1)),
+			16, MAX_ITERS);
+	for (r = 0; r < nreps; r++) {
+		cond_resched();
+		c0 = get_cycles();
+		t0 = ktime_get_ns();
+		ovh_run(o, iters);
+		t1 = ktime_get_ns();
+		c1 = get_cycles();
+		ps[r] = div64_u64((t1 - t0) * 1000, iters);
+		cyc[r] = div64_u64((u64)(c1 - c0) * 1000, iters);
+	}
+	m->ps = median(ps, nreps);
+	m->mcyc = median(cyc, nreps);
+	m->iters = iters;
+	m->done = true;
+}
+
+/* ---- All CPUs at once --------------------------------------------------------- */
+
+struct athread {
+	struct bctx *b;
+	unsigned long chunk;	/* loop iterations between looks at the clock */
+	u64 dur;		/* ns to keep going */
+	unsigned long pairs;	/* alloc+free pairs done */
+	u64 t0, t1;
+	struct task_struct *task;
+	struct worker w;
+};
+
+static atomic_t a_ready, a_left, a_go;
+static unsigned int a_n;
+static u64 a_deadline;
+static DECLARE_COMPLETION(a_done);
+
+static int allcpu_thread(void *arg)
+{
+	struct athread *a = arg;
+
+	u64 deadline;
+
+	/*
+	 * Everyone starts when the last thread has arrived, and stops at the
+	 * same deadline: a thread the host runs late does less work.
+	 */
+	if (atomic_inc_return(&a_ready) == a_n) {
+		WRITE_ONCE(a_deadline, ktime_get_ns() + a->dur);
+		atomic_set_release(&a_go, 1);
+	}
+	while (!atomic_read_acquire(&a_go))
+		cpu_relax();
+	deadline = READ_ONCE(a_deadline);
+	a->t0 = ktime_get_ns();
+	do {
+		b_run(a->b, T_PAIR1, a->chunk, &a->w);
+		a->pairs += a->chunk;
+		a->t1 = ktime_get_ns();
+	} while (a->t1 < deadline);
+	if (atomic_dec_and_test(&a_left))
+		complete(&a_done);
+
+	/* Stay until kthread_stop(), so that our caller owns our lifetime. */
+	set_current_state(TASK_INTERRUPTIBLE);
+	while (!kthread_should_stop()) {
+		schedule();
+		set_current_state(TASK_INTERRUPTIBLE);
+	}
+	__set_current_state(TASK_RUNNING);
+	return 0;
+}
+
+/*
+ * One repetition: a thread bound to each online CPU, released together,
+ * each doing alloc(1)+free(1) pairs for target_ms.  Running for a time
+ * rather than a count keeps them overlapped even when the host runs one
+ * vCPU slower than the other.  @iters: the single-CPU loop count for
+ * target_ms.
+ */
+static int allcpu_rep(struct bctx *b, unsigned long iters, struct allcpu *res)
+{
+	unsigned long pairs = 0;
+	struct athread *th;
+	u64 tmin, tmax;
+	unsigned int i;
+	int ret = 0;
+
+	if (res->nr >= MAX_REPS)
+		return 0;
+	th = kcalloc(ncpus, sizeof(*th), GFP_KERNEL);
+	if (!th)
+		return -ENOMEM;
+	atomic_set(&a_ready, 0);
+	atomic_set(&a_go, 0);
+	atomic_set(&a_left, ncpus);
+	a_n = ncpus;
+	reinit_completion(&a_done);
+	for (i = 0; i < ncpus; i++) {
+		th[i].b = b;
+		th[i].chunk = max(iters / 64, 1UL);
+		th[i].dur = target_ns();
+		th[i].task = kthread_create_on_cpu(allcpu_thread, &th[i],
+						   cpu_ids[i], "ppc_bench/%u");
+		if (IS_ERR(th[i].task)) {
+			ret = PTR_ERR(th[i].task);
+			th[i].task = NULL;
+			break;
+		}
+	}
+	if (ret) {
+		/* Never woken: kthread_stop() ends them before they run. */
+		for (i = 0; i < ncpus && th[i].task; i++)
+			kthread_stop(th[i].task);
+		kfree(th);
+		return ret;
+	}
+	for (i = 0; i < ncpus; i++)
+		wake_up_process(th[i].task);
+	wait_for_completion(&a_done);
+	for (i = 0; i < ncpus; i++)
+		kthread_stop(th[i].task);
+
+	tmin = U64_MAX;
+	tmax = 0;
+	for (i = 0; i < ncpus; i++) {
+		tmin = min(tmin, th[i].t0);
+		tmax = max(tmax, th[i].t1);
+		pairs += th[i].pairs;
+		res->rcpu[i * MAX_REPS + res->nr] =
+			div64_u64((th[i].t1 - th[i].t0) * 1000, th[i].pairs);
+		res->fails += th[i].w.fails;
+		res->errors += th[i].w.errors;
+		total_errors += th[i].w.errors;
+	}
+	res->rwall[res->nr++] = div64_u64((tmax - tmin) * 1000, pairs);
+	kfree(th);
+	return 0;
+}
+
+static void allcpu_finish(struct allcpu *res)
+{
+	unsigned int i;
+
+	if (!res->nr)
+		return;
+	res->ps = median(res->rwall, res->nr);
+	for (i = 0; i < ncpus; i++)
+		res->cpu_ps[i] = median(res->rcpu + i * MAX_REPS, res->nr);
+	res->done = true;
+}
+
+/* ---- Fragmented fills ----------------------------------------------------------- */
+
+struct run {
+	unsigned long h;	/* 0 once freed */
+	unsigned int n;
+};
+
+struct fill {
+	struct run *runs;
+	unsigned long nruns;
+	unsigned long used;	/* pages handed out */
+	unsigned long full;	/* pages handed out when the region was full */
+	u64 ms;
+};
+
+/*
+ * Hand out the whole region in runs of 1..RUN_MAX pages (lengths from the
+ * PRNG) until a run does not fit, then the rest page by page; then free
+ * runs in an order from the PRNG until at most @level percent of the pages
+ * are in use.  The same seed gives every allocator the same sequence of
+ * calls; where each puts its runs is its own business.
+ */
+static int fill_region(struct bctx *b, unsigned int level, u64 s,
+		       struct fill *f)
+{
+	unsigned long npages = b->size >> PAGE_SHIFT, i, j, target, h;
+	struct worker *w = &main_worker;
+	u64 t0 = ktime_get_ns();
+	unsigned int n;
+	u32 *perm, tmp;
+
+	memset(f, 0, sizeof(*f));
+	if (!level)
+		return 0;
+	f->runs = kvmalloc_array(npages, sizeof(*f->runs), GFP_KERNEL);
+	if (!f->runs)
+		return -ENOMEM;
+	memset(w, 0, sizeof(*w));
+
+	for (;;) {
+		n = 1 + rng_below(&s, RUN_MAX);
+		h = b_alloc_any(b, n);
+		if (!h)
+			break;
+		f->runs[f->nruns].h = h;
+		f->runs[f->nruns++].n = n;
+		f->used += n;
+		if (!(f->nruns & 1023))
+			cond_resched();
+	}
+	while (f->nruns < npages && (h = b_alloc_any(b, 1))) {
+		f->runs[f->nruns].h = h;
+		f->runs[f->nruns++].n = 1;
+		f->used++;
+	}
+	f->full = f->used;
+
+	perm = kvmalloc_array(f->nruns, sizeof(*perm), GFP_KERNEL);
+	if (!perm)
+		return -ENOMEM;
+	for (i = 0; i < f->nruns; i++)
+		perm[i] = i;
+	for (i = f->nruns - 1; i > 0; i--) {
+		j = rng_below(&s, i + 1);
+		tmp = perm[i];
+		perm[i] = perm[j];
+		perm[j] = tmp;
+	}
+	target = npages * level / 100;
+	for (i = 0; i < f->nruns && f->used > target; i++) {
+		struct run *r = &f->runs[perm[i]];
+
+		b_free_any(b, r->h, r->n, w);
+		r->h = 0;
+		f->used -= r->n;
+	}
+	kvfree(perm);
+	total_errors += w->errors;
+	f->ms = div_u64(ktime_get_ns() - t0, NSEC_PER_MSEC);
+	return 0;
+}
+
+static void unfill_region(struct bctx *b, struct fill *f)
+{
+	struct worker *w = &main_worker;
+	unsigned long i;
+
+	memset(w, 0, sizeof(*w));
+	for (i = 0; i < f->nruns; i++)
+		if (f->runs[i].h)
+			b_free_any(b, f->runs[i].h, f->runs[i].n, w);
+	total_errors += w->errors;
+	kvfree(f->runs);
+	f->runs = NULL;
+}
+
+/* ---- Results -------------------------------------------------------------------- */
+
+#define NGSIZES		3
+#define NGLEVELS	3
+#define NGKINDS		3	/* ours, nocache, genalloc */
+static const size_t gsize[NGSIZES] = { SZ_16M, SZ_256M, SZ_2G };
+static const char *const gsize_name[NGSIZES] = { "16m", "256m", "2g" };
+static const unsigned int glevel[NGLEVELS] = { 0, 50, 90 };
+
+static struct meas single[NKINDS][NSINGLE];
+static struct allcpu allc[NKINDS];
+static struct meas grow[NGSIZES][NGLEVELS][NGKINDS][2];
+static struct fill gfill[NGSIZES][NGLEVELS][NGKINDS];
+
+/* Fixed point: @milli is the value times 1000; rounded to @dec decimals. */
+static const char *fx(u64 milli, unsigned int dec)
+{
+	static char bufs[16][24];
+	static unsigned int next;
+	char *buf = bufs[next++ % ARRAY_SIZE(bufs)];
+	static const unsigned int div[] = { 1000, 100, 10, 1 };
+	u64 v;
+
+	dec = min(dec, 3U);
+	v = div64_u64(milli + div[dec] / 2, div[dec]);
+	if (!dec)
+		snprintf(buf, 24, "%llu", v);
+	else
+		snprintf(buf, 24, "%llu.%0*llu", div64_u64(v, 1000 / div[dec]),
+			 (int)dec, v % (1000 / div[dec]));
+	return buf;
+}
+
+static void out(const char *name, u64 milli, unsigned int dec)
+{
+	pr_info("bench: %s %s\n", name, fx(milli, dec));
+}
+
+/* ps per pair -> thousands of pairs per second, times 1000 */
+static u64 kops(u64 ps)
+{
+	return ps ? div64_u64(1000000000000ULL, ps) : 0;
+}
+
+static void print_single(void)
+{
+	char name[64];
+	unsigned int k, t;
+
+	pr_info("== Single CPU (one kthread bound to CPU %u), empty %u MiB region ==\n",
+		cpu_ids[0], SMALL_REGION >> 20);
+	pr_info("ns per alloc+free pair, median of %u (cycles from get_cycles() in brackets)\n",
+		nreps);
+	pr_info("%-12s %-26s %16s %16s %16s %18s\n", "test", "what",
+		kind_name[0], kind_name[1], kind_name[2], kind_name[3]);
+	for (t = 0; t < NSINGLE; t++) {
+		char col[NKINDS][40];
+
+		for (k = 0; k < NKINDS; k++)
+			snprintf(col[k], sizeof(col[k]), "%s (%s)%s",
+				 fx(single[k][t].ps, 1), fx(single[k][t].mcyc, 0),
+				 single[k][t].fails ? "*" : "");
+		pr_info("%-12s %-26s %16s %16s %16s %18s\n", test_name[t],
+			test_desc[t], col[0], col[1], col[2], col[3]);
+	}
+	pr_info("%-12s %-26s %16s %16s %16s %18s\n", "ratio",
+		"other's ns / ours", kind_name[0], kind_name[1], kind_name[2],
+		kind_name[3]);
+	for (t = 0; t < NSINGLE; t++)
+		pr_info("%-12s %-26s %16s %16s %16s %18s\n", test_name[t], "",
+			"1.00", fx(ratio(single[1][t].ps, single[0][t].ps), 2),
+			fx(ratio(single[2][t].ps, single[0][t].ps), 2),
+			fx(ratio(single[3][t].ps, single[0][t].ps), 2));
+	for (k = 0; k < NKINDS; k++)
+		for (t = 0; t < NSINGLE; t++)
+			if (single[k][t].fails)
+				pr_info("* %s %s: %lu of %lu allocations failed\n",
+					kind_name[k], test_name[t],
+					single[k][t].fails, single[k][t].ops);
+	pr_info("ours: %% of allocations served by the CPU cache: pair1 %s, burst64 %s, mixed1_15 %s, large16_512 %s\n",
+		fx(single[0][0].hit_x1000, 1), fx(single[0][1].hit_x1000, 1),
+		fx(single[0][2].hit_x1000, 1), fx(single[0][3].hit_x1000, 1));
+
+	for (k = 0; k < NKINDS; k++)
+		for (t = 0; t < NSINGLE; t++) {
+			snprintf(name, sizeof(name), "1cpu_%s_%s_ns", test_name[t],
+				 kind_name[k]);
+			out(name, single[k][t].ps, 1);
+			snprintf(name, sizeof(name), "1cpu_%s_%s_cycles",
+				 test_name[t], kind_name[k]);
+			out(name, single[k][t].mcyc, 0);
+			if (k == K_OURS)
+				continue;
+			snprintf(name, sizeof(name), "1cpu_%s_ratio_vs_%s",
+				 test_name[t], kind_name[k]);
+			out(name, ratio(single[k][t].ps, single[0][t].ps), 2);
+		}
+	out("1cpu_pair1_ours_cache_hit_pct", single[0][0].hit_x1000, 2);
+}
+
+static void print_allcpu(void)
+{
+	char name[64], line[256];
+	unsigned int k, i;
+	int len;
+
+	pr_info("== All %u CPUs at once: one bound kthread per CPU, alloc(1)+free(1) pairs ==\n",
+		ncpus);
+	len = snprintf(line, sizeof(line), "%-12s %12s %14s %8s", "allocator",
+		       "ns/pair", "total kpairs/s", "scaling");
+	for (i = 0; i < ncpus && len < sizeof(line) - 20; i++)
+		len += snprintf(line + len, sizeof(line) - len, "  cpu%u kpairs/s",
+				cpu_ids[i]);
+	pr_info("%s\n", line);
+	for (k = 0; k < NKINDS; k++) {
+		u64 scal = ratio(single[k][T_PAIR1].ps, allc[k].ps * ncpus);
+
+		len = snprintf(line, sizeof(line), "%-12s %12s %14s %8s",
+			       kind_name[k], fx(allc[k].ps, 1),
+			       fx(kops(allc[k].ps), 0), fx(scal, 2));
+		for (i = 0; i < ncpus && len < sizeof(line) - 20; i++)
+			len += snprintf(line + len, sizeof(line) - len, " %16s",
+					fx(kops(allc[k].cpu_ps[i]), 0));
+		pr_info("%s\n", line);
+	}
+	pr_info("ns/pair = wall time / all pairs; scaling = total / (CPUs x single-CPU pair1 rate)\n");
+
+	for (k = 0; k < NKINDS; k++) {
+		snprintf(name, sizeof(name), "allcpu_%s_ns", kind_name[k]);
+		out(name, allc[k].ps, 1);
+		snprintf(name, sizeof(name), "allcpu_%s_total_kops", kind_name[k]);
+		out(name, kops(allc[k].ps), 0);
+		for (i = 0; i < ncpus; i++) {
+			snprintf(name, sizeof(name), "allcpu_%s_cpu%u_kops",
+				 kind_name[k], cpu_ids[i]);
+			out(name, kops(allc[k].cpu_ps[i]), 0);
+		}
+		snprintf(name, sizeof(name), "allcpu_%s_scaling", kind_name[k]);
+		out(name, ratio(single[k][T_PAIR1].ps, allc[k].ps * ncpus), 2);
+	}
+}
+
+static void print_growth(void)
+{
+	unsigned int s, l, k, t;
+	char name[80];
+
+	pr_info("== Growth: fragmented fills (runs of 1..%u pages, seed %#lx), ns per pair, median of %u ==\n",
+		RUN_MAX, seed, nreps);
+	pr_info("%-6s %-5s %-8s %14s %14s %14s %14s %14s %9s\n", "region", "full",
+		"op", kind_name[0], kind_name[1], kind_name[2], "nocache/ours",
+		"genalloc/ours", "ours hit%");
+	for (s = 0; s < NGSIZES; s++)
+		for (l = 0; l < NGLEVELS; l++)
+			for (t = 0; t < 2; t++) {
+				struct meas *m = grow[s][l][0];
+				char col[NGKINDS][32];
+
+				if (!m[t].done && !grow[s][l][2][t].done)
+					continue;
+				for (k = 0; k < NGKINDS; k++) {
+					m = &grow[s][l][k][t];
+					snprintf(col[k], sizeof(col[k]), "%s%s",
+						 fx(m->ps, 1),
+						 m->fails ? "*" : "");
+				}
+				pr_info("%-6s %4u%% %-8s %14s %14s %14s %14s %14s %9s\n",
+					gsize_name[s], glevel[l],
+					t ? "pair64" : "pair1", col[0], col[1], col[2],
+					fx(ratio(grow[s][l][1][t].ps, grow[s][l][0][t].ps), 2),
+					fx(ratio(grow[s][l][2][t].ps, grow[s][l][0][t].ps), 2),
+					fx(grow[s][l][0][t].hit_x1000, 1));
+			}
+	for (s = 0; s < NGSIZES; s++)
+		for (l = 0; l < NGLEVELS; l++)
+			for (k = 0; k < NGKINDS; k++)
+				for (t = 0; t < 2; t++) {
+					struct meas *m = &grow[s][l][k][t];
+
+					if (m->done && m->fails)
+						pr_info("* %s %u%% %s %s: %lu of %lu allocations failed (no free run that long)\n",
+							gsize_name[s], glevel[l],
+							kind_name[k],
+							t ? "pair64" : "pair1",
+							m->fails, m->ops);
+				}
+	for (s = 0; s < NGSIZES; s++)
+		for (l = 1; l < NGLEVELS; l++)
+			for (k = 0; k < NGKINDS; k++) {
+				struct fill *f = &gfill[s][l][k];
+
+				if (f->full)
+					pr_info("fill %s %u%% %s: %lu runs, %lu of %lu pages handed out when full, %lu after frees, %llu ms\n",
+						gsize_name[s], glevel[l],
+						kind_name[k], f->nruns, f->full,
+						(unsigned long)(gsize[s] >> PAGE_SHIFT),
+						f->used, f->ms);
+			}
+
+	for (s = 0; s < NGSIZES; s++)
+		for (l = 0; l < NGLEVELS; l++)
+			for (k = 0; k < NGKINDS; k++)
+				for (t = 0; t < 2; t++) {
+					struct meas *m = &grow[s][l][k][t];
+
+					if (!m->done)
+						continue;
+					snprintf(name, sizeof(name),
+						 "growth_%s_%upct_%s_%s_ns",
+						 gsize_name[s], glevel[l],
+						 kind_name[k], t ? "pair64" : "pair1");
+					out(name, m->ps, 1);
+					if (!m->fails)
+						continue;
+					snprintf(name, sizeof(name),
+						 "growth_%s_%upct_%s_%s_fail_pct",
+						 gsize_name[s], glevel[l],
+						 kind_name[k], t ? "pair64" : "pair1");
+					out(name, ratio(m->fails * 100, m->ops), 2);
+				}
+}
+
+static void print_ovh(void)
+{
+	char name[64];
+	unsigned int o;
+
+	pr_info("== Building blocks on this machine (same loop, median of %u) ==\n",
+		nreps);
+	for (o = 0; o < NOVH; o++)
+		pr_info("%-18s %-42s %8s ns (%s cycles)\n", ovh_name[o],
+			ovh_desc[o], fx(ovh[o].ps, 1), fx(ovh[o].mcyc, 0));
+	for (o = 0; o < NOVH; o++) {
+		snprintf(name, sizeof(name), "cost_%s_ns", ovh_name[o]);
+		out(name, ovh[o].ps, 1);
+	}
+}
+
+static void print_summary(void)
+{
+	/* [kind][test] at 50% full */
+	struct meas (*g16)[2] = grow[0][1], (*g2)[2] = grow[2][1];
+
+	pr_info("== Summary: each ratio is the other allocator's time per op / ours ==\n");
+	out("ncpus", ncpus * 1000ULL, 0);
+	if (single[K_OURS][T_PAIR1].done) {
+		out("ratio_vs_alloc_pages_1cpu",
+		    ratio(single[K_PAGES][T_PAIR1].ps, single[K_OURS][T_PAIR1].ps), 2);
+		out("ratio_vs_nocache_1cpu",
+		    ratio(single[K_NOCACHE][T_PAIR1].ps, single[K_OURS][T_PAIR1].ps), 2);
+		out("ratio_vs_genalloc_1cpu",
+		    ratio(single[K_GENALLOC][T_PAIR1].ps, single[K_OURS][T_PAIR1].ps), 2);
+	}
+	if (allc[K_OURS].done && allc[K_NOCACHE].done) {
+		out("ratio_vs_nocache_allcpu", ratio(allc[K_NOCACHE].ps, allc[K_OURS].ps), 2);
+		out("ratio_vs_genalloc_allcpu", ratio(allc[K_GENALLOC].ps, allc[K_OURS].ps), 2);
+		out("ratio_vs_alloc_pages_allcpu", ratio(allc[K_PAGES].ps, allc[K_OURS].ps), 2);
+		out("allcpu_scaling", ratio(single[K_OURS][T_PAIR1].ps,
+					    allc[K_OURS].ps * ncpus), 2);
+	}
+	if (g2[0][0].done && g2[2][0].done) {
+		out("ratio_vs_genalloc_2g_50pct", ratio(g2[2][0].ps, g2[0][0].ps), 2);
+		out("ratio_vs_genalloc_2g_50pct_pair64", ratio(g2[2][1].ps, g2[0][1].ps), 2);
+		out("ratio_vs_nocache_2g_50pct", ratio(g2[1][0].ps, g2[0][0].ps), 2);
+		out("ratio_vs_nocache_2g_50pct_pair64", ratio(g2[1][1].ps, g2[0][1].ps), 2);
+	}
+	if (g16[0][1].done && g2[0][1].done) {
+		out("growth_2g_vs_16m", ratio(g2[0][1].ps, g16[0][1].ps), 2);
+		out("growth_2g_vs_16m_pair1", ratio(g2[0][0].ps, g16[0][0].ps), 2);
+	}
+	out("errors", total_errors * 1000, 0);
+}
+
+/* ---- The run ----------------------------------------------------------------------- */
+
+/*
+ * Round r measures repetition r of every figure of every allocator in
+ * turn, so that whatever else the host does at the time weighs on all of
+ * them alike.  Each allocator owns the region only during its turn.
+ */
+static int bench_single_and_allcpu(void)
+{
+	unsigned int k, t, r;
+	struct bctx b;
+	int ret;
+
+	/*
+	 * A warm-up round first: calibration, and one repetition that is
+	 * thrown away (the first ones after boot run slow).
+	 */
+	for (k = 0; k < NKINDS; k++) {
+		ret = region_open(&b, k, base, SMALL_REGION);
+		if (ret)
+			return ret;
+		for (t = 0; t < NSINGLE; t++) {
+			meas_rep(&b, t, &single[k][t]);
+			meas_forget(&single[k][t]);
+		}
+		region_close(&b);
+	}
+
+	for (r = 0; r < nreps; r++) {
+		for (k = 0; k < NKINDS; k++) {
+			ret = region_open(&b, k, base, SMALL_REGION);
+			if (ret)
+				return ret;
+			for (t = 0; t < NSINGLE; t++)
+				meas_rep(&b, t, &single[k][t]);
+			ret = 0;
+			if (sections & 2)
+				ret = allcpu_rep(&b, single[k][T_PAIR1].iters,
+						 &allc[k]);
+			region_close(&b);
+			if (ret)
+				return ret;
+		}
+		pr_info("single-CPU and all-CPU round %u of %u done\n", r + 1,
+			nreps);
+	}
+	for (k = 0; k < NKINDS; k++) {
+		for (t = 0; t < NSINGLE; t++)
+			meas_finish(&single[k][t]);
+		allcpu_finish(&allc[k]);
+	}
+	return 0;
+}
+
+/* The same rounds, with a fresh fill of the region for every turn. */
+static int bench_growth(void)
+{
+	unsigned int s, l, k, r;
+	struct fill *f;
+	struct bctx b;
+	int ret;
+
+	for (s = 0; s < NGSIZES; s++) {
+		if (gsize[s] > size)
+			continue;
+		for (l = 0; l < NGLEVELS; l++) {
+			for (r = 0; r < nreps; r++)
+				for (k = 0; k < NGKINDS; k++) {
+					f = &gfill[s][l][k];
+					ret = region_open(&b, k, base, gsize[s]);
+					if (ret)
+						return ret;
+					ret = fill_region(&b, glevel[l],
+							  seed + 1000 * s + glevel[l], f);
+					if (!ret) {
+						meas_rep(&b, T_PAIR1, &grow[s][l][k][0]);
+						meas_rep(&b, T_PAIR64, &grow[s][l][k][1]);
+					}
+					unfill_region(&b, f);
+					region_close(&b);
+					if (ret)
+						return ret;
+				}
+			for (k = 0; k < NGKINDS; k++) {
+				meas_finish(&grow[s][l][k][0]);
+				meas_finish(&grow[s][l][k][1]);
+			}
+			pr_info("growth %s %u%% done\n", gsize_name[s], glevel[l]);
+		}
+	}
+	return 0;
+}
+
+static int bench_status;
+static DECLARE_COMPLETION(main_done);
+
+static int bench_main(void *unused)
+{
+	u64 t0 = ktime_get_ns(), s = seed;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(mixed_sz); i++) {
+		mixed_sz[i] = 1 + rng_below(&s, 15);
+		large_sz[i] = 16 + rng_below(&s, 512 - 16 + 1);
+	}
+
+	if (sections & 8)
+		for (i = 0; i < NOVH; i++)
+			measure_ovh(i, &ovh[i]);
+	if (sections & 1)
+		bench_status = bench_single_and_allcpu();
+	if (!bench_status && (sections & 4))
+		bench_status = bench_growth();
+
+	if (sections & 1)
+		print_single();
+	if ((sections & 3) == 3)
+		print_allcpu();
+	if (sections & 4)
+		print_growth();
+	if (sections & 8)
+		print_ovh();
+	print_summary();
+	pr_info("bench: seconds %llu\n", div_u64(ktime_get_ns() - t0, NSEC_PER_SEC));
+	if (bench_status)
+		pr_err("stopped early: %d\n", bench_status);
+	else
+		pr_info("bench: done 1\n");
+
+	complete(&main_done);
+	set_current_state(TASK_INTERRUPTIBLE);
+	while (!kthread_should_stop()) {
+		schedule();
+		set_current_state(TASK_INTERRUPTIBLE);
+	}
+	__set_current_state(TASK_RUNNING);
+	return 0;
+}
+
+static int __init bench_init(void)
+{
+	struct task_struct *task;
+	unsigned int cpu, i = 0;
+	int ret;
+
+	if (!reps || reps > MAX_REPS || !target_ms) {
+		pr_err("reps must be 1..%u and target_ms > 0\n", MAX_REPS);
+		return -EINVAL;
+	}
+	if (!PAGE_ALIGNED(base) || size < SMALL_REGION || !PAGE_ALIGNED(size)) {
+		pr_err("base and size must be page aligned and size at least %u MiB\n",
+		       SMALL_REGION >> 20);
+		return -EINVAL;
+	}
+	if (region_intersects(base, size, IORESOURCE_SYSTEM_RAM,
+			      IORES_DESC_NONE) != REGION_DISJOINT) {
+		pr_err("[%#lx, +%#lx) is System RAM: boot with memmap=%luM$%#lx\n",
+		       base, size, size >> 20, base);
+		return -EINVAL;
+	}
+	nreps = reps;
+
+	cpus_read_lock();
+	ncpus = num_online_cpus();
+	cpu_ids = kcalloc(ncpus, sizeof(*cpu_ids), GFP_KERNEL);
+	if (cpu_ids)
+		for_each_online_cpu(cpu)
+			if (i < ncpus)
+				cpu_ids[i++] = cpu;
+	cpus_read_unlock();
+	if (!cpu_ids)
+		return -ENOMEM;
+	ncpus = i;
+	for (i = 0; i < NKINDS; i++) {
+		allc[i].cpu_ps = kcalloc(ncpus, sizeof(u64), GFP_KERNEL);
+		allc[i].rcpu = kcalloc(ncpus * MAX_REPS, sizeof(u64), GFP_KERNEL);
+		if (!allc[i].cpu_ps || !allc[i].rcpu) {
+			ret = -ENOMEM;
+			goto err;
+		}
+	}
+
+	task = kthread_create(bench_main, NULL, "ppc_bench");
+	if (IS_ERR(task)) {
+		ret = PTR_ERR(task);
+		goto err;
+	}
+	kthread_bind(task, cpu_ids[0]);
+	wake_up_process(task);
+	/* Waking up now and then keeps the hung-task detector quiet. */
+	while (!wait_for_completion_timeout(&main_done, 10 * HZ))
+		;
+	kthread_stop(task);
+	return 0;
+
+err:
+	for (i = 0; i < NKINDS; i++) {
+		kfree(allc[i].cpu_ps);
+		kfree(allc[i].rcpu);
+	}
+	kfree(cpu_ids);
+	return ret;
+}
+module_init(bench_init);
+
+static void __exit bench_exit(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < NKINDS; i++) {
+		kfree(allc[i].cpu_ps);
+		kfree(allc[i].rcpu);
+	}
+	kfree(cpu_ids);
+}
+module_exit(bench_exit);
+
+MODULE_DESCRIPTION("Benchmark of pcpu_pagecache against genalloc and alloc_pages");
+MODULE_AUTHOR("pcpu_pagecache developers");
+MODULE_LICENSE("GPL");

@@ -1,0 +1,195 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Build pcpu_pagecache and its benchmark module, boot Debian's stock 6.1
+# kernel in QEMU (TCG) with a 2 GiB memmap= reservation, run the benchmark
+# once and print its table, its "bench: <name> <value>" lines and the
+# targets of issue 7 (met or not: targets never fail the run).
+#
+# Exit status: 0 when the guest finished and printed every figure; 1 when it
+# did not finish, a figure is missing, a free was refused, or the kernel
+# complained (BUG, WARNING, Call Trace, lockup).
+#
+# Environment (all optional):
+#   KVER KDIR KIMAGE  the kernel (default: the newest installed 6.1.*-amd64)
+#   BUILD             work directory (default: <repo>/build/bench)
+#   BENCH_SMP         vCPUs (default 2, or 1 on a 1-CPU host: never more than
+#                     the host's cores, see BENCHMARKS.md)
+#   BENCH_MEM         guest memory (default 6G: 2G reserved above 4 GiB)
+#   BENCH_ARGS        more module parameters, e.g. "reps=9 target_ms=40"
+#   KAPPEND_EXTRA     more kernel parameters, e.g. "init_on_alloc=0"
+#   VM_TIMEOUT        seconds before the guest is killed (default 600)
+#   NO_BUILD=1        use the .ko files as they are
+#   PPC_KO            a pcpu_pagecache.ko to measure instead of the repo's (a
+#                     prototype built elsewhere from the same header)
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+log() { echo "bench: $*" >&2; }
+t_start=$(date +%s)
+
+# ---- Packages: install what is missing (needs root then) --------------------
+pkgs=(linux-headers-amd64 linux-image-amd64 qemu-system-x86 busybox-static
+      cpio gzip make gcc libc6-dev kmod)
+missing=()
+for p in "${pkgs[@]}"; do
+	st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+	[[ $st == "install ok installed" ]] || missing+=("$p")
+done
+if [[ ${#missing[@]} -gt 0 ]]; then
+	if [[ $(id -u) -ne 0 ]]; then
+		log "missing packages ${missing[*]}: run as root"
+		exit 1
+	fi
+	log "installing ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq >&2
+	apt-get install -y -qq --no-install-recommends "${missing[@]}" </dev/null >&2
+fi
+
+# ---- The target kernel: Debian 12's 6.1, never `uname -r` -------------------
+if [[ -z ${KVER:-} ]]; then
+	KVER=$(find /lib/modules -maxdepth 1 -name '6.1.*-amd64' -printf '%f\n' |
+	       sort -V | tail -n 1)
+fi
+[[ -n $KVER ]] || { log "no 6.1 kernel under /lib/modules"; exit 1; }
+KDIR=${KDIR:-/lib/modules/$KVER/build}
+KIMAGE=${KIMAGE:-/boot/vmlinuz-$KVER}
+BUILD=${BUILD:-$top/build/bench}
+VM_TIMEOUT=${VM_TIMEOUT:-600}
+host_cpus=$(nproc)
+BENCH_SMP=${BENCH_SMP:-$(( host_cpus < 2 ? host_cpus : 2 ))}
+BENCH_MEM=${BENCH_MEM:-6G}
+[[ -r $KIMAGE ]] || { log "cannot read $KIMAGE"; exit 1; }
+[[ -e $KDIR/Makefile ]] || { log "no kernel headers in $KDIR"; exit 1; }
+
+# The reserved range: 2 GiB at 4 GiB.  With -m 6G QEMU's pc machine puts
+# 3 GiB below the PCI hole and 3 GiB from 4 GiB up, so the range is RAM the
+# kernel is told to leave alone; /proc/iomem in the guest shows it.
+RES_BASE=0x100000000
+RES_SIZE=0x80000000
+
+# ---- Build ---------------------------------------------------------------------
+if [[ -z ${NO_BUILD:-} ]]; then
+	log "building against $KVER"
+	make -s -C "$top" KVER="$KVER" KDIR="$KDIR" modules >&2
+	make -s -C "$KDIR" M="$top/bench" KBUILD_EXTRA_SYMBOLS="$top/Module.symvers" \
+		W=1 modules >&2
+fi
+PPC_KO=${PPC_KO:-$top/pcpu_pagecache.ko}
+for ko in "$PPC_KO" "$top/bench/pcpu_pagecache_bench.ko"; do
+	[[ -e $ko ]] || { log "$ko not built"; exit 1; }
+done
+
+# ---- Initramfs: busybox, the two modules, an init that runs the bench --------
+root=$BUILD/initramfs
+initrd=$BUILD/initramfs.cpio.gz
+console=$BUILD/console.log
+rm -rf "$root"
+mkdir -p "$root"/{bin,sbin,proc,sys,dev}
+install -m 0755 "$(command -v busybox)" "$root/bin/busybox"
+for a in $(busybox --list); do
+	[[ $a == busybox ]] || ln -s busybox "$root/bin/$a"
+done
+install -m 0644 "$PPC_KO" "$root/pcpu_pagecache.ko"
+install -m 0644 "$top/bench/pcpu_pagecache_bench.ko" "$root/"
+cat >"$root/init" <<EOF
+#!/bin/busybox sh
+export PATH=/bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev 2>/dev/null
+echo "bench-guest: kernel \$(uname -r), \$(grep -c ^processor /proc/cpuinfo) CPUs, \$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2)"
+echo "bench-guest: /proc/iomem reaching above 4 GiB:"
+grep -E -- '-[0-9a-f]{9,} :' /proc/iomem | sed 's/^/bench-guest:   /'
+echo "bench-guest: cmdline: \$(cat /proc/cmdline)"
+for f in /sys/devices/system/cpu/vulnerabilities/spectre_v2 /sys/devices/system/cpu/vulnerabilities/retbleed; do
+	echo "bench-guest: \${f##*/}: \$(cat \$f 2>/dev/null)"
+done
+insmod /pcpu_pagecache.ko size=4194304 || echo "bench-guest: insmod pcpu_pagecache failed"
+insmod /pcpu_pagecache_bench.ko base=$RES_BASE size=$RES_SIZE ${BENCH_ARGS:-}
+echo "bench-guest: insmod bench returned \$?"
+echo BENCH_GUEST_END
+poweroff -f
+EOF
+chmod 0755 "$root/init"
+(cd "$root" && find . -print0 | LC_ALL=C sort -z |
+	cpio --null -o -H newc -R 0:0 --quiet) | gzip -1 >"$initrd"
+
+# ---- Boot ----------------------------------------------------------------------
+append="console=ttyS0 memmap=2G\$$RES_BASE preempt=full panic=-1 ${KAPPEND_EXTRA:-}"
+# shellcheck disable=SC2054 # tcg,thread=multi is one argument
+cmd=(qemu-system-x86_64 -accel tcg,thread=multi -nographic -no-reboot
+     -smp "$BENCH_SMP" -m "$BENCH_MEM" -kernel "$KIMAGE" -initrd "$initrd"
+     -append "$append")
+log "booting $KIMAGE: ${BENCH_SMP} vCPUs on ${host_cpus} host CPUs, ${BENCH_MEM}; console in $console"
+log "host load before the run: $(cut -d' ' -f1-3 /proc/loadavg)"
+t_vm=$(date +%s)
+qrc=0
+timeout -k 10 "$VM_TIMEOUT" "${cmd[@]}" </dev/null >"$console" 2>&1 || qrc=$?
+t_end=$(date +%s)
+log "guest ran $((t_end - t_vm)) s (qemu exit $qrc); whole script $((t_end - t_start)) s"
+
+# ---- Report --------------------------------------------------------------------
+clean=$BUILD/console.txt
+tr -d '\r' <"$console" >"$clean"
+out=$BUILD/results.txt
+sed -n 's/^\[ *[0-9.]*\] pcpu_pagecache_bench: //p' "$clean" >"$out"
+
+grep '^bench-guest:' "$clean" || true
+echo
+grep -v '^bench: ' "$out" || true
+echo
+grep '^bench: ' "$out" || true
+echo
+
+status=0
+if [[ $qrc -eq 124 || $qrc -eq 137 ]]; then
+	echo "FAIL: guest timed out after ${VM_TIMEOUT}s"
+	status=1
+elif [[ $qrc -ne 0 ]]; then
+	echo "FAIL: qemu exited with $qrc"
+	status=1
+fi
+if ! grep -q '^BENCH_GUEST_END' "$clean" || ! grep -q '^bench: done 1$' "$out"; then
+	echo "FAIL: the benchmark did not finish (see $console)"
+	status=1
+fi
+splats=$(grep -E 'BUG:|Oops|Call Trace:|WARNING: CPU:|Kernel panic|soft lockup|hard LOCKUP|detected stalls|blocked for more than|invalid free' "$clean" | head -n 10 || true)
+if [[ -n $splats ]]; then
+	echo "FAIL: the kernel complained:"
+	while IFS= read -r l; do
+		echo "  | $l"
+	done <<<"$splats"
+	status=1
+fi
+errors=$(sed -n 's/^bench: errors //p' "$out")
+if [[ -n $errors && $errors != 0 ]]; then
+	echo "FAIL: $errors frees were refused"
+	status=1
+fi
+
+# Issue 7's targets: reported, never a failure.
+printf '%-28s %10s %8s  %s\n' figure value target met
+while read -r name op goal; do
+	v=$(sed -n "s/^bench: $name //p" "$out" | head -n 1)
+	if [[ -z $v ]]; then
+		printf '%-28s %10s %8s  %s\n' "$name" MISSING "$op $goal" -
+		status=1
+		continue
+	fi
+	met=$(awk -v v="$v" -v g="$goal" -v op="$op" \
+		'BEGIN { print ((op == ">=" ? v >= g : v <= g) ? "yes" : "NO") }')
+	printf '%-28s %10s %8s  %s\n' "$name" "$v" "$op $goal" "$met"
+done <<'EOF'
+ratio_vs_alloc_pages_1cpu >= 12
+ratio_vs_nocache_1cpu >= 3
+ratio_vs_nocache_allcpu >= 5
+ratio_vs_genalloc_2g_50pct >= 10
+allcpu_scaling >= 0.8
+growth_2g_vs_16m <= 1.5
+EOF
+echo "QEMU TCG, ${BENCH_SMP} vCPUs, ${host_cpus} host CPUs, kernel $KVER; $(date -u '+%Y-%m-%d %H:%M UTC')"
+echo "results: $out; console: $console"
+[[ $status -eq 0 ]] || echo "bench FAILED"
+exit $status
