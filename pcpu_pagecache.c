@@ -6,24 +6,29 @@
  *
  * Locking
  * -------
- * pool->lock (a spinlock, taken with interrupts disabled) guards the chunk
- * bitmaps, summaries and window owners, pool->nfree and pool->hint.
+ * pool->lock, a raw spinlock taken with interrupts disabled (callers may be
+ * in hardirq context, and on PREEMPT_RT a spinlock_t would sleep), guards
+ * the chunk bitmaps, summaries and window owners, pool->nfree and
+ * pool->hint.  It is held for one search or one batch, never while waiting
+ * for another CPU.
  *
- * A CPU's cache (struct ppc_cache) is written only by that CPU with
- * interrupts disabled, or by another CPU under pool->lock while the owner
- * cannot run: it is dead (hotplug), or the pool is being destroyed.  Drain
- * flushes each online CPU's cache on that CPU, by IPI.
- *
- * The owner of a window reads its bitmap word without the lock, to refuse a
- * free of pages that are not handed out.  Writers of that word hold the
- * lock and only change bits of pages the owner is not freeing, unless the
- * caller frees the same page twice at the same time, which no allocator
- * can tell from a correct free.
+ * A CPU's cache (struct ppc_cache) has three parts:
+ *  - the window (base, span, free) and the remote-free batch, written only
+ *    by that CPU inside its section (preemption off, ->busy set), or by
+ *    another CPU under pool->lock when the owner cannot run: it is dead, or
+ *    the pool is being destroyed.  Window changes also hold pool->lock.
+ *  - ->pending, pages of the window freed on other CPUs: set with atomic
+ *    OR under pool->lock, taken with xchg by the owner.
+ *  - the reclaim mailbox: any CPU sets ->reclaim_req and sends the IPI
+ *    (one at a time, through ->ipi_queued), the owner clears it.
+ * Counters are this_cpu ops, so an interrupt that counts on the same CPU
+ * never tears an update.
  *
  * Lock order: ppc_pools_mutex -> cpus_read_lock -> pool->lock.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/atomic.h>
 #include <linux/bitmap.h>
 #include <linux/bitops.h>
 #include <linux/cpu.h>
@@ -32,16 +37,18 @@
 #include <linux/io.h>
 #include <linux/ioport.h>
 #include <linux/list.h>
+#include <asm/local.h>
 #include <linux/minmax.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/percpu.h>
 #include <linux/seq_file.h>
+#include <linux/rcupdate.h>
 #include <linux/slab.h>
+#include <linux/smp.h>
 #include <linux/sort.h>
 #include <linux/spinlock.h>
-#include <linux/stop_machine.h>
 #include <linux/uaccess.h>
 
 #include "pcpu_pagecache.h"
@@ -57,6 +64,7 @@
 #define PPC_CHUNK_SHIFT		(PAGE_SHIFT + 10)
 #define PPC_WINDOW		PCPU_PAGECACHE_CACHE_PAGES
 #define PPC_WORDS		(PPC_CHUNK_PAGES / PPC_WINDOW)
+#define PPC_BATCH		PCPU_PAGECACHE_BATCH
 #define PPC_NAME_MAX		32
 
 static_assert(PPC_CHUNK_PAGES == 1 << (PPC_CHUNK_SHIFT - PAGE_SHIFT));
@@ -64,8 +72,9 @@ static_assert(PPC_WINDOW == BITS_PER_LONG);
 
 /*
  * A 4 MiB chunk.  A set bit is a page that is not free in the bitmap: handed
- * out, in a CPU's cache, or past the end of the pool.  The summary (free run
- * at the start, longest, at the end) lets a search skip the chunk.
+ * out, in a CPU's window, or past the end of the pool.  A word that is a
+ * window is all ones while it is owned.  The summary (free run at the start,
+ * longest, at the end) lets a search skip the chunk.
  */
 struct ppc_chunk {
 	unsigned long bits[PPC_WORDS];
@@ -79,37 +88,57 @@ struct ppc_chunk {
 	void *va;
 };
 
+/* A free that waits in a batch: its pages are counted as cached. */
+struct ppc_batch_ent {
+	phys_addr_t addr;
+	unsigned int npages;
+	unsigned long caller;
+};
+
 /*
- * A CPU's window: pages [base, base + span) of one bitmap word, and which of
- * them are free in this cache.  span is 0 when the CPU has no window.
+ * A CPU's cache.  The first part is written only by its CPU (see Locking);
+ * the part from ->pending on is written by other CPUs too, and sits on
+ * cache lines of its own so that they never touch the fast path's line.
  */
 struct ppc_cache {
+	unsigned int busy;		/* this CPU is inside its section */
+	unsigned int span;		/* pages of the window; 0: none */
 	phys_addr_t base;
-	unsigned long free;
-	unsigned int span;
-	unsigned long *word;
-	struct ppc_chunk *chunk;
+	unsigned long free;		/* pages of the window free here */
 	/*
-	 * Pages handed out here minus pages freed here.  It moves with
-	 * interrupts off, in the same section as the pages it counts, so a
-	 * stop_machine() snapshot sees both moves or neither.
+	 * Pages handed out here minus pages freed here: may go negative.
+	 * local_t: one instruction, so an interrupt on this CPU that counts
+	 * too never tears it.
 	 */
-	long pages_out;
-	unsigned long alloc_fast;
+	local_t pages_out;
+	local_t alloc_fast;
+	local_t free_fast;
 	unsigned long alloc_slow;
 	unsigned long alloc_fail;
-	unsigned long free_fast;
 	unsigned long free_slow;
+	unsigned long free_remote;
 	unsigned long refills;
 	unsigned long flushes;
+	unsigned long reclaims;
 	unsigned long lock_acquisitions;
 	unsigned long invalid_frees;
+	struct ppc_chunk *chunk;	/* the window's chunk and word */
+	unsigned int word;
+	unsigned int nbatch;
+	unsigned long batch_pages;
+	struct ppc_batch_ent batch[PPC_BATCH];
+
+	atomic_long_t pending ____cacheline_aligned_in_smp;
+	atomic_t reclaim_req;		/* 1 + the reason of the flush asked */
+	atomic_t ipi_queued;		/* reclaim_csd is on its way */
+	call_single_data_t reclaim_csd;
+	struct pcpu_pagecache *pool;
 };
 
 struct pcpu_pagecache {
 	struct ppc_cache __percpu *cache;
 	unsigned int fast_limit;	/* npages - 1 below this: the cache */
-	spinlock_t lock;
+	raw_spinlock_t lock;
 	unsigned long nfree;		/* pages free in the bitmaps */
 	unsigned int hint;		/* no free page in chunks below it */
 	unsigned int nchunks;
@@ -148,7 +177,7 @@ static unsigned long ppc_lock(struct pcpu_pagecache *pool)
 {
 	unsigned long flags;
 
-	spin_lock_irqsave(&pool->lock, flags);
+	raw_spin_lock_irqsave(&pool->lock, flags);
 	this_cpu_inc(pool->cache->lock_acquisitions);
 	return flags;
 }
@@ -156,7 +185,36 @@ static unsigned long ppc_lock(struct pcpu_pagecache *pool)
 static void ppc_unlock(struct pcpu_pagecache *pool, unsigned long flags)
 	__releases(&pool->lock)
 {
-	spin_unlock_irqrestore(&pool->lock, flags);
+	raw_spin_unlock_irqrestore(&pool->lock, flags);
+}
+
+/*
+ * The section: preemption off and ->busy set.  An interrupt that finds
+ * ->busy set has interrupted this CPU's own section, so it must not touch
+ * the window or the batch: it takes the locked path instead.  This is the
+ * idea of local_trylock_t, which 6.1 and 6.12 do not have.  Only this CPU
+ * reads ->busy with intent, so compiler barriers order it.
+ */
+static __always_inline struct ppc_cache *ppc_section_enter(struct pcpu_pagecache *pool)
+{
+	struct ppc_cache *c;
+
+	preempt_disable();
+	c = this_cpu_ptr(pool->cache);
+	if (unlikely(c->busy)) {
+		preempt_enable();
+		return NULL;
+	}
+	WRITE_ONCE(c->busy, 1);
+	barrier();
+	return c;
+}
+
+static __always_inline void ppc_section_exit(struct ppc_cache *c)
+{
+	barrier();
+	WRITE_ONCE(c->busy, 0);
+	preempt_enable();
 }
 
 /* ---- Bit helpers -------------------------------------------------------- */
@@ -167,12 +225,12 @@ static __always_inline unsigned long ppc_mask(unsigned int npages)
 }
 
 /*
- * First bit of a run of @npages set bits in @free, or PPC_WINDOW.  Each
- * step drops the top bits of every run; a shift never exceeds the narrowest
- * gap between runs, and every step at least doubles that gap.
+ * The bits of @free where a run of @npages set bits starts.  Each step
+ * drops the top bits of every run; a shift never exceeds the narrowest gap
+ * between runs, and every step at least doubles that gap.
  */
-static __always_inline unsigned int ppc_find_run(unsigned long free,
-						 unsigned int npages)
+static __always_inline unsigned long ppc_run_starts(unsigned long free,
+						    unsigned int npages)
 {
 	unsigned int left = npages - 1, shift = 1, s;
 
@@ -182,6 +240,14 @@ static __always_inline unsigned int ppc_find_run(unsigned long free,
 		left -= s;
 		shift <<= 1;
 	}
+	return free;
+}
+
+/* First bit of a run of @npages set bits in @free, or PPC_WINDOW. */
+static __always_inline unsigned int ppc_find_run(unsigned long free,
+						 unsigned int npages)
+{
+	free = ppc_run_starts(free, npages);
 	return free ? __ffs(free) : PPC_WINDOW;
 }
 
@@ -334,27 +400,73 @@ found:
 
 /* ---- Per-CPU caches ------------------------------------------------------ */
 
+/* This CPU's count of pages out: preemption or interrupts off. */
+static __always_inline local_t *ppc_out(struct pcpu_pagecache *pool)
+{
+	return &this_cpu_ptr(pool->cache)->pages_out;
+}
+
+static __always_inline struct ppc_cache *
+ppc_cache_of(struct pcpu_pagecache *pool, unsigned int cpu)
+{
+	return per_cpu_ptr(pool->cache, cpu);
+}
+
+/*
+ * Take back the pages other CPUs freed into @c's window.  A page that is
+ * also in @c->free was freed twice, on two CPUs at the same moment: it
+ * stays free once, and the second free is counted as invalid.  The owner's
+ * section, or pool->lock with the owner dead.
+ */
+static bool ppc_pending_merge(struct pcpu_pagecache *pool, struct ppc_cache *c)
+{
+	unsigned long got, dup;
+
+	if (!atomic_long_read(&c->pending))
+		return false;
+	got = atomic_long_xchg(&c->pending, 0);
+	dup = got & c->free;
+	if (unlikely(dup)) {
+		local_add(hweight_long(dup), ppc_out(pool));
+		this_cpu_inc(pool->cache->invalid_frees);
+		pr_warn_ratelimited("%s: %lu pages at %pa freed twice at once on two CPUs\n",
+				    pool->name, hweight_long(dup), &c->base);
+	}
+	c->free |= got;
+	return true;
+}
+
+/* Forward: the batch goes back under the lock, with the window. */
+static void ppc_batch_apply_locked(struct pcpu_pagecache *pool,
+				   struct ppc_cache *c);
+
+/*
+ * Give @cpu's window and batch back to the bitmaps.  Its section, or
+ * @cpu cannot run (dead, or the pool is being destroyed).
+ */
 static void ppc_cache_flush_locked(struct pcpu_pagecache *pool,
 				   unsigned int cpu, int reason)
 {
-	struct ppc_cache *c = per_cpu_ptr(pool->cache, cpu);
+	struct ppc_cache *c = ppc_cache_of(pool, cpu);
 	struct ppc_chunk *ch = c->chunk;
-	unsigned int n = hweight_long(c->free);
+	unsigned int n;
 
+	ppc_batch_apply_locked(pool, c);
 	if (!c->span)
 		return;
+	ppc_pending_merge(pool, c);
+	n = hweight_long(c->free);
 	if (n) {
-		WRITE_ONCE(*c->word, *c->word & ~c->free);
+		WRITE_ONCE(ch->bits[c->word], ch->bits[c->word] & ~c->free);
 		ch->nfree += n;
 		pool->nfree += n;
 		pool->hint = min_t(unsigned int, pool->hint, ch - pool->chunks);
 		ppc_chunk_summarize(ch);
 	}
-	ch->owner[c->word - ch->bits] = 0;
+	WRITE_ONCE(ch->owner[c->word], 0);
 	trace_pcpu_pagecache_flush(pool->name, cpu, c->base, n, reason);
-	c->free = 0;
-	c->span = 0;
-	c->word = NULL;
+	WRITE_ONCE(c->free, 0);
+	WRITE_ONCE(c->span, 0);
 	c->chunk = NULL;
 	this_cpu_inc(pool->cache->flushes);
 }
@@ -381,18 +493,18 @@ static bool ppc_cache_fill_locked(struct pcpu_pagecache *pool,
 			if (ch->owner[w] || ppc_find_run(free, npages) >= PPC_WINDOW)
 				continue;
 			n = hweight_long(free);
-			ch->owner[w] = cpu + 1;
+			WRITE_ONCE(ch->owner[w], cpu + 1);
 			WRITE_ONCE(ch->bits[w], ~0UL);
 			ch->nfree -= n;
 			pool->nfree -= n;
 			ppc_chunk_summarize(ch);
 			c->base = ch->phys + ((phys_addr_t)w * PPC_WINDOW << PAGE_SHIFT);
-			c->span = min_t(unsigned int, PPC_WINDOW,
-					ch->npages - w * PPC_WINDOW) << PAGE_SHIFT;
-			c->word = &ch->bits[w];
 			c->chunk = ch;
-			c->free = free;
-			c->refills++;
+			c->word = w;
+			WRITE_ONCE(c->free, free);
+			WRITE_ONCE(c->span, min_t(unsigned int, PPC_WINDOW,
+						  ch->npages - w * PPC_WINDOW));
+			this_cpu_inc(pool->cache->refills);
 			trace_pcpu_pagecache_refill(pool->name, cpu, c->base, n,
 						    PPC_FLUSH_REFILL);
 			return true;
@@ -401,52 +513,155 @@ static bool ppc_cache_fill_locked(struct pcpu_pagecache *pool,
 	return false;
 }
 
+/* ---- Reclaim: windows and batches back from other CPUs ------------------- */
+
+static bool ppc_cache_holds(struct ppc_cache *c)
+{
+	return READ_ONCE(c->span) || READ_ONCE(c->nbatch) ||
+	       atomic_long_read(&c->pending);
+}
+
 /*
- * Interrupts are off: the cache cannot serve @npages, so trade its window.
- * Not inlined, so that the fast path saves no registers for it.
+ * Answer a reclaim request on this CPU (preemption off).  @owned: the
+ * caller is inside this CPU's section.  A request that interrupted the
+ * section cannot touch the cache and is answered with nothing.
+ */
+static void ppc_reclaim_serve(struct pcpu_pagecache *pool, bool owned)
+{
+	struct ppc_cache *c = this_cpu_ptr(pool->cache);
+	unsigned long flags;
+	int req = atomic_read(&c->reclaim_req);
+
+	if (!req)
+		return;
+	if (owned || !READ_ONCE(c->busy)) {
+		WRITE_ONCE(c->busy, 1);
+		barrier();
+		flags = ppc_lock(pool);
+		ppc_cache_flush_locked(pool, smp_processor_id(), req - 1);
+		ppc_unlock(pool, flags);
+		barrier();
+		WRITE_ONCE(c->busy, owned);
+	}
+	/* After the flush: a requester that sees 0 finds the pages freed. */
+	atomic_set_release(&c->reclaim_req, 0);
+}
+
+/* The IPI: hardirq on the target CPU, on PREEMPT_RT too. */
+static void ppc_reclaim_ipi(void *arg)
+{
+	struct ppc_cache *c = arg;
+
+	atomic_set(&c->ipi_queued, 0);
+	/*
+	 * Store ->ipi_queued, then load ->reclaim_req; ppc_reclaim_ask()
+	 * stores ->reclaim_req, then loads ->ipi_queued (the xchg): one of
+	 * the two sees the other's store, so no request is left unanswered.
+	 */
+	smp_mb__after_atomic();
+	ppc_reclaim_serve(c->pool, false);
+}
+
+/*
+ * A csd must not be queued twice: smp_call_function_single_async() does
+ * not check atomically.  Either the target's IPI is not queued yet and we
+ * queue it, or its handler has yet to read ->reclaim_req and sees ours.
+ */
+static void ppc_reclaim_ask(struct ppc_cache *t, unsigned int cpu, int reason)
+{
+	atomic_set(&t->reclaim_req, reason + 1);
+	if (atomic_xchg(&t->ipi_queued, 1))
+		return;
+	if (smp_call_function_single_async(cpu, &t->reclaim_csd))
+		atomic_set(&t->ipi_queued, 0);
+}
+
+/*
+ * Bring the pages held by every CPU's cache back to the bitmaps: this CPU's
+ * first, then each other online CPU's, by an IPI to that CPU, waited
+ * for.  Any context but NMI.  Waiting with interrupts off cannot deadlock:
+ * no lock is held while waiting, a CPU that waits answers requests to
+ * itself meanwhile, and with preemption off here no CPU can go offline
+ * (that needs stop_machine()) before it has answered.  Returns whether any
+ * cache held something.  @reason: PPC_FLUSH_RECLAIM, or PPC_FLUSH_DRAIN.
+ */
+static bool ppc_reclaim(struct pcpu_pagecache *pool, bool owned, int reason)
+{
+	struct ppc_cache *t;
+	unsigned int cpu, me;
+	bool held;
+
+	preempt_disable();
+	me = smp_processor_id();
+	t = ppc_cache_of(pool, me);
+	held = ppc_cache_holds(t);
+	atomic_set(&t->reclaim_req, reason + 1);
+	ppc_reclaim_serve(pool, owned);
+	for_each_online_cpu(cpu) {
+		t = ppc_cache_of(pool, cpu);
+		if (cpu == me || !ppc_cache_holds(t))
+			continue;
+		held = true;
+		ppc_reclaim_ask(t, cpu, reason);
+	}
+	for_each_online_cpu(cpu) {
+		t = ppc_cache_of(pool, cpu);
+		while (cpu != me && atomic_read_acquire(&t->reclaim_req)) {
+			ppc_reclaim_serve(pool, owned);
+			cpu_relax();
+		}
+	}
+	preempt_enable();
+	if (reason == PPC_FLUSH_RECLAIM)
+		this_cpu_inc(pool->cache->reclaims);
+	return held;
+}
+
+/* ---- Allocation ---------------------------------------------------------- */
+
+static __always_inline phys_addr_t ppc_take(struct ppc_cache *c, unsigned int i,
+					    unsigned int npages)
+{
+	c->free &= ~(ppc_mask(npages) << i);
+	return c->base + ((phys_addr_t)i << PAGE_SHIFT);
+}
+
+/*
+ * Inside the section: the window cannot serve @npages.  Take back what
+ * other CPUs freed into it; failing that, trade the window under the lock;
+ * failing that, reclaim every cache and try once more.  Not inlined, so
+ * that the fast path saves no registers for it.
  */
 static noinline phys_addr_t
 ppc_cache_refill_alloc(struct pcpu_pagecache *pool, struct ppc_cache *c,
 		       unsigned int npages)
 {
+	unsigned long flags;
 	phys_addr_t addr;
+	bool retried = false;
 	unsigned int i;
 
-	spin_lock(&pool->lock);
-	c->lock_acquisitions++;
-	ppc_cache_flush_locked(pool, smp_processor_id(), PPC_FLUSH_REFILL);
-	if (ppc_cache_fill_locked(pool, c, npages)) {
+	if (ppc_pending_merge(pool, c)) {
 		i = ppc_find_run(c->free, npages);
-		c->free &= ~(ppc_mask(npages) << i);
-		addr = c->base + ((phys_addr_t)i << PAGE_SHIFT);
-	} else {
-		addr = ppc_bits_alloc_locked(pool, npages);
+		if (i < PPC_WINDOW) {
+			local_add(npages, &c->pages_out);
+			local_inc(&c->alloc_fast);
+			return ppc_take(c, i, npages);
+		}
 	}
-	spin_unlock(&pool->lock);
-
-	if (!addr) {
-		c->alloc_fail++;
-		trace_pcpu_pagecache_alloc_fail(pool->name, 0, npages);
-		return 0;
-	}
-	c->alloc_slow++;
-	c->pages_out += npages;
-	trace_pcpu_pagecache_alloc_slow(pool->name, addr, npages);
-	return addr;
-}
-
-static noinline phys_addr_t ppc_alloc_locked(struct pcpu_pagecache *pool,
-					     unsigned int npages)
-{
-	phys_addr_t addr = 0;
-	unsigned long flags;
-
-	if (npages && npages <= pool->max_run) {
-		flags = ppc_lock(pool);
+again:
+	flags = ppc_lock(pool);
+	ppc_cache_flush_locked(pool, smp_processor_id(), PPC_FLUSH_REFILL);
+	if (ppc_cache_fill_locked(pool, c, npages))
+		addr = ppc_take(c, ppc_find_run(c->free, npages), npages);
+	else
 		addr = ppc_bits_alloc_locked(pool, npages);
-		if (addr)
-			this_cpu_add(pool->cache->pages_out, npages);
-		ppc_unlock(pool, flags);
+	if (addr)
+		local_add(npages, &c->pages_out);
+	ppc_unlock(pool, flags);
+	if (!addr && !retried && ppc_reclaim(pool, true, PPC_FLUSH_RECLAIM)) {
+		retried = true;
+		goto again;
 	}
 
 	if (!addr) {
@@ -459,44 +674,165 @@ static noinline phys_addr_t ppc_alloc_locked(struct pcpu_pagecache *pool,
 	return addr;
 }
 
+static phys_addr_t ppc_bits_alloc_one(struct pcpu_pagecache *pool,
+				      unsigned int npages)
+{
+	unsigned long flags;
+	phys_addr_t addr;
+
+	flags = ppc_lock(pool);
+	addr = ppc_bits_alloc_locked(pool, npages);
+	if (addr)
+		local_add(npages, ppc_out(pool));
+	ppc_unlock(pool, flags);
+	return addr;
+}
+
+/* Runs too large for a window, NOCACHE pools, and interrupted sections. */
+static noinline phys_addr_t ppc_alloc_slow(struct pcpu_pagecache *pool,
+					   unsigned int npages)
+{
+	phys_addr_t addr = 0;
+
+	if (npages && npages <= pool->max_run) {
+		addr = ppc_bits_alloc_one(pool, npages);
+		if (!addr && ppc_reclaim(pool, false, PPC_FLUSH_RECLAIM))
+			addr = ppc_bits_alloc_one(pool, npages);
+	}
+
+	if (!addr) {
+		this_cpu_inc(pool->cache->alloc_fail);
+		trace_pcpu_pagecache_alloc_fail(pool->name, 0, npages);
+		return 0;
+	}
+	this_cpu_inc(pool->cache->alloc_slow);
+	trace_pcpu_pagecache_alloc_slow(pool->name, addr, npages);
+	return addr;
+}
+
+/*
+ * Take the first run whose starts are @starts (not 0).  The lowest start,
+ * as a bit, gives the run's bits in two instructions (@npages < 64 here);
+ * they are all free, so clearing them is an exclusive or.
+ */
+static __always_inline phys_addr_t ppc_take_run(struct ppc_cache *c,
+						unsigned long starts,
+						unsigned int npages)
+{
+	unsigned long low = starts & -starts;
+
+	c->free ^= (low << npages) - low;
+	local_add(npages, &c->pages_out);
+	local_inc(&c->alloc_fast);
+	return c->base + ((phys_addr_t)__ffs(low) << PAGE_SHIFT);
+}
+
+/* One allocation inside the section. */
+static __always_inline phys_addr_t ppc_alloc_in(struct pcpu_pagecache *pool,
+						struct ppc_cache *c,
+						unsigned int npages)
+{
+	unsigned long starts = ppc_run_starts(c->free, npages);
+
+	if (unlikely(!starts))
+		return ppc_cache_refill_alloc(pool, c, npages);
+	return ppc_take_run(c, starts, npages);
+}
+
+/*
+ * The fast path's ways out, not inlined so that it saves no registers
+ * for them: each ends what the fast path began.
+ */
+static noinline phys_addr_t ppc_alloc_interrupted(struct pcpu_pagecache *pool,
+						  unsigned int npages)
+{
+	preempt_enable();
+	return ppc_alloc_slow(pool, npages);
+}
+
+static noinline phys_addr_t ppc_alloc_refill_exit(struct pcpu_pagecache *pool,
+						  struct ppc_cache *c,
+						  unsigned int npages)
+{
+	phys_addr_t addr = ppc_cache_refill_alloc(pool, c, npages);
+
+	ppc_section_exit(c);
+	return addr;
+}
+
 /**
  * pcpu_pagecache_alloc - allocate physically contiguous pages from a pool
  * @pool: the pool
  * @npages: how many pages
  *
  * Requests of fewer than %PCPU_PAGECACHE_FAST_PAGES pages come from the
- * calling CPU's cache without a lock; larger ones, and misses, search the
- * bitmaps under the pool lock.  Never sleeps; any context.
+ * calling CPU's window with preemption disabled, without a lock or an
+ * atomic instruction; larger ones, and misses, search the bitmaps under
+ * the pool lock.  Before it fails, it takes back the pages that every CPU's
+ * cache holds.  Never sleeps; any context but NMI.
  *
  * Return: the physical address of the first page, or 0 if @npages is 0,
  * larger than the pool can hold, or no run of @npages free pages is left.
  */
-phys_addr_t pcpu_pagecache_alloc(struct pcpu_pagecache *pool,
-				 unsigned int npages)
+phys_addr_t notrace pcpu_pagecache_alloc(struct pcpu_pagecache *pool,
+					 unsigned int npages)
 {
 	struct ppc_cache *c;
-	unsigned long flags;
+	unsigned long starts;
 	phys_addr_t addr;
-	unsigned int i;
 
 	if (unlikely(npages - 1 >= pool->fast_limit))
-		return ppc_alloc_locked(pool, npages);
-
-	local_irq_save(flags);
+		return ppc_alloc_slow(pool, npages);
+	/* ppc_section_enter(), spelled out to keep the branches few. */
+	preempt_disable();
 	c = this_cpu_ptr(pool->cache);
-	i = ppc_find_run(c->free, npages);
-	if (likely(i < PPC_WINDOW)) {
-		c->free &= ~(ppc_mask(npages) << i);
-		c->pages_out += npages;
-		c->alloc_fast++;
-		addr = c->base + ((phys_addr_t)i << PAGE_SHIFT);
-	} else {
-		addr = ppc_cache_refill_alloc(pool, c, npages);
-	}
-	local_irq_restore(flags);
+	if (unlikely(c->busy))
+		return ppc_alloc_interrupted(pool, npages);
+	WRITE_ONCE(c->busy, 1);
+	barrier();
+	starts = ppc_run_starts(c->free, npages);
+	if (unlikely(!starts))
+		return ppc_alloc_refill_exit(pool, c, npages);
+	addr = ppc_take_run(c, starts, npages);
+	ppc_section_exit(c);
 	return addr;
 }
 EXPORT_SYMBOL_GPL(pcpu_pagecache_alloc);
+
+/**
+ * pcpu_pagecache_alloc_bulk - allocate several runs of the same size
+ * @pool: the pool
+ * @npages: pages in each run
+ * @count: how many runs
+ * @addrs: where to store their physical addresses
+ *
+ * Like @count calls of pcpu_pagecache_alloc(), in one section for runs the
+ * cache serves: for drivers that refill a ring.  Never sleeps; any context
+ * but NMI.
+ *
+ * Return: how many runs were allocated, in @addrs[0] on; fewer than @count
+ * only when the pool has no more runs of @npages pages (or @npages is bad).
+ */
+unsigned int pcpu_pagecache_alloc_bulk(struct pcpu_pagecache *pool,
+				       unsigned int npages, unsigned int count,
+				       phys_addr_t *addrs)
+{
+	struct ppc_cache *c = NULL;
+	unsigned int i;
+
+	if (likely(npages - 1 < pool->fast_limit))
+		c = ppc_section_enter(pool);
+	for (i = 0; i < count; i++) {
+		addrs[i] = c ? ppc_alloc_in(pool, c, npages) :
+			       ppc_alloc_slow(pool, npages);
+		if (!addrs[i])
+			break;
+	}
+	if (c)
+		ppc_section_exit(c);
+	return i;
+}
+EXPORT_SYMBOL_GPL(pcpu_pagecache_alloc_bulk);
 
 /* ---- Free ---------------------------------------------------------------- */
 
@@ -511,29 +847,57 @@ static int ppc_bad_free(struct pcpu_pagecache *pool, phys_addr_t addr,
 	return -EINVAL;
 }
 
+/* Why [@addr, +@npages) cannot be a run of @pool, or NULL; and its chunk. */
+static const char *ppc_free_args(struct pcpu_pagecache *pool, phys_addr_t addr,
+				 unsigned int npages, struct ppc_chunk **chp)
+{
+	struct ppc_chunk *ch = ppc_chunk_find(pool, addr);
+	u64 room;
+
+	if (!npages)
+		return "zero pages";
+	if (!ch)
+		return "outside the pool";
+	if (!PAGE_ALIGNED(addr))
+		return "unaligned address";
+	/* A run may cross chunks only in a reserved range. */
+	room = pool->base ? pool->size - (addr - pool->base) :
+	       ((u64)ch->npages << PAGE_SHIFT) - (addr - ch->phys);
+	if (((u64)npages << PAGE_SHIFT) > room)
+		return "past the end of the pool";
+	*chp = ch;
+	return NULL;
+}
+
 /*
  * Why pages [bit, bit + npages) of @ch may not be freed, or NULL.  A page
- * that is clear in the bitmap is free already; a set one may still sit free
- * in the cache of the CPU that owns its word.
+ * of a word no window owns must be set in the bitmap; a page of a window
+ * must be neither free in its owner's cache nor freed into it already.
+ * Exact under pool->lock; without it, a hint that refuses the double frees
+ * that are not racing with the first free.
  */
-static const char *ppc_free_check_locked(struct pcpu_pagecache *pool,
-					 struct ppc_chunk *ch,
-					 unsigned int bit, unsigned int npages)
+static const char *ppc_free_check(struct pcpu_pagecache *pool,
+				  struct ppc_chunk *ch, unsigned int bit,
+				  unsigned int npages)
 {
-	unsigned int k, w, b;
+	unsigned int k, w, b, end, owner;
+	struct ppc_cache *o;
 	unsigned long m;
 
 	while (npages) {
 		k = min(npages, PPC_CHUNK_PAGES - bit);
-		if (find_next_zero_bit(ch->bits, bit + k, bit) < bit + k)
-			return "pages not allocated";
-		for (b = bit; b < bit + k; b = (w + 1) * PPC_WINDOW) {
+		for (b = bit, end = bit + k; b < end; b = (w + 1) * PPC_WINDOW) {
 			w = b / PPC_WINDOW;
-			if (!ch->owner[w])
-				continue;
 			m = BITMAP_FIRST_WORD_MASK(b) &
-			    BITMAP_LAST_WORD_MASK(min(bit + k, (w + 1) * PPC_WINDOW));
-			if (READ_ONCE(per_cpu_ptr(pool->cache, ch->owner[w] - 1)->free) & m)
+			    BITMAP_LAST_WORD_MASK(min(end, (w + 1) * PPC_WINDOW));
+			owner = READ_ONCE(ch->owner[w]);
+			if (!owner) {
+				if ((READ_ONCE(ch->bits[w]) & m) != m)
+					return "pages not allocated";
+				continue;
+			}
+			o = ppc_cache_of(pool, owner - 1);
+			if ((READ_ONCE(o->free) | atomic_long_read(&o->pending)) & m)
 				return "pages free in a CPU cache";
 		}
 		npages -= k;
@@ -543,35 +907,93 @@ static const char *ppc_free_check_locked(struct pcpu_pagecache *pool,
 	return NULL;
 }
 
+/*
+ * Free a checked range: pages of a window go to its owner's ->pending,
+ * the others to the bitmaps.
+ */
+static void ppc_free_apply_locked(struct pcpu_pagecache *pool,
+				  struct ppc_chunk *ch, unsigned int bit,
+				  unsigned int npages)
+{
+	unsigned int k, w, b, end, owner, n;
+	unsigned long m;
+
+	while (npages) {
+		k = min(npages, PPC_CHUNK_PAGES - bit);
+		for (b = bit, end = bit + k; b < end; b = (w + 1) * PPC_WINDOW) {
+			w = b / PPC_WINDOW;
+			m = BITMAP_FIRST_WORD_MASK(b) &
+			    BITMAP_LAST_WORD_MASK(min(end, (w + 1) * PPC_WINDOW));
+			owner = ch->owner[w];
+			if (owner) {
+				atomic_long_or(m, &ppc_cache_of(pool, owner - 1)->pending);
+				continue;
+			}
+			n = hweight_long(m);
+			WRITE_ONCE(ch->bits[w], ch->bits[w] & ~m);
+			ch->nfree += n;
+			pool->nfree += n;
+		}
+		pool->hint = min_t(unsigned int, pool->hint, ch - pool->chunks);
+		ppc_chunk_summarize(ch);
+		npages -= k;
+		ch++;
+		bit = 0;
+	}
+}
+
+static unsigned int ppc_bit_of(struct ppc_chunk *ch, phys_addr_t addr)
+{
+	return (addr - ch->phys) >> PAGE_SHIFT;
+}
+
+/*
+ * Apply @c's batch: the section, or its CPU cannot run.  A free that turns
+ * out to be a double free (its first free raced on another CPU) is dropped
+ * and counted.
+ */
+static void ppc_batch_apply_locked(struct pcpu_pagecache *pool,
+				   struct ppc_cache *c)
+{
+	struct ppc_batch_ent *e;
+	struct ppc_chunk *ch;
+	const char *why;
+	unsigned int i;
+
+	for (i = 0; i < c->nbatch; i++) {
+		e = &c->batch[i];
+		ch = ppc_chunk_find(pool, e->addr);
+		why = ppc_free_check(pool, ch, ppc_bit_of(ch, e->addr), e->npages);
+		if (why) {
+			local_add(e->npages, ppc_out(pool));
+			ppc_bad_free(pool, e->addr, e->npages, why, e->caller);
+		} else {
+			ppc_free_apply_locked(pool, ch, ppc_bit_of(ch, e->addr),
+					      e->npages);
+		}
+		c->batch_pages -= e->npages;
+	}
+	WRITE_ONCE(c->nbatch, 0);
+}
+
+/* Runs too large for a window, NOCACHE pools, and interrupted sections. */
 static noinline int ppc_free_locked(struct pcpu_pagecache *pool,
 				    phys_addr_t addr, unsigned int npages,
 				    unsigned long caller)
 {
-	struct ppc_chunk *ch = ppc_chunk_find(pool, addr);
-	const char *why;
+	struct ppc_chunk *ch;
 	unsigned long flags;
-	unsigned int bit;
-	u64 room;
+	const char *why;
 
-	if (!npages)
-		return ppc_bad_free(pool, addr, npages, "zero pages", caller);
-	if (!ch)
-		return ppc_bad_free(pool, addr, npages, "outside the pool", caller);
-	if (!PAGE_ALIGNED(addr))
-		return ppc_bad_free(pool, addr, npages, "unaligned address", caller);
-	/* A run may cross chunks only in a reserved range. */
-	room = pool->base ? pool->size - (addr - pool->base) :
-	       ((u64)ch->npages << PAGE_SHIFT) - (addr - ch->phys);
-	if (((u64)npages << PAGE_SHIFT) > room)
-		return ppc_bad_free(pool, addr, npages, "past the end of the pool",
-				    caller);
+	why = ppc_free_args(pool, addr, npages, &ch);
+	if (why)
+		return ppc_bad_free(pool, addr, npages, why, caller);
 
-	bit = (addr - ch->phys) >> PAGE_SHIFT;
 	flags = ppc_lock(pool);
-	why = ppc_free_check_locked(pool, ch, bit, npages);
+	why = ppc_free_check(pool, ch, ppc_bit_of(ch, addr), npages);
 	if (!why) {
-		ppc_bits_update_locked(pool, ch, bit, npages, false);
-		this_cpu_sub(pool->cache->pages_out, npages);
+		ppc_free_apply_locked(pool, ch, ppc_bit_of(ch, addr), npages);
+		local_sub(npages, ppc_out(pool));
 	}
 	ppc_unlock(pool, flags);
 
@@ -582,48 +1004,191 @@ static noinline int ppc_free_locked(struct pcpu_pagecache *pool,
 	return 0;
 }
 
+static bool ppc_batch_overlaps(struct ppc_cache *c, phys_addr_t addr,
+			       unsigned int npages)
+{
+	phys_addr_t end = addr + ((phys_addr_t)npages << PAGE_SHIFT);
+	struct ppc_batch_ent *e;
+	unsigned int i;
+
+	for (i = 0; i < c->nbatch; i++) {
+		e = &c->batch[i];
+		if (addr < e->addr + ((phys_addr_t)e->npages << PAGE_SHIFT) &&
+		    e->addr < end)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Inside the section, a free outside the window: into the batch, checked
+ * as far as can be seen without the lock.  A full batch goes back under
+ * the lock at once, so the lock is taken once per PPC_BATCH such frees.
+ */
+static noinline int ppc_free_remote(struct pcpu_pagecache *pool,
+				    struct ppc_cache *c, phys_addr_t addr,
+				    unsigned int npages, unsigned long caller)
+{
+	struct ppc_chunk *ch;
+	unsigned long flags;
+	const char *why;
+
+	why = ppc_free_args(pool, addr, npages, &ch);
+	if (!why)
+		why = ppc_free_check(pool, ch, ppc_bit_of(ch, addr), npages);
+	if (!why && ppc_batch_overlaps(c, addr, npages))
+		why = "pages freed already, waiting in this CPU's batch";
+	if (why)
+		return ppc_bad_free(pool, addr, npages, why, caller);
+
+	c->batch[c->nbatch] = (struct ppc_batch_ent){ addr, npages, caller };
+	WRITE_ONCE(c->nbatch, c->nbatch + 1);
+	c->batch_pages += npages;
+	local_sub(npages, &c->pages_out);
+	this_cpu_inc(pool->cache->free_remote);
+	if (c->nbatch == PPC_BATCH) {
+		flags = ppc_lock(pool);
+		ppc_batch_apply_locked(pool, c);
+		ppc_unlock(pool, flags);
+	}
+	return 0;
+}
+
+/*
+ * Whether [@addr, +@npages) lies inside the window and none of its pages
+ * is free there or freed into it already; its bits in *@bits.  ->span is 0
+ * without a window.  Below the base, the page index is at least 2^52 - 1
+ * and the run does not fit: compared in pages, the sum cannot wrap (in
+ * bytes it could, and a page below the base would pass as bit 63).
+ */
+static __always_inline bool ppc_window_bits(struct ppc_cache *c,
+					    phys_addr_t addr,
+					    unsigned int npages,
+					    unsigned long *bits)
+{
+	unsigned long idx = (addr - c->base) >> PAGE_SHIFT;
+
+	if (unlikely(!PAGE_ALIGNED(addr) ||
+		     idx + npages > c->span))
+		return false;
+	*bits = ppc_mask(npages) << idx;
+	return likely(!((c->free | atomic_long_read(&c->pending)) & *bits));
+}
+
+static __always_inline void ppc_put_run(struct ppc_cache *c,
+					unsigned long bits, unsigned int npages)
+{
+	c->free |= bits;
+	local_sub(npages, &c->pages_out);
+	local_inc(&c->free_fast);
+}
+
+/* One free inside the section. */
+static __always_inline int ppc_free_in(struct pcpu_pagecache *pool,
+				       struct ppc_cache *c, phys_addr_t addr,
+				       unsigned int npages, unsigned long caller)
+{
+	unsigned long bits;
+
+	if (unlikely(!ppc_window_bits(c, addr, npages, &bits)))
+		return ppc_free_remote(pool, c, addr, npages, caller);
+	ppc_put_run(c, bits, npages);
+	return 0;
+}
+
+/* The fast path's ways out, as for allocations. */
+static noinline int ppc_free_interrupted(struct pcpu_pagecache *pool,
+					 phys_addr_t addr, unsigned int npages,
+					 unsigned long caller)
+{
+	preempt_enable();
+	return ppc_free_locked(pool, addr, npages, caller);
+}
+
+static noinline int ppc_free_remote_exit(struct pcpu_pagecache *pool,
+					 struct ppc_cache *c, phys_addr_t addr,
+					 unsigned int npages,
+					 unsigned long caller)
+{
+	int ret = ppc_free_remote(pool, c, addr, npages, caller);
+
+	ppc_section_exit(c);
+	return ret;
+}
+
 /**
  * pcpu_pagecache_free - give pages back to their pool
  * @pool: the pool they came from
  * @addr: the physical address pcpu_pagecache_alloc() returned
  * @npages: how many pages, as passed to pcpu_pagecache_alloc()
  *
- * Pages inside the calling CPU's window go back into its cache without a
- * lock; others go back to the bitmaps under the pool lock.  A range may be
- * freed in parts.  Never sleeps; any context.
+ * Pages inside the calling CPU's window go back into its cache; others of
+ * fewer than %PCPU_PAGECACHE_FAST_PAGES pages wait in a per-CPU batch that
+ * goes back under the pool lock every %PCPU_PAGECACHE_BATCH frees, into the
+ * windows of the CPUs that own them or the bitmaps.  A range may be freed
+ * in parts.  Never sleeps; any context but NMI.
  *
  * Return: 0, or -EINVAL (with a rate-limited warning naming the caller) if
- * the range is outside the pool, unaligned, or not allocated: a double free
- * is refused, on whichever CPU it happens.
+ * the range is outside the pool, unaligned, or not allocated.  A double
+ * free is refused on whichever CPU it happens; only one that races with the
+ * first free of the same pages on another CPU may return 0, and is then
+ * dropped and counted in invalid_frees when it is applied.
  */
-int pcpu_pagecache_free(struct pcpu_pagecache *pool, phys_addr_t addr,
-			unsigned int npages)
+int notrace pcpu_pagecache_free(struct pcpu_pagecache *pool, phys_addr_t addr,
+				unsigned int npages)
 {
 	struct ppc_cache *c;
-	unsigned long flags, bits;
-	phys_addr_t off;
+	unsigned long bits;
 
-	if (likely(npages - 1 < pool->fast_limit)) {
-		local_irq_save(flags);
-		c = this_cpu_ptr(pool->cache);
-		off = addr - c->base;
-		if (off < c->span && PAGE_ALIGNED(off) &&
-		    ((phys_addr_t)npages << PAGE_SHIFT) <= c->span - off) {
-			bits = ppc_mask(npages) << (off >> PAGE_SHIFT);
-			if (likely(!(c->free & bits) &&
-				   (READ_ONCE(*c->word) & bits) == bits)) {
-				c->free |= bits;
-				c->pages_out -= npages;
-				c->free_fast++;
-				local_irq_restore(flags);
-				return 0;
-			}
-		}
-		local_irq_restore(flags);
-	}
-	return ppc_free_locked(pool, addr, npages, _RET_IP_);
+	if (unlikely(npages - 1 >= pool->fast_limit))
+		return ppc_free_locked(pool, addr, npages, _RET_IP_);
+	preempt_disable();
+	c = this_cpu_ptr(pool->cache);
+	if (unlikely(c->busy))
+		return ppc_free_interrupted(pool, addr, npages, _RET_IP_);
+	WRITE_ONCE(c->busy, 1);
+	barrier();
+	if (unlikely(!ppc_window_bits(c, addr, npages, &bits)))
+		return ppc_free_remote_exit(pool, c, addr, npages, _RET_IP_);
+	ppc_put_run(c, bits, npages);
+	ppc_section_exit(c);
+	return 0;
 }
 EXPORT_SYMBOL_GPL(pcpu_pagecache_free);
+
+/**
+ * pcpu_pagecache_free_bulk - free several runs of the same size
+ * @pool: the pool they came from
+ * @npages: pages in each run
+ * @count: how many runs
+ * @addrs: their physical addresses
+ *
+ * Like @count calls of pcpu_pagecache_free(), in one section for runs the
+ * cache takes.  Each run is checked on its own: a bad one is refused,
+ * counted and warned about, and the others are freed.  Never sleeps; any
+ * context but NMI.
+ *
+ * Return: 0, or -EINVAL if any run was refused.
+ */
+int pcpu_pagecache_free_bulk(struct pcpu_pagecache *pool, unsigned int npages,
+			     unsigned int count, const phys_addr_t *addrs)
+{
+	struct ppc_cache *c = NULL;
+	unsigned int i;
+	int ret = 0;
+
+	if (likely(npages - 1 < pool->fast_limit))
+		c = ppc_section_enter(pool);
+	for (i = 0; i < count; i++) {
+		if ((c ? ppc_free_in(pool, c, addrs[i], npages, _RET_IP_) :
+			 ppc_free_locked(pool, addrs[i], npages, _RET_IP_)))
+			ret = -EINVAL;
+	}
+	if (c)
+		ppc_section_exit(c);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(pcpu_pagecache_free_bulk);
 
 /**
  * pcpu_pagecache_va - kernel address of a pool page
@@ -646,13 +1211,15 @@ EXPORT_SYMBOL_GPL(pcpu_pagecache_va);
 
 /* ---- Hotplug and drain --------------------------------------------------- */
 
-static void ppc_flush_cpu(struct pcpu_pagecache *pool, unsigned int cpu,
-			  int reason)
+/* @cpu runs no code of ours: dead, or its pool is being destroyed. */
+static void ppc_flush_stopped_cpu(struct pcpu_pagecache *pool, unsigned int cpu,
+				  int reason)
 {
 	unsigned long flags;
 
 	flags = ppc_lock(pool);
 	ppc_cache_flush_locked(pool, cpu, reason);
+	atomic_set(&ppc_cache_of(pool, cpu)->reclaim_req, 0);
 	ppc_unlock(pool, flags);
 }
 
@@ -667,110 +1234,97 @@ static int ppc_cpu_dead(unsigned int cpu, struct hlist_node *node)
 	struct pcpu_pagecache *pool =
 		hlist_entry(node, struct pcpu_pagecache, prepare_node);
 
-	ppc_flush_cpu(pool, cpu, PPC_FLUSH_HOTPLUG);
+	ppc_flush_stopped_cpu(pool, cpu, PPC_FLUSH_HOTPLUG);
 	return 0;
 }
 
 /*
- * ONLINE stage: runs on the dying CPU itself, so the cache is its own.  It
- * gives the pages back early; interrupts may still refill the cache
- * afterwards, which ppc_cpu_dead() catches.
+ * ONLINE stage: runs on the dying CPU itself, in a thread, so never inside
+ * the section.  It gives the pages back early; interrupts may still refill
+ * the cache afterwards, which ppc_cpu_dead() catches.
  */
 static int ppc_cpu_offline(unsigned int cpu, struct hlist_node *node)
 {
 	struct pcpu_pagecache *pool =
 		hlist_entry(node, struct pcpu_pagecache, online_node);
+	struct ppc_cache *c = ppc_section_enter(pool);
+	unsigned long flags;
 
-	ppc_flush_cpu(pool, cpu, PPC_FLUSH_HOTPLUG);
+	if (c) {
+		flags = ppc_lock(pool);
+		ppc_cache_flush_locked(pool, cpu, PPC_FLUSH_HOTPLUG);
+		ppc_unlock(pool, flags);
+		ppc_section_exit(c);
+	}
 	return 0;
-}
-
-static void ppc_drain_local(void *arg)
-{
-	struct pcpu_pagecache *pool = arg;
-
-	ppc_flush_cpu(pool, smp_processor_id(), PPC_FLUSH_DRAIN);
 }
 
 /**
  * pcpu_pagecache_drain - flush every CPU's cache back into the bitmaps
  * @pool: the pool
  *
- * Each online CPU flushes its own cache, by IPI.  Caches refill on the next
- * allocation.  Process context; may sleep.
+ * Each online CPU flushes its own window and batch; a CPU that is inside an
+ * allocation or free at that moment keeps its cache until its next miss.
+ * Caches refill on the next allocation.  Process context; may sleep.
  */
 void pcpu_pagecache_drain(struct pcpu_pagecache *pool)
 {
 	unsigned int cpu;
 
 	cpus_read_lock();
-	on_each_cpu(ppc_drain_local, pool, 1);
+	ppc_reclaim(pool, false, PPC_FLUSH_DRAIN);
 	for_each_possible_cpu(cpu)
 		if (!cpu_online(cpu))
-			ppc_flush_cpu(pool, cpu, PPC_FLUSH_DRAIN);
+			ppc_flush_stopped_cpu(pool, cpu, PPC_FLUSH_DRAIN);
 	cpus_read_unlock();
 }
 EXPORT_SYMBOL_GPL(pcpu_pagecache_drain);
 
 /* ---- Statistics ---------------------------------------------------------- */
 
-struct ppc_stats_req {
-	struct pcpu_pagecache *pool;
-	struct pcpu_pagecache_stats *st;
-};
-
-/*
- * Runs under stop_machine(): every other CPU spins with interrupts off, and
- * none can be inside a fast path or hold the pool lock, since both run with
- * interrupts off.  So the caches, counters and bitmaps agree.
- */
-static int ppc_stats_collect(void *arg)
-{
-	struct ppc_stats_req *req = arg;
-	struct pcpu_pagecache *pool = req->pool;
-	struct pcpu_pagecache_stats *st = req->st;
-	struct ppc_cache *c;
-	unsigned int cpu;
-
-	memset(st, 0, sizeof(*st));
-	st->pages_total = pool->npages;
-	st->pages_free = pool->nfree;
-	for_each_possible_cpu(cpu) {
-		c = per_cpu_ptr(pool->cache, cpu);
-		if (cpu_online(cpu))
-			st->pages_cached += hweight_long(c->free);
-		else
-			st->pages_leaked += hweight_long(c->free);
-		st->pages_inuse += c->pages_out;
-		st->alloc_fast += c->alloc_fast;
-		st->alloc_slow += c->alloc_slow;
-		st->alloc_fail += c->alloc_fail;
-		st->free_fast += c->free_fast;
-		st->free_slow += c->free_slow;
-		st->refills += c->refills;
-		st->flushes += c->flushes;
-		st->lock_acquisitions += c->lock_acquisitions;
-		st->invalid_frees += c->invalid_frees;
-	}
-	return 0;
-}
-
 /**
- * pcpu_pagecache_get_stats - take a consistent snapshot of a pool
+ * pcpu_pagecache_get_stats - sum a pool's counters
  * @pool: the pool
- * @st: where to put it
+ * @st: where to put them
  *
- * Stops every CPU for the moment it takes to read them (stop_machine()), so
- * that pages_total == pages_free + pages_cached + pages_inuse + pages_leaked
- * holds exactly, even while other CPUs allocate and free.  Process context;
- * may sleep.  Meant for tests and debugfs, not for a hot path.
+ * Reads every possible CPU's counters without stopping or locking anyone.
+ * When the pool is quiet, pages_total == pages_free + pages_cached +
+ * pages_inuse + pages_leaked holds exactly; while other CPUs allocate and
+ * free, the sum is off by at most the pages that moved during the read
+ * (Documentation/pcpu_pagecache.rst).  Never sleeps; any context but NMI.
  */
 void pcpu_pagecache_get_stats(struct pcpu_pagecache *pool,
 			      struct pcpu_pagecache_stats *st)
 {
-	struct ppc_stats_req req = { .pool = pool, .st = st };
+	struct ppc_cache *c;
+	unsigned int cpu;
+	u64 held;
 
-	stop_machine(ppc_stats_collect, &req, NULL);
+	memset(st, 0, sizeof(*st));
+	st->pages_total = pool->npages;
+	st->pages_free = READ_ONCE(pool->nfree);
+	for_each_possible_cpu(cpu) {
+		c = ppc_cache_of(pool, cpu);
+		held = hweight_long(READ_ONCE(c->free)) +
+		       hweight_long(atomic_long_read(&c->pending)) +
+		       READ_ONCE(c->batch_pages);
+		if (cpu_online(cpu))
+			st->pages_cached += held;
+		else
+			st->pages_leaked += held;
+		st->pages_inuse += local_read(&c->pages_out);
+		st->alloc_fast += local_read(&c->alloc_fast);
+		st->alloc_slow += READ_ONCE(c->alloc_slow);
+		st->alloc_fail += READ_ONCE(c->alloc_fail);
+		st->free_fast += local_read(&c->free_fast);
+		st->free_slow += READ_ONCE(c->free_slow);
+		st->free_remote += READ_ONCE(c->free_remote);
+		st->refills += READ_ONCE(c->refills);
+		st->flushes += READ_ONCE(c->flushes);
+		st->reclaims += READ_ONCE(c->reclaims);
+		st->lock_acquisitions += READ_ONCE(c->lock_acquisitions);
+		st->invalid_frees += READ_ONCE(c->invalid_frees);
+	}
 }
 EXPORT_SYMBOL_GPL(pcpu_pagecache_get_stats);
 
@@ -795,6 +1349,8 @@ static int ppc_stats_show(struct seq_file *m, void *v)
 	seq_printf(m, "flushes %llu\n", st.flushes);
 	seq_printf(m, "lock_acquisitions %llu\n", st.lock_acquisitions);
 	seq_printf(m, "invalid_frees %llu\n", st.invalid_frees);
+	seq_printf(m, "free_remote %llu\n", st.free_remote);
+	seq_printf(m, "reclaims %llu\n", st.reclaims);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(ppc_stats);
@@ -813,8 +1369,8 @@ static int ppc_cpus_show(struct seq_file *m, void *v)
 			   cpu_online(cpu),
 			   READ_ONCE(c->span) ? (u64)READ_ONCE(c->base) : 0ULL,
 			   hweight_long(READ_ONCE(c->free)),
-			   READ_ONCE(c->alloc_fast), READ_ONCE(c->alloc_slow),
-			   READ_ONCE(c->free_fast), READ_ONCE(c->free_slow));
+			   local_read(&c->alloc_fast), READ_ONCE(c->alloc_slow),
+			   local_read(&c->free_fast), READ_ONCE(c->free_slow));
 	}
 	return 0;
 }
@@ -896,7 +1452,9 @@ static int ppc_region_claim(struct pcpu_pagecache *pool)
 		pr_err_ratelimited("%s: cannot map [%pa, +%zu)\n", pool->name,
 				   &b, sz);
 		release_mem_region(b, sz);
-		goto err_name;
+		kfree(pool->res_name);
+		pool->res_name = NULL;
+		return -ENOMEM;
 	}
 	return 0;
 
@@ -966,8 +1524,10 @@ static void ppc_chunks_init(struct pcpu_pagecache *pool)
 static int ppc_check_args(const char *name, phys_addr_t b, size_t sz,
 			  unsigned int flags)
 {
-	if (!name || !*name || strlen(name) >= PPC_NAME_MAX || strchr(name, '/')) {
-		pr_err_ratelimited("pool name must be 1 to %d characters without '/'\n",
+	/* It names a debugfs directory: "." and ".." would not be one. */
+	if (!name || !*name || strlen(name) >= PPC_NAME_MAX || strchr(name, '/') ||
+	    !strcmp(name, ".") || !strcmp(name, "..")) {
+		pr_err_ratelimited("pool name must be 1 to %d characters without '/', not . or ..\n",
 				   PPC_NAME_MAX - 1);
 		return -EINVAL;
 	}
@@ -1038,7 +1598,7 @@ struct pcpu_pagecache *pcpu_pagecache_create_flags(const char *name,
 	if (!pool)
 		goto err_unlock;
 	strscpy(pool->name, name, sizeof(pool->name));
-	spin_lock_init(&pool->lock);
+	raw_spin_lock_init(&pool->lock);
 	pool->base = base;
 	pool->size = size;
 	pool->npages = size >> PAGE_SHIFT;
@@ -1051,6 +1611,11 @@ struct pcpu_pagecache *pcpu_pagecache_create_flags(const char *name,
 	pool->cache = alloc_percpu(struct ppc_cache);
 	if (!pool->cache)
 		goto err_pool;
+	for_each_possible_cpu(i) {
+		ppc_cache_of(pool, i)->pool = pool;
+		INIT_CSD(&ppc_cache_of(pool, i)->reclaim_csd, ppc_reclaim_ipi,
+			 ppc_cache_of(pool, i));
+	}
 	pool->chunks = kvcalloc(pool->nchunks, sizeof(*pool->chunks),
 				GFP_KERNEL);
 	if (!pool->chunks)
@@ -1141,13 +1706,14 @@ void pcpu_pagecache_destroy(struct pcpu_pagecache *pool)
 	if (IS_ERR_OR_NULL(pool))
 		return;
 
+	/* The name stays taken until its debugfs directory is gone. */
 	mutex_lock(&ppc_pools_mutex);
+	debugfs_remove_recursive(pool->dir);
 	list_del(&pool->list);
 	if (pool == ppc_default_pool)
 		ppc_default_pool = NULL;
 	mutex_unlock(&ppc_pools_mutex);
 
-	debugfs_remove_recursive(pool->dir);
 	/*
 	 * The _nocalls variants: removing with calls would run the dead
 	 * callback for CPUs that are still online.  Nobody uses the pool now,
@@ -1156,8 +1722,13 @@ void pcpu_pagecache_destroy(struct pcpu_pagecache *pool)
 	cpuhp_state_remove_instance_nocalls(ppc_online_state, &pool->online_node);
 	cpuhp_state_remove_instance_nocalls(ppc_prepare_state,
 					    &pool->prepare_node);
+	/* Reclaim IPIs still on their way, then those still running. */
 	for_each_possible_cpu(cpu)
-		ppc_flush_cpu(pool, cpu, PPC_FLUSH_DESTROY);
+		while (atomic_read(&ppc_cache_of(pool, cpu)->ipi_queued))
+			cpu_relax();
+	synchronize_rcu();
+	for_each_possible_cpu(cpu)
+		ppc_flush_stopped_cpu(pool, cpu, PPC_FLUSH_DESTROY);
 
 	inuse = pool->npages - pool->nfree;
 	if (inuse)

@@ -16,9 +16,14 @@
  * and a 64-bit mask of the window's pages that are free in its cache.  A
  * refill takes a window from the bitmaps under the lock; after that,
  * allocations of fewer than %PCPU_PAGECACHE_FAST_PAGES pages and frees that
- * fall inside the window touch only the local CPU's mask, with interrupts
- * disabled and no lock or atomic operation.  A window belongs to at most one
- * CPU at a time.  CPU hotplug flushes a CPU's window back into the bitmaps.
+ * fall inside the window touch only the local CPU's mask, with preemption
+ * disabled and no lock, atomic operation or shared cache line.  A window
+ * belongs to at most one CPU at a time.  Frees of other pages wait in a
+ * per-CPU batch of %PCPU_PAGECACHE_BATCH that goes back under the lock at
+ * once: pages of another CPU's window into its atomic "pending" mask, which
+ * that CPU takes back without the lock.  Before an allocation fails, every
+ * CPU gives its window and batch back (an IPI each), so no free page is
+ * stranded in a cache.  CPU hotplug flushes a CPU's window and batch.
  *
  * Limits
  * ------
@@ -28,11 +33,13 @@
  *
  * Context rules
  * -------------
- * pcpu_pagecache_alloc(), pcpu_pagecache_free() and pcpu_pagecache_va()
- * never sleep and may be called from process, softirq and hardirq context,
- * with or without interrupts disabled.  pcpu_pagecache_create(),
- * pcpu_pagecache_destroy() and pcpu_pagecache_default() may sleep: process
- * context only.  A pool must not be used after, or while, it is destroyed.
+ * pcpu_pagecache_alloc(), pcpu_pagecache_free(), their _bulk() forms,
+ * pcpu_pagecache_va() and pcpu_pagecache_get_stats() never sleep and may be
+ * called from process, softirq and hardirq context, with or without
+ * interrupts disabled.  NMI context is not supported.
+ * pcpu_pagecache_create(), pcpu_pagecache_destroy(), pcpu_pagecache_drain()
+ * and pcpu_pagecache_default() may sleep: process context only.  A pool
+ * must not be used after, or while, it is destroyed.
  */
 #ifndef _PCPU_PAGECACHE_H
 #define _PCPU_PAGECACHE_H
@@ -45,6 +52,8 @@
 #define PCPU_PAGECACHE_CACHE_PAGES	64
 /* Requests of fewer pages than this are served by the per-CPU cache. */
 #define PCPU_PAGECACHE_FAST_PAGES	16
+/* Frees outside the local window that take the pool lock once. */
+#define PCPU_PAGECACHE_BATCH		16
 
 /* Flags for pcpu_pagecache_create_flags(). */
 #define PCPU_PAGECACHE_NOCACHE		0x1	/* every operation takes the lock */
@@ -65,12 +74,18 @@ int pcpu_pagecache_free(struct pcpu_pagecache *pool, phys_addr_t addr,
 			unsigned int npages);
 void *pcpu_pagecache_va(struct pcpu_pagecache *pool, phys_addr_t addr);
 void pcpu_pagecache_drain(struct pcpu_pagecache *pool);
+unsigned int pcpu_pagecache_alloc_bulk(struct pcpu_pagecache *pool,
+				       unsigned int npages, unsigned int count,
+				       phys_addr_t *addrs);
+int pcpu_pagecache_free_bulk(struct pcpu_pagecache *pool, unsigned int npages,
+			     unsigned int count, const phys_addr_t *addrs);
 
 /**
  * struct pcpu_pagecache_stats - a consistent snapshot of a pool
  * @pages_total: pages the pool manages
  * @pages_free: pages free in the bitmaps
- * @pages_cached: pages free in the caches of online CPUs
+ * @pages_cached: pages free in the caches (windows and batches) of
+ *	online CPUs
  * @pages_inuse: pages handed out and not yet freed
  * @pages_leaked: pages free in the caches of offline CPUs
  * @alloc_fast: allocations served by the local cache
@@ -81,9 +96,13 @@ void pcpu_pagecache_drain(struct pcpu_pagecache *pool);
  * @refills: windows taken from the bitmaps
  * @flushes: windows given back to the bitmaps
  * @lock_acquisitions: times the pool lock was taken
- * @invalid_frees: frees refused with -EINVAL
+ * @invalid_frees: frees refused, at the call (-EINVAL) or when a batch
+ *	found a double free that raced with the first free
+ * @free_remote: frees outside the local window, queued in a batch
+ * @reclaims: times a CPU asked every cache for its pages before failing
  *
- * pages_total == pages_free + pages_cached + pages_inuse + pages_leaked.
+ * pages_total == pages_free + pages_cached + pages_inuse + pages_leaked
+ * when the pool is quiet; see pcpu_pagecache_get_stats().
  */
 struct pcpu_pagecache_stats {
 	u64 pages_total;
@@ -100,6 +119,8 @@ struct pcpu_pagecache_stats {
 	u64 flushes;
 	u64 lock_acquisitions;
 	u64 invalid_frees;
+	u64 free_remote;
+	u64 reclaims;
 };
 
 void pcpu_pagecache_get_stats(struct pcpu_pagecache *pool,

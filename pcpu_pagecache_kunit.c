@@ -25,8 +25,13 @@ static struct pcpu_pagecache *ppc_test_pool(struct kunit *test,
 	KUNIT_ASSERT_NOT_NULL(test, pool->chunks);
 	pool->cache = alloc_percpu(struct ppc_cache);
 	KUNIT_ASSERT_NOT_NULL(test, pool->cache);
+	for_each_possible_cpu(i) {
+		ppc_cache_of(pool, i)->pool = pool;
+		INIT_CSD(&ppc_cache_of(pool, i)->reclaim_csd, ppc_reclaim_ipi,
+			 ppc_cache_of(pool, i));
+	}
 	strscpy(pool->name, "kunit", sizeof(pool->name));
-	spin_lock_init(&pool->lock);
+	raw_spin_lock_init(&pool->lock);
 	pool->nchunks = nchunks;
 	pool->npages = (unsigned long)nchunks * PPC_CHUNK_PAGES;
 	pool->max_run = reserved ? pool->npages : PPC_CHUNK_PAGES;
@@ -175,7 +180,7 @@ static void ppc_test_bits_alloc(struct kunit *test)
 	phys_addr_t addr, b = PPC_TEST_BASE;
 	unsigned long flags;
 
-	spin_lock_irqsave(&pool->lock, flags);
+	raw_spin_lock_irqsave(&pool->lock, flags);
 	/* Only run left: the last 10 pages of chunk 0 and first 20 of chunk 1. */
 	ppc_test_take(pool, 0, 0, 1014);
 	ppc_test_take(pool, 1, 20, 1024);
@@ -203,7 +208,7 @@ static void ppc_test_bits_alloc(struct kunit *test)
 			b + (3 << PAGE_SHIFT));
 	KUNIT_EXPECT_EQ(test, ppc_bits_alloc_locked(pool, 2),
 			b + ((phys_addr_t)1024 << PAGE_SHIFT));
-	spin_unlock_irqrestore(&pool->lock, flags);
+	raw_spin_unlock_irqrestore(&pool->lock, flags);
 	ppc_test_pool_free(pool);
 }
 
@@ -212,7 +217,7 @@ static void ppc_test_bits_alloc_blocks(struct kunit *test)
 	struct pcpu_pagecache *pool = ppc_test_pool(test, 2, false);
 	unsigned long flags;
 
-	spin_lock_irqsave(&pool->lock, flags);
+	raw_spin_lock_irqsave(&pool->lock, flags);
 	/* Chunks from the page allocator are not contiguous: no run crosses. */
 	ppc_test_take(pool, 0, 0, 1000);
 	ppc_test_take(pool, 1, 100, 1024);
@@ -221,7 +226,7 @@ static void ppc_test_bits_alloc_blocks(struct kunit *test)
 			pool->chunks[1].phys);
 	KUNIT_EXPECT_EQ(test, ppc_bits_alloc_locked(pool, 24),
 			pool->chunks[0].phys + (1000 << PAGE_SHIFT));
-	spin_unlock_irqrestore(&pool->lock, flags);
+	raw_spin_unlock_irqrestore(&pool->lock, flags);
 	ppc_test_pool_free(pool);
 }
 
@@ -254,11 +259,11 @@ static void ppc_test_set_window(struct pcpu_pagecache *pool,
 	ch->nfree -= PPC_WINDOW;
 	pool->nfree -= PPC_WINDOW;
 	/* Pages of the window not in @free are handed out. */
-	c->pages_out += PPC_WINDOW - hweight_long(free);
+	local_add(PPC_WINDOW - hweight_long(free), &c->pages_out);
 	ppc_chunk_summarize(ch);
 	c->base = ch->phys;
-	c->span = PPC_WINDOW << PAGE_SHIFT;
-	c->word = &ch->bits[0];
+	c->span = PPC_WINDOW;
+	c->word = 0;
 	c->chunk = ch;
 	c->free = free;
 }
@@ -276,11 +281,11 @@ static void ppc_test_cache_alloc(struct kunit *test)
 		t = &ppc_cache_cases[i];
 		pool = ppc_test_pool(test, 1, true);
 		/* Keep the rest of the chunk used, so a miss cannot refill. */
-		spin_lock_irqsave(&pool->lock, flags);
+		raw_spin_lock_irqsave(&pool->lock, flags);
 		ppc_test_take(pool, 0, PPC_WINDOW, PPC_CHUNK_PAGES);
 		c = this_cpu_ptr(pool->cache);
 		ppc_test_set_window(pool, c, t->free);
-		spin_unlock_irqrestore(&pool->lock, flags);
+		raw_spin_unlock_irqrestore(&pool->lock, flags);
 
 		local_irq_save(flags);
 		addr = pcpu_pagecache_alloc(pool, t->npages);
@@ -316,11 +321,11 @@ static void ppc_test_cache_flush(struct kunit *test)
 		if (i == 1)
 			free = ~0UL;
 		pool = ppc_test_pool(test, 1, true);
-		spin_lock_irqsave(&pool->lock, flags);
+		raw_spin_lock_irqsave(&pool->lock, flags);
 		c = this_cpu_ptr(pool->cache);
 		ppc_test_set_window(pool, c, free);
 		ppc_cache_flush_locked(pool, smp_processor_id(), PPC_FLUSH_DRAIN);
-		spin_unlock_irqrestore(&pool->lock, flags);
+		raw_spin_unlock_irqrestore(&pool->lock, flags);
 
 		KUNIT_EXPECT_EQ(test, pool->chunks[0].bits[0], ~free);
 		KUNIT_EXPECT_EQ(test, pool->chunks[0].owner[0], 0);

@@ -20,6 +20,7 @@ enum ppc_flush_reason {
 	PPC_FLUSH_HOTPLUG,
 	PPC_FLUSH_DRAIN,
 	PPC_FLUSH_DESTROY,
+	PPC_FLUSH_RECLAIM,
 };
 #endif
 
@@ -27,6 +28,7 @@ TRACE_DEFINE_ENUM(PPC_FLUSH_REFILL);
 TRACE_DEFINE_ENUM(PPC_FLUSH_HOTPLUG);
 TRACE_DEFINE_ENUM(PPC_FLUSH_DRAIN);
 TRACE_DEFINE_ENUM(PPC_FLUSH_DESTROY);
+TRACE_DEFINE_ENUM(PPC_FLUSH_RECLAIM);
 
 /*
  * The pool name is copied into a fixed array rather than __string(): the
@@ -56,7 +58,8 @@ DECLARE_EVENT_CLASS(pcpu_pagecache_window,
 				   { PPC_FLUSH_REFILL, "refill" },
 				   { PPC_FLUSH_HOTPLUG, "hotplug" },
 				   { PPC_FLUSH_DRAIN, "drain" },
-				   { PPC_FLUSH_DESTROY, "destroy" }))
+				   { PPC_FLUSH_DESTROY, "destroy" },
+				   { PPC_FLUSH_RECLAIM, "reclaim" }))
 );
 
 /* A window taken from the bitmaps: npages is how many of it were free. */

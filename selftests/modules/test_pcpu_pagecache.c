@@ -30,6 +30,9 @@
  *   workload  write "start" to start one allocating thread per online CPU
  *             on the default pool, "stop" to stop them (-EIO if a check
  *             failed); read it for the counters.
+ *   snapshot  the default pool's stats, taken under stop_machine(): exact
+ *             while the workload runs, unlike the pool's own stats file.
+ *   stress_snapshot  the same for the stress pool, while it exists.
  *
  * The tests create their pools on [resv_base, resv_base + resv_size), a
  * range reserved with memmap= and not used by anything else, and from the
@@ -58,6 +61,7 @@
 #include <linux/sched.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
+#include <linux/stop_machine.h>
 #include <linux/smp.h>
 #include <linux/sort.h>
 #include <linux/string.h>
@@ -118,6 +122,7 @@ enum {
 	ST_TOTAL, ST_FREE, ST_CACHED, ST_INUSE, ST_LEAKED,
 	ST_AFAST, ST_ASLOW, ST_AFAIL, ST_FFAST, ST_FSLOW,
 	ST_REFILLS, ST_FLUSHES, ST_LOCKS, ST_INVAL,
+	ST_FREMOTE, ST_RECLAIMS,
 	ST_N
 };
 
@@ -125,7 +130,7 @@ static const char * const st_names[ST_N] = {
 	"pages_total", "pages_free", "pages_cached", "pages_inuse",
 	"pages_leaked", "alloc_fast", "alloc_slow", "alloc_fail",
 	"free_fast", "free_slow", "refills", "flushes",
-	"lock_acquisitions", "invalid_frees",
+	"lock_acquisitions", "invalid_frees", "free_remote", "reclaims",
 };
 
 /* In an expected delta: this field is not checked. */
@@ -138,12 +143,32 @@ struct snap {
 	s64 v[ST_N];
 };
 
+struct snap_req {
+	struct pcpu_pagecache *pool;
+	struct pcpu_pagecache_stats *st;
+};
+
+static int snap_stopped(void *arg)
+{
+	struct snap_req *r = arg;
+
+	pcpu_pagecache_get_stats(r->pool, r->st);
+	return 0;
+}
+
+/*
+ * pcpu_pagecache_get_stats() is exact only on a quiet pool.  Under
+ * stop_machine() every CPU is outside its sections (they run with
+ * preemption off) and outside the lock, so the snapshot is exact even
+ * while the stress actors run.
+ */
 static void snap_take(struct pcpu_pagecache *pool, struct snap *s)
 {
 	struct pcpu_pagecache_stats st;
+	struct snap_req r = { pool, &st };
 
 	memset(&st, 0, sizeof(st));
-	pcpu_pagecache_get_stats(pool, &st);
+	stop_machine(snap_stopped, &r, NULL);
 	s->v[ST_TOTAL] = st.pages_total;
 	s->v[ST_FREE] = st.pages_free;
 	s->v[ST_CACHED] = st.pages_cached;
@@ -158,6 +183,8 @@ static void snap_take(struct pcpu_pagecache *pool, struct snap *s)
 	s->v[ST_FLUSHES] = st.flushes;
 	s->v[ST_LOCKS] = st.lock_acquisitions;
 	s->v[ST_INVAL] = st.invalid_frees;
+	s->v[ST_FREMOTE] = st.free_remote;
+	s->v[ST_RECLAIMS] = st.reclaims;
 }
 
 static bool snap_invariant(const struct snap *s, const char *what, int line)
@@ -585,7 +612,7 @@ static int exh_take(struct exh *x, int cpu)
 		   ST_FREE, -(s64)x->pages, ST_INUSE, x->pages,
 		   ST_AFAST, ST_ANY, ST_ASLOW, ST_ANY,
 		   ST_AFAIL, x->fails, ST_REFILLS, ST_ANY,
-		   ST_FLUSHES, ST_ANY, ST_LOCKS, ST_ANY))
+		   ST_FLUSHES, ST_ANY, ST_LOCKS, ST_ANY, ST_RECLAIMS, ST_ANY))
 		return -EIO;
 	if (!exh_distinct(x))
 		return -EIO;
@@ -596,7 +623,7 @@ static int exh_take(struct exh *x, int cpu)
 	if (!CHECK_EQ(a, 0) ||
 	    !DELTA(&s1, &s2, "alloc from an exhausted pool", ST_AFAIL, 1,
 		   ST_ASLOW, ST_ANY, ST_REFILLS, ST_ANY,
-		   ST_FLUSHES, ST_ANY, ST_LOCKS, ST_ANY))
+		   ST_FLUSHES, ST_ANY, ST_LOCKS, ST_ANY, ST_RECLAIMS, 1))
 		return -EIO;
 	return 0;
 }
@@ -674,7 +701,8 @@ static int t_api_single_page(void)
 		x.nruns = 0;
 		snap_take(tp.pool, &s1);
 		if (!IDLE(&s1, "freed") ||
-		    !CHECK_EQ(s1.v[ST_FFAST] + s1.v[ST_FSLOW], count) ||
+		    !CHECK_EQ(s1.v[ST_FFAST] + s1.v[ST_FSLOW] +
+			      s1.v[ST_FREMOTE], count) ||
 		    !CHECK_EQ(s1.v[ST_INVAL], 0))
 			goto out;
 		exh_fini(&x);
@@ -1130,6 +1158,8 @@ static int t_api_create_errors(void)
 	    !CREATE_FAILS("t_err", 0, SZ_POOL + 0x800, -EINVAL) ||
 	    !CREATE_FAILS("", resv(0), SZ_POOL, -EINVAL) ||
 	    !CREATE_FAILS("t/err", resv(0), SZ_POOL, -EINVAL) ||
+	    !CREATE_FAILS(".", resv(0), SZ_POOL, -EINVAL) ||
+	    !CREATE_FAILS("..", resv(0), SZ_POOL, -EINVAL) ||
 	    /* System RAM, in use by the kernel. */
 	    !CREATE_FAILS("t_err", ram, PAGE_SIZE, -EBUSY) ||
 	    !CREATE_FAILS("t_err", ALIGN_DOWN(ram, CHUNK_BYTES), CHUNK_BYTES, -EBUSY))
@@ -1246,7 +1276,8 @@ static bool bad_free(struct tpool *tp, int cpu, phys_addr_t addr,
 		return false;
 	}
 	return snap_delta(&s0, &s1, ST_PAIRS(ST_INVAL, 1, ST_LOCKS, ST_ANY,
-					     ST_FSLOW, ST_ANY), what, line);
+					     ST_FSLOW, ST_ANY, ST_RECLAIMS, ST_ANY),
+			  what, line);
 }
 
 #define BAD_FREE(tp, cpu, addr, n, what) \
@@ -1448,9 +1479,9 @@ out:
 
 static int t_bad_free_double_other_cpu(void)
 {
+	phys_addr_t a, b, r[PCPU_PAGECACHE_BATCH];
 	struct tpool tp = {};
 	struct snap s0, s1;
-	phys_addr_t a, b;
 	int cpu, other, ret;
 
 	if (two_cpus(&cpu, &other))
@@ -1461,24 +1492,44 @@ static int t_bad_free_double_other_cpu(void)
 	ret = -EIO;
 
 	/*
-	 * A page of cpu's window, freed (legally) on the other CPU, then
-	 * freed again on cpu, whose cache covers it: the fast path must not
-	 * take it back.
+	 * A page of cpu's window freed on the other CPU waits in that CPU's
+	 * batch, where cpu cannot see it: a second free on cpu returns 0.
+	 * It is caught when the batch goes back (here, at the drain): counted
+	 * as invalid, and the page is free once.
 	 */
 	a = alloc1_on(cpu, tp.pool, 1);
-	b = alloc1_on(cpu, tp.pool, 1);
-	if (!CHECK(a && b))
+	if (!CHECK(a))
 		goto out;
 	snap_take(tp.pool, &s0);
-	if (!CHECK_EQ(free1_on(other, tp.pool, a, 1), 0))
+	if (!CHECK_EQ(free1_on(other, tp.pool, a, 1), 0) ||
+	    !CHECK_EQ(free1_on(cpu, tp.pool, a, 1), 0))
+		goto out;
+	pcpu_pagecache_drain(tp.pool);
+	snap_take(tp.pool, &s1);
+	if (!DELTA(&s0, &s1, "double free while the first waits in a batch",
+		   ST_INUSE, -1, ST_INVAL, 1, ST_FREE, ST_ANY, ST_CACHED, ST_ANY,
+		   ST_FFAST, 1, ST_FREMOTE, 1, ST_LOCKS, ST_ANY,
+		   ST_FLUSHES, ST_ANY) || !IDLE(&s1, "after the drain"))
+		goto out;
+
+	/*
+	 * A full batch of pages of cpu's window, freed (legally) on the
+	 * other CPU: the batch goes back at once, into cpu's pending mask.
+	 * Freed again on cpu, whose window covers them: refused.
+	 */
+	if (!CHECK_EQ(alloc_on(cpu, tp.pool, r, ARRAY_SIZE(r), 1), 0))
+		goto out;
+	a = r[0];
+	b = alloc1_on(cpu, tp.pool, 1);
+	if (!CHECK(b))
+		goto out;
+	snap_take(tp.pool, &s0);
+	if (!CHECK_EQ(free_on(other, tp.pool, r, ARRAY_SIZE(r), 1), 0))
 		goto out;
 	snap_take(tp.pool, &s1);
-	if (!DELTA(&s0, &s1, "remote free of a windowed page",
-		   ST_INUSE, -1, ST_FREE, ST_ANY, ST_CACHED, ST_ANY,
-		   ST_FFAST, ST_ANY, ST_FSLOW, ST_ANY,
-		   ST_LOCKS, ST_ANY, ST_FLUSHES, ST_ANY) ||
-	    !CHECK_EQ(s1.v[ST_FREE] + s1.v[ST_CACHED],
-		      s0.v[ST_FREE] + s0.v[ST_CACHED] + 1))
+	if (!DELTA(&s0, &s1, "a batch of remote frees of a windowed page",
+		   ST_INUSE, -(s64)ARRAY_SIZE(r), ST_CACHED, ARRAY_SIZE(r),
+		   ST_FREMOTE, ARRAY_SIZE(r), ST_LOCKS, 1))
 		goto out;
 	if (!BAD_FREE(&tp, cpu, a, 1, "double free on the window's cpu") ||
 	    !BAD_FREE(&tp, other, a, 1, "double free on the freeing cpu") ||
@@ -1499,10 +1550,15 @@ static int t_bad_free_double_other_cpu(void)
 	    !BAD_FREE(&tp, cpu, b + 100 * PAGE_SIZE, 1, "double free of a page of a run"))
 		goto out;
 
-	/* And a page of the other CPU's window. */
+	/*
+	 * And a page of the other CPU's window, once cpu's batch that holds
+	 * its first free has gone back.
+	 */
 	a = alloc1_on(other, tp.pool, 2);
-	if (!CHECK(a) || !CHECK_EQ(free1_on(cpu, tp.pool, a, 2), 0) ||
-	    !BAD_FREE(&tp, other, a, 1, "double free on the window's cpu") ||
+	if (!CHECK(a) || !CHECK_EQ(free1_on(cpu, tp.pool, a, 2), 0))
+		goto out;
+	pcpu_pagecache_drain(tp.pool);
+	if (!BAD_FREE(&tp, other, a, 1, "double free on the window's cpu") ||
 	    !BAD_FREE(&tp, other, a + PAGE_SIZE, 1, "double free on the window's cpu"))
 		goto out;
 
@@ -1730,13 +1786,16 @@ static int t_percpu_counts(void)
 		  ST_FREE, 4 - WINDOW, ST_CACHED, WINDOW - 15 - 4,
 		  ST_INUSE, 15))
 		goto out;
-	/* Frees outside the current window take the lock. */
+	/*
+	 * Frees outside the current window wait in the CPU's batch, without
+	 * the lock; their pages count as cached until the batch goes back.
+	 */
 	if (!CHECK_EQ(free_on(cpu, tp.pool, &w0[0], 1, 1), 0) ||
-	    !STEP(tp.pool, &s0, "free of an old window's page", ST_FSLOW, 1,
-		  ST_LOCKS, 1, ST_FREE, 1, ST_INUSE, -1) ||
+	    !STEP(tp.pool, &s0, "free of an old window's page", ST_FREMOTE, 1,
+		  ST_CACHED, 1, ST_INUSE, -1) ||
 	    !CHECK_EQ(free_on(cpu, tp.pool, c, 4, 15), 0) ||
-	    !STEP(tp.pool, &s0, "4 x free(15) of the old window", ST_FSLOW, 4,
-		  ST_LOCKS, 4, ST_FREE, 60, ST_INUSE, -60) ||
+	    !STEP(tp.pool, &s0, "4 x free(15) of the old window", ST_FREMOTE, 4,
+		  ST_CACHED, 60, ST_INUSE, -60) ||
 	    !CHECK_EQ(free_on(cpu, tp.pool, &c[4], 1, 15), 0) ||
 	    !STEP(tp.pool, &s0, "free(15) in the window", ST_FFAST, 1,
 		  ST_CACHED, 15, ST_INUSE, -15))
@@ -1746,15 +1805,27 @@ static int t_percpu_counts(void)
 	    !STEP(tp.pool, &s0, "alloc(1)", ST_AFAST, 1, ST_CACHED, -1,
 		  ST_INUSE, 1) ||
 	    !CHECK_EQ(free_on(other, tp.pool, &q, 1, 1), 0) ||
-	    !STEP(tp.pool, &s0, "free on another cpu", ST_FSLOW, 1, ST_LOCKS, 1,
-		  ST_FREE, ST_ANY, ST_CACHED, ST_ANY, ST_INUSE, -1))
+	    !STEP(tp.pool, &s0, "free on another cpu", ST_FREMOTE, 1,
+		  ST_CACHED, 1, ST_INUSE, -1))
 		goto out;
+	/*
+	 * 5 frees wait in cpu's batch; 63 more fill it four times: four lock
+	 * acquisitions, and 4 frees still wait.
+	 */
 	if (!CHECK_EQ(free_on(cpu, tp.pool, &w0[1], WINDOW - 1, 1), 0) ||
-	    !STEP(tp.pool, &s0, "63 frees of the old window", ST_FSLOW, WINDOW - 1,
-		  ST_LOCKS, WINDOW - 1, ST_FREE, WINDOW - 1,
+	    !STEP(tp.pool, &s0, "63 frees of the old window",
+		  ST_FREMOTE, WINDOW - 1, ST_LOCKS, 4,
+		  ST_FREE, 1 + 60 + (WINDOW - 1 - 4),
+		  ST_CACHED, (WINDOW - 1) - (1 + 60 + (WINDOW - 1 - 4)),
 		  ST_INUSE, -(WINDOW - 1)))
 		goto out;
 	if (!IDLE(&s0, "all freed"))
+		goto out;
+	/* A drain gives back every window and batch. */
+	pcpu_pagecache_drain(tp.pool);
+	if (!STEP(tp.pool, &s0, "drain", ST_FREE, s0.v[ST_CACHED],
+		  ST_CACHED, -s0.v[ST_CACHED], ST_FLUSHES, ST_ANY,
+		  ST_LOCKS, ST_ANY))
 		goto out;
 	tpool_destroy(&tp);
 
@@ -2636,6 +2707,432 @@ struct tp_test {
 	int (*fn)(void);
 };
 
+/* ------------------------------------------------------------------ */
+/* Core v2: reclaim, remote frees, racing double frees, bulk          */
+
+static long warm_one_fn(void *arg)
+{
+	struct pcpu_pagecache *pool = arg;
+	phys_addr_t a = pcpu_pagecache_alloc(pool, 1);
+
+	return a ? pcpu_pagecache_free(pool, a, 1) : -ENOMEM;
+}
+
+/* Every online CPU takes a window of @pool (an alloc and a free). */
+static int warm_windows(struct pcpu_pagecache *pool)
+{
+	int cpu, r;
+
+	for_each_online_cpu(cpu) {
+		r = run_on(cpu, warm_one_fn, pool);
+		if (!CHECK_EQ(r, 0))
+			return -EIO;
+	}
+	return 0;
+}
+
+/*
+ * Pages stranded in other CPUs' windows must not make an allocation fail:
+ * a 1 MiB pool (256 pages) whose free pages all sit in windows still
+ * serves a 16-page run, and one CPU can take every page, each once.
+ */
+static int t_reclaim_windows(void)
+{
+	const size_t sz = SZ_1M;
+	struct tpool tp = {};
+	struct snap s;
+	struct exh x;
+	phys_addr_t a;
+	int cpu, other, ret;
+
+	if (two_cpus(&cpu, &other))
+		return -EIO;
+	ret = tpool_create(&tp, "t_reclaim", resv(0), sz, 0);
+	if (ret)
+		return ret;
+	ret = -EIO;
+	if (warm_windows(tp.pool))
+		goto out;
+	snap_take(tp.pool, &s);
+	if (!CHECK(s.v[ST_CACHED] >= 2 * WINDOW))
+		goto out;
+	a = alloc1_on(cpu, tp.pool, 16);
+	if (!CHECK(a) || !tpool_run_ok(&tp, a, 16) ||
+	    !CHECK_EQ(free1_on(other, tp.pool, a, 16), 0))
+		goto out;
+
+	/* Exhaust from one CPU while the others hold windows: no drain. */
+	if (warm_windows(tp.pool) || exh_init(&x, &tp, false))
+		goto out;
+	if (run_on(cpu, exh_take_fn, &x) || !CHECK_EQ(x.err, 0) ||
+	    !CHECK_EQ(x.pages, tp.npages) || !exh_distinct(&x)) {
+		pr_err("took %lu of %lu pages\n", x.pages, tp.npages);
+		run_on(cpu, exh_release_fn, &x);
+		exh_fini(&x);
+		goto out;
+	}
+	ret = run_on(cpu, exh_release_fn, &x) || !CHECK_EQ(x.err, 0) ? -EIO : 0;
+	exh_fini(&x);
+	pcpu_pagecache_drain(tp.pool);
+	snap_take(tp.pool, &s);
+	if (!IDLE(&s, "after the exhaustion"))
+		ret = -EIO;
+out:
+	tpool_destroy(&tp);
+	return ret;
+}
+
+/*
+ * Producer/consumer: pages taken on one CPU and freed on another go back
+ * in batches, so the lock is taken at most once per PCPU_PAGECACHE_BATCH
+ * frees, and the producer takes them back from its window without it.
+ */
+static int t_remote_free_batch(void)
+{
+	const unsigned int rounds = 200, ring = 64;
+	phys_addr_t *ring_addrs;
+	struct tpool tp = {};
+	struct snap s0, s1;
+	unsigned int i;
+	int cpu, other, ret;
+	s64 frees, locks;
+
+	if (two_cpus(&cpu, &other))
+		return -EIO;
+	ring_addrs = kcalloc(ring, sizeof(*ring_addrs), GFP_KERNEL);
+	if (!ring_addrs)
+		return -ENOMEM;
+	ret = tpool_create(&tp, "t_remote", resv(0), SZ_POOL, 0);
+	if (ret)
+		goto out_free;
+	ret = -EIO;
+	snap_take(tp.pool, &s0);
+	for (i = 0; i < rounds; i++) {
+		if (!CHECK_EQ(alloc_on(cpu, tp.pool, ring_addrs, ring, 1), 0) ||
+		    !CHECK_EQ(free_on(other, tp.pool, ring_addrs, ring, 1), 0))
+			goto out;
+	}
+	snap_take(tp.pool, &s1);
+	frees = s1.v[ST_FREMOTE] - s0.v[ST_FREMOTE];
+	locks = s1.v[ST_LOCKS] - s0.v[ST_LOCKS];
+	pr_info("remote frees: %lld of %u, lock acquisitions %lld, refills %lld\n",
+		frees, rounds * ring, locks, s1.v[ST_REFILLS] - s0.v[ST_REFILLS]);
+	if (!CHECK_EQ(frees, rounds * ring) ||
+	    !CHECK(locks <= frees / PCPU_PAGECACHE_BATCH + 4) ||
+	    !CHECK_EQ(s1.v[ST_INVAL], s0.v[ST_INVAL]) ||
+	    !INVARIANT(&s1, "after producer/consumer"))
+		goto out;
+	pcpu_pagecache_drain(tp.pool);
+	snap_take(tp.pool, &s1);
+	if (!IDLE(&s1, "after producer/consumer") ||
+	    exhaust_check(&tp, cpu, false))
+		goto out;
+	ret = 0;
+out:
+	tpool_destroy(&tp);
+out_free:
+	kfree(ring_addrs);
+	return ret;
+}
+
+/* Two threads on two CPUs free the same pages at the same moment. */
+struct race {
+	struct pcpu_pagecache *pool;
+	phys_addr_t *addrs;
+	unsigned int count;
+	atomic_t ready;
+	atomic_t go;
+	atomic_t ok;		/* frees that returned 0 */
+	atomic_t done;
+};
+
+static int race_fn(void *arg)
+{
+	struct race *r = arg;
+	unsigned int i;
+
+	atomic_inc(&r->ready);
+	while (!atomic_read(&r->go))
+		cpu_relax();
+	for (i = 0; i < r->count; i++)
+		if (!pcpu_pagecache_free(r->pool, r->addrs[i], 1))
+			atomic_inc(&r->ok);
+	atomic_inc(&r->done);
+	while (!kthread_should_stop())
+		schedule_timeout_interruptible(1);
+	return 0;
+}
+
+static int race_round(struct race *r, int cpu, int other)
+{
+	struct task_struct *t[2];
+	int i, cpus[2] = { cpu, other };
+
+	atomic_set(&r->ready, 0);
+	atomic_set(&r->go, 0);
+	atomic_set(&r->done, 0);
+	for (i = 0; i < 2; i++) {
+		t[i] = kthread_create(race_fn, r, "tpp_race/%d", cpus[i]);
+		if (IS_ERR(t[i])) {
+			if (i)
+				kthread_stop(t[0]);
+			return PTR_ERR(t[i]);
+		}
+		kthread_bind(t[i], cpus[i]);
+		wake_up_process(t[i]);
+	}
+	while (atomic_read(&r->ready) < 2)
+		schedule_timeout_uninterruptible(1);
+	atomic_set(&r->go, 1);
+	while (atomic_read(&r->done) < 2)
+		schedule_timeout_uninterruptible(1);
+	kthread_stop(t[0]);
+	kthread_stop(t[1]);
+	return 0;
+}
+
+/*
+ * Each page is freed twice at once: one free wins, the other is refused at
+ * the call or, when the two really raced, dropped and counted when its
+ * batch or the window's remote frees are taken back.  Either way
+ * invalid_frees grows by one per page, nothing is left in use, and an
+ * exhaustion hands out every page once.
+ */
+static int t_double_free_race(void)
+{
+	const unsigned int rounds = 40;
+	struct race r = {};
+	struct tpool tp = {};
+	struct snap s0, s1;
+	unsigned int i, won = 0;
+	int cpu, other, ret;
+
+	if (two_cpus(&cpu, &other))
+		return -EIO;
+	r.addrs = kcalloc(WINDOW, sizeof(*r.addrs), GFP_KERNEL);
+	if (!r.addrs)
+		return -ENOMEM;
+	ret = tpool_create(&tp, "t_race", resv(0), SZ_POOL, 0);
+	if (ret)
+		goto out_free;
+	ret = -EIO;
+	r.pool = tp.pool;
+	r.count = WINDOW;
+	snap_take(tp.pool, &s0);
+	for (i = 0; i < rounds; i++) {
+		/* A window's worth on cpu: its fast path races other's batch. */
+		atomic_set(&r.ok, 0);
+		if (!CHECK_EQ(alloc_on(cpu, tp.pool, r.addrs, WINDOW, 1), 0) ||
+		    !CHECK_EQ(race_round(&r, cpu, other), 0))
+			goto out;
+		/* Batches applied before any of these pages is handed out again. */
+		pcpu_pagecache_drain(tp.pool);
+		if (!CHECK(atomic_read(&r.ok) >= WINDOW))
+			goto out;
+		won += atomic_read(&r.ok) - WINDOW;
+	}
+	snap_take(tp.pool, &s1);
+	pr_info("double free race: %u of %u pages freed twice with 0 both times\n",
+		won, rounds * WINDOW);
+	if (!DELTA(&s0, &s1, "racing double frees",
+		   ST_INVAL, rounds * WINDOW, ST_AFAST, ST_ANY, ST_ASLOW, ST_ANY,
+		   ST_FFAST, ST_ANY, ST_FSLOW, ST_ANY, ST_FREMOTE, ST_ANY,
+		   ST_REFILLS, ST_ANY, ST_FLUSHES, ST_ANY, ST_LOCKS, ST_ANY,
+		   ST_RECLAIMS, ST_ANY, ST_FREE, ST_ANY, ST_CACHED, ST_ANY) ||
+	    !IDLE(&s1, "after racing double frees") ||
+	    exhaust_check(&tp, cpu, false) || exhaust_check(&tp, other, true))
+		goto out;
+	ret = 0;
+out:
+	tpool_destroy(&tp);
+out_free:
+	kfree(r.addrs);
+	return ret;
+}
+
+struct bulk {
+	struct pcpu_pagecache *pool;
+	phys_addr_t *addrs;
+	unsigned int n, count, got;
+	int ret;
+};
+
+static long bulk_alloc_fn(void *arg)
+{
+	struct bulk *b = arg;
+
+	b->got = pcpu_pagecache_alloc_bulk(b->pool, b->n, b->count, b->addrs);
+	return 0;
+}
+
+static long bulk_free_fn(void *arg)
+{
+	struct bulk *b = arg;
+
+	b->ret = pcpu_pagecache_free_bulk(b->pool, b->n, b->count, b->addrs);
+	return 0;
+}
+
+/* The bulk calls: distinct valid runs, the pool's own limits, bad input. */
+static int t_bulk(void)
+{
+	static const unsigned int sizes[] = { 1, 3, 15, 16, 100 };
+	const unsigned int count = 300;
+	struct bulk b = { .count = count };
+	struct tpool tp = {};
+	struct snap s0, s1;
+	unsigned int i, k;
+	int cpu, other, ret;
+
+	if (two_cpus(&cpu, &other))
+		return -EIO;
+	b.addrs = kcalloc(count + 1, sizeof(*b.addrs), GFP_KERNEL);
+	if (!b.addrs)
+		return -ENOMEM;
+	ret = tpool_create(&tp, "t_bulk", resv(0), SZ_POOL, 0);
+	if (ret)
+		goto out_free;
+	ret = -EIO;
+	b.pool = tp.pool;
+	for (k = 0; k < ARRAY_SIZE(sizes); k++) {
+		b.n = sizes[k];
+		b.count = min_t(unsigned int, count, tp.npages / b.n / 2);
+		snap_take(tp.pool, &s0);
+		if (run_on(cpu, bulk_alloc_fn, &b) || !CHECK_EQ(b.got, b.count))
+			goto out;
+		for (i = 0; i < b.got; i++)
+			if (!tpool_run_ok(&tp, b.addrs[i], b.n))
+				goto out;
+		snap_take(tp.pool, &s1);
+		if (!CHECK_EQ(s1.v[ST_INUSE] - s0.v[ST_INUSE], b.got * b.n))
+			goto out;
+		/* Freed on the other CPU, one bad address among them. */
+		b.addrs[b.count] = b.addrs[0];
+		b.count++;
+		if (run_on(other, bulk_free_fn, &b) || !CHECK_EQ(b.ret, -EINVAL))
+			goto out;
+		pcpu_pagecache_drain(tp.pool);
+		snap_take(tp.pool, &s1);
+		if (!CHECK_EQ(s1.v[ST_INVAL] - s0.v[ST_INVAL], 1) ||
+		    !IDLE(&s1, "after a bulk free"))
+			goto out;
+	}
+	/* Bad sizes: nothing allocated, counted as one failure each. */
+	snap_take(tp.pool, &s0);
+	if (!CHECK_EQ(pcpu_pagecache_alloc_bulk(tp.pool, 0, 4, b.addrs), 0) ||
+	    !CHECK_EQ(pcpu_pagecache_alloc_bulk(tp.pool, tp.npages + 1, 4, b.addrs), 0) ||
+	    !CHECK_EQ(pcpu_pagecache_free_bulk(tp.pool, 0, 1, b.addrs), -EINVAL))
+		goto out;
+	snap_take(tp.pool, &s1);
+	if (!DELTA(&s0, &s1, "bulk with bad sizes", ST_AFAIL, 2, ST_INVAL, 1,
+		   ST_LOCKS, ST_ANY, ST_RECLAIMS, ST_ANY))
+		goto out;
+	/* More than the pool has: every page, then a short count. */
+	b.n = 1;
+	kfree(b.addrs);
+	b.addrs = kvcalloc(tp.npages + 8, sizeof(*b.addrs), GFP_KERNEL);
+	if (!CHECK(b.addrs))
+		goto out;
+	b.count = tp.npages + 8;
+	if (run_on(cpu, bulk_alloc_fn, &b) || !CHECK_EQ(b.got, tp.npages))
+		goto out;
+	b.count = b.got;
+	if (run_on(cpu, bulk_free_fn, &b) || !CHECK_EQ(b.ret, 0))
+		goto out;
+	pcpu_pagecache_drain(tp.pool);
+	snap_take(tp.pool, &s1);
+	if (!IDLE(&s1, "after a bulk exhaustion"))
+		goto out;
+	ret = 0;
+out:
+	tpool_destroy(&tp);
+out_free:
+	kvfree(b.addrs);
+	return ret;
+}
+
+/*
+ * Frees just below a CPU's window (or its old window, once it has none):
+ * the page index wraps there, and must not pass for the window's last
+ * page.  A page outside the pool is refused, an allocated page below the
+ * window is freed as itself, and nothing else moves.
+ */
+static int t_free_near_window(void)
+{
+	phys_addr_t w0[WINDOW], w1;
+	struct tpool tp = {};
+	struct snap s0, s1;
+	int cpu, other, ret;
+
+	if (two_cpus(&cpu, &other))
+		return -EIO;
+	ret = tpool_create(&tp, "t_near", resv(0), SZ_POOL, 0);
+	if (ret)
+		return ret;
+	ret = -EIO;
+	/* cpu's first window is the pool's first 64 pages. */
+	if (!CHECK_EQ(alloc_on(cpu, tp.pool, w0, WINDOW, 1), 0) ||
+	    !CHECK_EQ(w0[0], tp.base) ||
+	    !BAD_FREE(&tp, cpu, tp.base - PAGE_SIZE, 1, "page below the window and the pool"))
+		goto out;
+	/* The 65th page: the next window, whose page below is w0's last. */
+	w1 = alloc1_on(cpu, tp.pool, 1);
+	if (!CHECK_EQ(w1, tp.base + WINDOW * PAGE_SIZE))
+		goto out;
+	snap_take(tp.pool, &s0);
+	if (!CHECK_EQ(free1_on(cpu, tp.pool, w0[WINDOW - 1], 1), 0))
+		goto out;
+	snap_take(tp.pool, &s1);
+	if (!DELTA(&s0, &s1, "free of the page below the window",
+		   ST_INUSE, -1, ST_CACHED, 1, ST_FREMOTE, 1) ||
+	    !BAD_FREE(&tp, cpu, w0[WINDOW - 1], 1, "the page below, twice"))
+		goto out;
+	/* No window at all: the old base stays, the span is 0. */
+	pcpu_pagecache_drain(tp.pool);
+	if (!BAD_FREE(&tp, cpu, w1 - PAGE_SIZE, 1, "page below an old window, free") ||
+	    !CHECK_EQ(free_on(cpu, tp.pool, w0, WINDOW - 1, 1), 0) ||
+	    !CHECK_EQ(free1_on(cpu, tp.pool, w1, 1), 0))
+		goto out;
+	pcpu_pagecache_drain(tp.pool);
+	snap_take(tp.pool, &s1);
+	if (!IDLE(&s1, "after the frees") || exhaust_check(&tp, cpu, false))
+		goto out;
+	ret = 0;
+out:
+	tpool_destroy(&tp);
+	return ret;
+}
+
+/* Stats are read without stopping CPUs: fine with interrupts off. */
+static int t_stats_atomic(void)
+{
+	struct pcpu_pagecache_stats st;
+	struct tpool tp = {};
+	unsigned long flags;
+	phys_addr_t a;
+	int ret;
+
+	ret = tpool_create(&tp, "t_stats", resv(0), SZ_POOL, 0);
+	if (ret)
+		return ret;
+	ret = -EIO;
+	a = pcpu_pagecache_alloc(tp.pool, 3);
+	if (!CHECK(a))
+		goto out;
+	local_irq_save(flags);
+	pcpu_pagecache_get_stats(tp.pool, &st);
+	local_irq_restore(flags);
+	if (!CHECK_EQ(st.pages_inuse, 3) ||
+	    !CHECK_EQ(st.pages_total, st.pages_free + st.pages_cached +
+		      st.pages_inuse + st.pages_leaked) ||
+	    !CHECK_EQ(pcpu_pagecache_free(tp.pool, a, 3), 0))
+		goto out;
+	ret = 0;
+out:
+	tpool_destroy(&tp);
+	return ret;
+}
+
 static const struct tp_test tests[] = {
 	{ "api_single_page", t_api_single_page },
 	{ "api_multi_page", t_api_multi_page },
@@ -2657,6 +3154,12 @@ static const struct tp_test tests[] = {
 	{ "percpu_drain", t_percpu_drain },
 	{ "context_atomic", t_context_atomic },
 	{ "context_preemptible", t_context_preemptible },
+	{ "reclaim_windows", t_reclaim_windows },
+	{ "remote_free_batch", t_remote_free_batch },
+	{ "double_free_race", t_double_free_race },
+	{ "bulk", t_bulk },
+	{ "stats_atomic", t_stats_atomic },
+	{ "free_near_window", t_free_near_window },
 };
 
 /* The test list ends with "stress", which takes a duration. */
@@ -2804,6 +3307,48 @@ static const struct file_operations workload_fops = {
 	.release = single_release,
 };
 
+static void snapshot_print(struct seq_file *m, struct pcpu_pagecache *pool)
+{
+	struct snap s;
+	int i;
+
+	snap_take(pool, &s);
+	for (i = 0; i < ST_N; i++)
+		seq_printf(m, "%s %lld\n", st_names[i], s.v[i]);
+}
+
+/*
+ * Exact snapshots of the default pool and of the stress pool, for scripts
+ * that check the stats invariant while a workload runs: a pool's own stats
+ * file is exact only on a quiet pool.
+ */
+static int snapshot_show(struct seq_file *m, void *v)
+{
+	struct pcpu_pagecache *pool = pcpu_pagecache_default();
+
+	if (!pool)
+		return -ENODEV;
+	snapshot_print(m, pool);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(snapshot);
+
+static int stress_snapshot_show(struct seq_file *m, void *v)
+{
+	int ret = 0;
+
+	/* stress_stop() destroys the pool under run_lock. */
+	if (mutex_lock_interruptible(&run_lock))
+		return -EINTR;
+	if (stress_running)
+		snapshot_print(m, stress_pool.pool);
+	else
+		ret = -ENODEV;
+	mutex_unlock(&run_lock);
+	return ret;
+}
+DEFINE_SHOW_ATTRIBUTE(stress_snapshot);
+
 static int __init tp_init(void)
 {
 	if (!PAGE_ALIGNED(resv_base) || resv_size < 32UL << 20 ||
@@ -2816,6 +3361,9 @@ static int __init tp_init(void)
 	debugfs_create_file("run", 0200, tp_dir, NULL, &run_fops);
 	debugfs_create_file("list", 0400, tp_dir, NULL, &list_fops);
 	debugfs_create_file("workload", 0600, tp_dir, NULL, &workload_fops);
+	debugfs_create_file("snapshot", 0400, tp_dir, NULL, &snapshot_fops);
+	debugfs_create_file("stress_snapshot", 0400, tp_dir, NULL,
+			    &stress_snapshot_fops);
 	pr_info("ready: %zu tests, reserved range [%#llx +%#llx]\n",
 		ARRAY_SIZE(tests) + 1, resv_base, resv_size);
 	return 0;
