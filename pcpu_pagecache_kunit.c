@@ -356,8 +356,14 @@ static void ppc_test_cache_refill_and_free(struct kunit *test)
 	/* Back into the cache: a page of the current window. */
 	KUNIT_EXPECT_EQ(test, pcpu_pagecache_free(pool, a[PPC_WINDOW], 1), 0);
 	KUNIT_EXPECT_EQ(test, this_cpu_ptr(pool->cache)->free, ~0UL);
-	/* Back to the bitmap: a page of the old window. */
+	/* A page of the old window: into the batch, then to the bitmap. */
 	KUNIT_EXPECT_EQ(test, pcpu_pagecache_free(pool, a[0], 1), 0);
+	KUNIT_EXPECT_EQ(test, this_cpu_ptr(pool->cache)->nbatch, 1);
+	KUNIT_EXPECT_TRUE(test, test_bit(0, pool->chunks[0].bits));
+	raw_spin_lock(&pool->lock);
+	ppc_batch_apply_locked(pool, this_cpu_ptr(pool->cache));
+	raw_spin_unlock(&pool->lock);
+	KUNIT_EXPECT_EQ(test, this_cpu_ptr(pool->cache)->nbatch, 0);
 	KUNIT_EXPECT_FALSE(test, test_bit(0, pool->chunks[0].bits));
 	/* Twice: refused, whichever path sees it. */
 	KUNIT_EXPECT_EQ(test, pcpu_pagecache_free(pool, a[0], 1), -EINVAL);
