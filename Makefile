@@ -79,6 +79,15 @@ check: deps
 check-kernel demo: deps
 	$(MAKE) vm-$(@:%-kernel=%) KVER=$(if $(filter 6.1 6.12,$(KVER)),$$(scripts/install-kernels.sh --kver $(KVER)),$(KVER))
 
+# One boot of a big guest on the stock 6.1 kernel: 16 vCPUs, a 1 GiB
+# reserved region for the default pool, every test of the test module,
+# exhaustion, stress under hotplug (scripts/guest/big.sh).  Its results in
+# build/summary-big.txt.
+check-big: deps
+	rel=$$(scripts/install-kernels.sh --kver 6.1) && \
+	VM_TIMEOUT=1500 $(MAKE) vm-big KVER=$$rel KOBJ=$(BUILD)/$$rel; \
+	rc=$$?; cp $(BUILD)/$$rel/summary-big.txt $(BUILD)/summary-big.txt; exit $$rc
+
 # The suite on the debug kernel (KASAN, lockdep, DEBUG_PREEMPT, kmemleak,
 # UBSAN, KUnit, fault injection), built from linux-source on first use and
 # cached (scripts/build-debug-kernel.sh), with the KUnit results and a
@@ -90,7 +99,7 @@ check-debug: deps
 deps:
 	scripts/deps.sh
 
-vm-check vm-demo: kobj-modules kobj-selftests
+vm-check vm-demo vm-big: kobj-modules kobj-selftests
 	KVER=$(KVER) KDIR=$(KDIR) KIMAGE=$(KIMAGE) BUILD=$(BUILD) \
 		KSFT_DIR=$(KSFT_DIR) KOBJ=$(KOBJ) scripts/vm.sh $(@:vm-%=%)
 
@@ -117,5 +126,6 @@ endif
 	rm -rf $(BUILD)
 
 .PHONY: bench lint dkms all modules test-modules ksft-src selftests check demo deps \
-	vm-check vm-demo clean check-kernel kobj-tree kobj-modules kobj-selftests \
+	vm-check vm-demo vm-big check-big clean check-kernel kobj-tree kobj-modules \
+	kobj-selftests \
 	check-debug

@@ -9,6 +9,10 @@
 #                 kernel splat in the console, or if the guest did not
 #                 finish
 #   vm.sh demo    run scripts/guest/demo.sh and show its output
+#   vm.sh big     like check, but scripts/guest/big.sh on a big guest:
+#                 VM_SMP vCPUs (default 16), VM_MEM MiB (default 4096) and
+#                 VM_MEMMAP reserved ranges (default 1 GiB at 1 GiB for the
+#                 default pool, 256 MiB at 2 GiB for the test module)
 #
 # The Makefile passes KVER, KDIR, KIMAGE, BUILD, KSFT_DIR and KOBJ: the
 # kernel's own build tree (build/$KVER), with the .ko files, the test
@@ -25,8 +29,16 @@ set -euo pipefail
 mode=${1:-}
 case $mode in
 check|demo) ;;
-*)	echo "usage: $0 check|demo" >&2; exit 2 ;;
+big)
+	: "${VM_SMP:=16}" "${VM_MEM:=4096}"
+	: "${VM_MEMMAP:=memmap=1G\$0x40000000 memmap=256M\$0x80000000}"
+	;;
+*)	echo "usage: $0 check|demo|big" >&2; exit 2 ;;
 esac
+# The default guest: 4 of 8 possible CPUs, 2 GiB, 128 MiB reserved.
+VM_SMP=${VM_SMP:-4,maxcpus=8}
+VM_MEM=${VM_MEM:-2048}
+VM_MEMMAP=${VM_MEMMAP:-memmap=128M\$0x30000000}
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 : "${KVER:?}" "${KIMAGE:?}" "${KDIR:?}"
@@ -179,13 +191,13 @@ run_qemu()
 	# it), but after an Oops the next tests only hang until the timeout:
 	# oops=panic ends the VM at once.  -smp 4,maxcpus=8 makes possible
 	# CPUs differ from present ones.
-	local append="console=ttyS0 memmap=128M\$0x30000000 preempt=full"
+	local append="console=ttyS0 $VM_MEMMAP preempt=full"
 	append+=" printk.devkmsg=on oops=panic panic=-1 ${KAPPEND_EXTRA:-}"
 
 	# shellcheck disable=SC2086 # QEMU_EXTRA is a list of options
 	timeout -k 10 "$VM_TIMEOUT" "$QEMU" \
 		-nodefaults -no-user-config -display none -no-reboot \
-		-accel tcg,thread=multi -smp 4,maxcpus=8 -m 2048 \
+		-accel tcg,thread=multi -smp "$VM_SMP" -m "$VM_MEM" \
 		-kernel "$KIMAGE" -initrd "$initrd" -append "$append" \
 		-serial "file:$console" -serial "file:$ktap" \
 		${QEMU_EXTRA:-} </dev/null >"$qemu_err" 2>&1
@@ -239,7 +251,7 @@ build_initramfs
 rm -f "$summary"
 log "booting $KIMAGE (timeout ${VM_TIMEOUT}s); console: $console"
 
-if [[ $mode == check ]]; then
+if [[ $mode != demo ]]; then
 	# Results show up as the guest prints them; the host's own checks
 	# join the stream once QEMU is gone.
 	{

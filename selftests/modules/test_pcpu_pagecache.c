@@ -18,6 +18,9 @@
  *               default_exhaust   take every page of the default pool on
  *                             the first online CPU, fail one more
  *                             allocation, give everything back
+ *               default_exhaust_warm  the same from the last online CPU
+ *                             without a drain, after every online CPU
+ *                             took a window: reclaim brings them back
  *               fault_create:MODE  create a pool "fault" of 8 MiB from
  *                             the page allocator (MODE 0) or at resv_base
  *                             (MODE 1), allocate and free a page in the
@@ -2629,6 +2632,21 @@ static noinline int default_bad_free(void)
 	return 0;
 }
 
+static int exhaust_warm(struct tpool *tp, int cpu);
+
+/* default_exhaust_warm: every CPU warm, then one takes every page. */
+static int default_exhaust_warm(void)
+{
+	struct tpool tp = { .pool = pcpu_pagecache_default() };
+	struct snap s;
+
+	if (!tp.pool)
+		return -ENODEV;
+	snap_take(tp.pool, &s);
+	tp.npages = s.v[ST_TOTAL];
+	return exhaust_warm(&tp, cpumask_last(cpu_online_mask));
+}
+
 static int default_exhaust(void)
 {
 	struct tpool tp = { .pool = pcpu_pagecache_default() };
@@ -2732,6 +2750,33 @@ static int warm_windows(struct pcpu_pagecache *pool)
 }
 
 /*
+ * Every online CPU warms its window, then @cpu takes every page of @tp
+ * without a drain: the pages in the other CPUs' windows must come back by
+ * reclaim, each once.  Then everything goes back and the pool is idle.
+ */
+static int exhaust_warm(struct tpool *tp, int cpu)
+{
+	struct snap s;
+	struct exh x;
+	int ret;
+
+	if (warm_windows(tp->pool) || exh_init(&x, tp, false))
+		return -EIO;
+	ret = run_on(cpu, exh_take_fn, &x) || !CHECK_EQ(x.err, 0) ||
+	      !CHECK_EQ(x.pages, tp->npages) || !exh_distinct(&x) ? -EIO : 0;
+	if (ret)
+		pr_err("took %lu of %lu pages\n", x.pages, tp->npages);
+	if (run_on(cpu, exh_release_fn, &x) || !CHECK_EQ(x.err, 0))
+		ret = -EIO;
+	exh_fini(&x);
+	pcpu_pagecache_drain(tp->pool);
+	snap_take(tp->pool, &s);
+	if (!IDLE(&s, "after the exhaustion"))
+		ret = -EIO;
+	return ret;
+}
+
+/*
  * Pages stranded in other CPUs' windows must not make an allocation fail:
  * a 1 MiB pool (256 pages) whose free pages all sit in windows still
  * serves a 16-page run, and one CPU can take every page, each once.
@@ -2741,7 +2786,6 @@ static int t_reclaim_windows(void)
 	const size_t sz = SZ_1M;
 	struct tpool tp = {};
 	struct snap s;
-	struct exh x;
 	phys_addr_t a;
 	int cpu, other, ret;
 
@@ -2762,21 +2806,7 @@ static int t_reclaim_windows(void)
 		goto out;
 
 	/* Exhaust from one CPU while the others hold windows: no drain. */
-	if (warm_windows(tp.pool) || exh_init(&x, &tp, false))
-		goto out;
-	if (run_on(cpu, exh_take_fn, &x) || !CHECK_EQ(x.err, 0) ||
-	    !CHECK_EQ(x.pages, tp.npages) || !exh_distinct(&x)) {
-		pr_err("took %lu of %lu pages\n", x.pages, tp.npages);
-		run_on(cpu, exh_release_fn, &x);
-		exh_fini(&x);
-		goto out;
-	}
-	ret = run_on(cpu, exh_release_fn, &x) || !CHECK_EQ(x.err, 0) ? -EIO : 0;
-	exh_fini(&x);
-	pcpu_pagecache_drain(tp.pool);
-	snap_take(tp.pool, &s);
-	if (!IDLE(&s, "after the exhaustion"))
-		ret = -EIO;
+	ret = exhaust_warm(&tp, cpu);
 out:
 	tpool_destroy(&tp);
 	return ret;
@@ -3189,6 +3219,8 @@ static int run_one(char *cmd)
 		return default_bad_free();
 	if (!strcmp(cmd, "default_exhaust"))
 		return default_exhaust();
+	if (!strcmp(cmd, "default_exhaust_warm"))
+		return default_exhaust_warm();
 	if (!strcmp(cmd, "stress_start"))
 		return stress_start();
 	if (!strcmp(cmd, "stress_stop"))
