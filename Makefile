@@ -90,6 +90,14 @@ check-debug: deps
 deps:
 	scripts/deps.sh
 
+# The host tests of ppc_core.c (tools/testing/ppc_core): unit and
+# differential tests, optimized and under ASan + UBSan, and a kernel build
+# of the file on each kernel (W=1, sparse), in about a minute without a VM.
+# Results in build/summary-check-host.txt.
+check-host:
+	EXTRA_PKGS=sparse scripts/deps.sh
+	BUILD=$(BUILD) MAKE="$(MAKE)" scripts/check-host.sh
+
 vm-check vm-demo: kobj-modules kobj-selftests
 	KVER=$(KVER) KDIR=$(KDIR) KIMAGE=$(KIMAGE) BUILD=$(BUILD) \
 		KSFT_DIR=$(KSFT_DIR) KOBJ=$(KOBJ) scripts/vm.sh $(@:vm-%=%)
@@ -118,4 +126,4 @@ endif
 
 .PHONY: bench lint dkms all modules test-modules ksft-src selftests check demo deps \
 	vm-check vm-demo clean check-kernel kobj-tree kobj-modules kobj-selftests \
-	check-debug
+	check-debug check-host
