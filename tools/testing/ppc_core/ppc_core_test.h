@@ -109,7 +109,7 @@ static inline unsigned long rnd_below(unsigned long n)
 }
 
 /* A word of set bits with one of several densities and shapes. */
-static unsigned long rnd_word(void)
+static inline unsigned long rnd_word(void)
 {
 	unsigned long x, len, at;
 
@@ -148,7 +148,7 @@ static unsigned long rnd_word(void)
 
 /* ---- Reference versions --------------------------------------------------- */
 
-static unsigned int ref_word_find(unsigned long free, unsigned int n)
+static inline unsigned int ref_word_find(unsigned long free, unsigned int n)
 {
 	unsigned int i, k;
 
@@ -161,7 +161,7 @@ static unsigned int ref_word_find(unsigned long free, unsigned int n)
 	return 64;
 }
 
-static unsigned int ref_word_longest(unsigned long x)
+static inline unsigned int ref_word_longest(unsigned long x)
 {
 	unsigned int i, run = 0, best = 0;
 
@@ -279,9 +279,10 @@ static unsigned long ref_check_tree(const struct ppc_bits *b)
  * The lowest run of @n free pages (a run may not cross a chunk boundary
  * without @contiguous) in a page map, from page @from on, or PPC_NONE.
  */
-static unsigned long ref_first_fit(const unsigned char *f, unsigned long npages,
-				   unsigned long n, bool contiguous,
-				   unsigned long from)
+static inline unsigned long ref_first_fit(const unsigned char *f,
+					  unsigned long npages,
+					  unsigned long n, bool contiguous,
+					  unsigned long from)
 {
 	unsigned long p, run = 0;
 
