@@ -99,6 +99,14 @@ check-debug: deps
 deps:
 	scripts/deps.sh
 
+# The host tests of ppc_core.c (tools/testing/ppc_core): unit and
+# differential tests, optimized and under ASan + UBSan, and a kernel build
+# of the file on each kernel (W=1, sparse), in about a minute without a VM.
+# Results in build/summary-check-host.txt.
+check-host:
+	EXTRA_PKGS=sparse scripts/deps.sh
+	BUILD=$(BUILD) MAKE="$(MAKE)" scripts/check-host.sh
+
 vm-check vm-demo vm-big: kobj-modules kobj-selftests
 	KVER=$(KVER) KDIR=$(KDIR) KIMAGE=$(KIMAGE) BUILD=$(BUILD) \
 		KSFT_DIR=$(KSFT_DIR) KOBJ=$(KOBJ) scripts/vm.sh $(@:vm-%=%)
@@ -127,5 +135,4 @@ endif
 
 .PHONY: bench lint dkms all modules test-modules ksft-src selftests check demo deps \
 	vm-check vm-demo vm-big check-big clean check-kernel kobj-tree kobj-modules \
-	kobj-selftests \
-	check-debug
+	kobj-selftests check-debug check-host

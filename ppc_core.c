@@ -1,0 +1,753 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ppc_core: the page bitmap of a pcpu_pagecache pool, with a radix tree of
+ * summaries in the manner of Go's page allocator (runtime/mpagealloc.go).
+ *
+ * The bitmap has one bit a page, set when the page is not free.  Level 0 of
+ * the tree summarizes each chunk of 1024 pages; each entry of level l + 1
+ * summarizes 8 entries of level l, so a block of siblings is one cache line
+ * at the packed levels.  A summary holds the free run at the start of its
+ * range, the longest, the one at the end (Go's pallocSum) and the longest
+ * run inside a single 64-page word, which is what a window needs: runs that
+ * straddle words would otherwise send a window search into every chunk.
+ *
+ * A search reads at most 8 entries a level from the root down, then the 16
+ * words of one chunk; an update recomputes one chunk summary and merges 8
+ * entries a level on the way up, stopping where nothing changed.
+ */
+#include "ppc_core.h"
+
+#define PPC_CHUNK_SHIFT		10
+#define PPC_CHUNK_WORDS		(PPC_CHUNK_PAGES / PPC_WORD_PAGES)
+#define PPC_FAN_SHIFT		3
+#define PPC_FAN			BIT(PPC_FAN_SHIFT)
+/* Levels 0-2 have counts below 2^17: three of them and wmax fit a u64. */
+#define PPC_NARROW		3
+/* Level 0 keeps a chunk's owned words above its counts. */
+#define PPC_OWNED_SHIFT		48
+#define PPC_SUM_MASK		((1ULL << PPC_OWNED_SHIFT) - 1)
+
+static_assert(PPC_CHUNK_PAGES == 1 << PPC_CHUNK_SHIFT, "chunk shift");
+static_assert(PPC_WORD_PAGES == BITS_PER_LONG, "a word is a window");
+static_assert(PPC_CHUNK_WORDS <= 64 - PPC_OWNED_SHIFT, "owned bits fit");
+static_assert(PPC_MAX_PAGES >> PPC_CHUNK_SHIFT <=
+	      1UL << (PPC_FAN_SHIFT * PPC_LEVELS), "levels for the largest pool");
+
+/* log2 of the pages under one entry of level @l. */
+static inline unsigned int ppc_shift(unsigned int l)
+{
+	return PPC_CHUNK_SHIFT + PPC_FAN_SHIFT * l;
+}
+
+/* The low @n bits, 1 <= n <= 64. */
+static inline unsigned long ppc_mask(unsigned int n)
+{
+	return ~0UL >> (BITS_PER_LONG - n);
+}
+
+/* ---- Words ---------------------------------------------------------------- */
+
+/*
+ * First bit of a run of @n set bits in @free (1 <= n <= 64), or 64.  Each
+ * step drops the top bits of every run; a shift never exceeds the narrowest
+ * gap between runs, and every step at least doubles that gap.
+ */
+static inline unsigned int ppc_word_find(unsigned long free, unsigned int n)
+{
+	unsigned int left = n - 1, shift = 1, s;
+
+	while (left && free) {
+		s = min(left, shift);
+		free &= free >> s;
+		left -= s;
+		shift <<= 1;
+	}
+	return free ? __ffs(free) : BITS_PER_LONG;
+}
+
+/*
+ * The longest run of clear bits in @x.  f(k) has bit i set when bits i to
+ * i + k - 1 are all clear, and f(a + b) = f(a) & f(b) >> a: a binary search
+ * over the lengths with f(1), f(2), ... f(32) takes 12 shifts, not 64.
+ */
+static unsigned int ppc_word_longest(unsigned long x)
+{
+	unsigned long f[6], cur = ~0UL, cand;
+	unsigned int n = 0;
+	int k;
+
+	if (!x)
+		return BITS_PER_LONG;
+	f[0] = ~x;
+	for (k = 1; k < 6; k++)
+		f[k] = f[k - 1] & (f[k - 1] >> (1 << (k - 1)));
+	for (k = 5; k >= 0; k--) {
+		cand = cur & (f[k] >> n);
+		if (cand) {
+			cur = cand;
+			n += 1 << k;
+		}
+	}
+	return n;
+}
+
+static void ppc_range_set(unsigned long *w, unsigned long first,
+			  unsigned long n)
+{
+	unsigned long i = first / BITS_PER_LONG, k;
+	unsigned int bit = first % BITS_PER_LONG;
+
+	if (bit) {
+		k = min(n, (unsigned long)BITS_PER_LONG - bit);
+		w[i++] |= ppc_mask(k) << bit;
+		n -= k;
+	}
+	for (; n >= BITS_PER_LONG; n -= BITS_PER_LONG)
+		w[i++] = ~0UL;
+	if (n)
+		w[i] |= ppc_mask(n);
+}
+
+static void ppc_range_clear(unsigned long *w, unsigned long first,
+			    unsigned long n)
+{
+	unsigned long i = first / BITS_PER_LONG, k;
+	unsigned int bit = first % BITS_PER_LONG;
+
+	if (bit) {
+		k = min(n, (unsigned long)BITS_PER_LONG - bit);
+		w[i++] &= ~(ppc_mask(k) << bit);
+		n -= k;
+	}
+	for (; n >= BITS_PER_LONG; n -= BITS_PER_LONG)
+		w[i++] = 0;
+	if (n)
+		w[i] &= ~ppc_mask(n);
+}
+
+/* ---- Summaries ------------------------------------------------------------ */
+
+/*
+ * Packed levels: start, max, end and wmax side by side, each count one bit
+ * wider than log2 of the range, since a free range counts 2^shift.
+ */
+static inline u64 ppc_pack(unsigned int l, const struct ppc_sum *s)
+{
+	unsigned int f = ppc_shift(l) + 1;
+
+	return (u64)s->start | (u64)s->max << f | (u64)s->end << 2 * f |
+	       (u64)s->wmax << 3 * f;
+}
+
+static inline void ppc_unpack(unsigned int l, u64 v, struct ppc_sum *s)
+{
+	unsigned int f = ppc_shift(l) + 1;
+	u64 m = (1ULL << f) - 1;
+
+	s->start = v & m;
+	s->max = v >> f & m;
+	s->end = v >> 2 * f & m;
+	s->wmax = v >> 3 * f & (2 * BITS_PER_LONG - 1);
+}
+
+static inline void ppc_get(const struct ppc_bits *b, unsigned int l,
+			   unsigned long e, struct ppc_sum *s)
+{
+	if (l < PPC_NARROW)
+		ppc_unpack(l, b->sums[b->off[l] + e], s);
+	else
+		*s = b->wide[b->off[l] + e];
+}
+
+/* Whether the summary changed; level 0 keeps its owned bits. */
+static inline bool ppc_set(struct ppc_bits *b, unsigned int l,
+			   unsigned long e, const struct ppc_sum *s)
+{
+	struct ppc_sum *ws;
+	u64 *p, v;
+
+	if (l < PPC_NARROW) {
+		p = &b->sums[b->off[l] + e];
+		v = ppc_pack(l, s);
+		if (!l)
+			v |= *p & ~PPC_SUM_MASK;
+		if (v == *p)
+			return false;
+		*p = v;
+		return true;
+	}
+	ws = &b->wide[b->off[l] + e];
+	if (ws->start == s->start && ws->max == s->max && ws->end == s->end &&
+	    ws->wmax == s->wmax)
+		return false;
+	*ws = *s;
+	return true;
+}
+
+static inline unsigned int ppc_owned(const struct ppc_bits *b,
+				     unsigned long c)
+{
+	return b->sums[c] >> PPC_OWNED_SHIFT;
+}
+
+/* A word's bits as searches see them: an owned word is full. */
+static inline unsigned long ppc_word(const struct ppc_bits *b,
+				     unsigned int owned, unsigned long w)
+{
+	return owned >> (w % PPC_CHUNK_WORDS) & 1 ? ~0UL : b->words[w];
+}
+
+/*
+ * Summarize chunk @c as Go's pallocBits.summarize() does, plus wmax.  The
+ * runs that touch word edges come from ctz/clz; a word's inner runs are
+ * searched only if one could beat the longest edge run, and the longest
+ * inner run is at most wmax, so max is the larger of the two.
+ */
+static void ppc_chunk_summarize(const struct ppc_bits *b, unsigned long c,
+				struct ppc_sum *s)
+{
+	unsigned int owned = ppc_owned(b, c), i, t, l, inner = 0;
+	unsigned long w = c * PPC_CHUNK_WORDS, x, y, run = 0, longest = 0;
+	unsigned long start = PPC_NONE, wmax = 0;
+
+	for (i = 0; i < PPC_CHUNK_WORDS; i++) {
+		x = ppc_word(b, owned, w + i);
+		if (!x) {
+			run += BITS_PER_LONG;
+			wmax = BITS_PER_LONG;
+			continue;
+		}
+		t = __ffs(x);
+		l = BITS_PER_LONG - 1 - __fls(x);
+		run += t;
+		if (start == PPC_NONE)
+			start = run;
+		longest = max(longest, run);
+		wmax = max_t(unsigned long, wmax, max(t, l));
+		run = l;
+		/* Clear bits between the lowest and the highest set bit. */
+		y = x >> t;
+		if (y & (y + 1))
+			inner |= 1U << i;
+	}
+	if (start == PPC_NONE) {
+		s->start = PPC_CHUNK_PAGES;
+		s->max = PPC_CHUNK_PAGES;
+		s->end = PPC_CHUNK_PAGES;
+		s->wmax = BITS_PER_LONG;
+		return;
+	}
+	/* An inner run is at most 62 pages: bits 0 and 63 are set. */
+	for (; inner && wmax < BITS_PER_LONG - 2; inner &= inner - 1) {
+		x = b->words[w + __ffs(inner)];
+		if (ppc_word_find(~x, wmax + 1) < BITS_PER_LONG)
+			wmax = ppc_word_longest(x);
+	}
+	s->start = start;
+	s->max = max(max(longest, run), wmax);
+	s->end = run;
+	s->wmax = wmax;
+}
+
+/*
+ * Go's mergeSummaries over 8 siblings of @p pages each.  Without
+ * @contiguous no run joins across a chunk boundary, and every boundary at
+ * these levels is one: start and end are then those of the first and last
+ * sibling, which is all the search asks of them.
+ */
+static void ppc_merge(struct ppc_sum *out, const struct ppc_sum *kids,
+		      unsigned long p, bool contiguous)
+{
+	const struct ppc_sum *s;
+	unsigned int i;
+
+	*out = kids[0];
+	for (i = 1; i < PPC_FAN; i++) {
+		s = &kids[i];
+		if (contiguous) {
+			if (out->start == i * p)
+				out->start += s->start;
+			out->max = max(out->max, out->end + s->start);
+			out->end = s->end == p ? out->end + p : s->end;
+		} else {
+			out->end = s->end;
+		}
+		out->max = max(out->max, s->max);
+		out->wmax = max(out->wmax, s->wmax);
+	}
+}
+
+static void ppc_node_summarize(const struct ppc_bits *b, unsigned int l,
+			       unsigned long e, struct ppc_sum *s)
+{
+	struct ppc_sum kids[PPC_FAN];
+	unsigned int i;
+
+	for (i = 0; i < PPC_FAN; i++)
+		ppc_get(b, l - 1, e * PPC_FAN + i, &kids[i]);
+	ppc_merge(s, kids, 1UL << ppc_shift(l - 1), b->contiguous);
+}
+
+static const struct ppc_sum ppc_sum_free = {
+	.start = PPC_CHUNK_PAGES,
+	.max = PPC_CHUNK_PAGES,
+	.end = PPC_CHUNK_PAGES,
+	.wmax = BITS_PER_LONG,
+};
+
+/*
+ * Chunks @sc to @ec changed; those strictly between them are now all free
+ * (@free) or all allocated, and own no word: a free or allocated run never
+ * covers an owned word.
+ */
+static void ppc_update(struct ppc_bits *b, unsigned long sc, unsigned long ec,
+		       bool free)
+{
+	unsigned long c, e;
+	struct ppc_sum s;
+	unsigned int l;
+	bool changed;
+
+	ppc_chunk_summarize(b, sc, &s);
+	changed = ppc_set(b, 0, sc, &s);
+	if (ec != sc) {
+		for (c = sc + 1; c < ec; c++)
+			b->sums[c] = free ? ppc_pack(0, &ppc_sum_free) : 0;
+		ppc_chunk_summarize(b, ec, &s);
+		ppc_set(b, 0, ec, &s);
+		changed = true;
+	}
+	for (l = 1; changed && l <= b->top; l++) {
+		changed = false;
+		for (e = sc >> PPC_FAN_SHIFT * l; e <= ec >> PPC_FAN_SHIFT * l; e++) {
+			ppc_node_summarize(b, l, e, &s);
+			changed |= ppc_set(b, l, e, &s);
+		}
+	}
+}
+
+/* ---- Search --------------------------------------------------------------- */
+
+/*
+ * First run of @n free pages in chunk @c at or after word @from (Go's
+ * findSmallN and findLargeN in one), as a page offset in the chunk, or
+ * PPC_NONE.  With @window, the first word at or after @from holding such a
+ * run inside itself, as a word offset.  *@ff, if given, becomes the first
+ * free page seen: the caller knows none lies below @from.
+ */
+static unsigned long ppc_chunk_find(const struct ppc_bits *b, unsigned long c,
+				    unsigned long n, bool window,
+				    unsigned int from, unsigned long *ff)
+{
+	unsigned int owned = ppc_owned(b, c), i, t;
+	unsigned long w = c * PPC_CHUNK_WORDS, x, run = 0;
+
+	for (i = from; i < PPC_CHUNK_WORDS; i++) {
+		x = ppc_word(b, owned, w + i);
+		if (x == ~0UL) {
+			run = 0;
+			continue;
+		}
+		if (ff) {
+			*ff = max(*ff, (w + i) * BITS_PER_LONG + __ffs(~x));
+			ff = NULL;
+		}
+		if (window) {
+			if (ppc_word_find(~x, n) < BITS_PER_LONG)
+				return i;
+			continue;
+		}
+		t = x ? __ffs(x) : BITS_PER_LONG;
+		if (run + t >= n)
+			return i * BITS_PER_LONG - run;
+		if (n < BITS_PER_LONG) {
+			t = ppc_word_find(~x, n);
+			if (t < BITS_PER_LONG)
+				return i * BITS_PER_LONG + t;
+		}
+		run = x ? BITS_PER_LONG - 1 - __fls(x) : run + BITS_PER_LONG;
+	}
+	return PPC_NONE;
+}
+
+/*
+ * Go's pageAlloc.find: from the root, scan the 8 entries of a block from
+ * the hint on; a run that straddles entries ends the search at that level,
+ * an entry whose longest run fits is descended into, and the chunk at the
+ * bottom is searched word by word.  A window needs no straddling run, only
+ * an entry whose wmax fits.
+ *
+ * Returns the first page of the run (the word, with @window), or PPC_NONE.
+ * *@ff becomes a better hint: while the search follows the first entry with
+ * a free page at each level, that entry's first page (Go's firstFree).
+ */
+static unsigned long ppc_find(const struct ppc_bits *b, unsigned long n,
+			      bool window, unsigned long *ff)
+{
+	unsigned long i = 0, j, e = 0, first = 0, size, base = 0, fit, h;
+	unsigned int l = b->top, shift;
+	bool path = true, seen;
+	struct ppc_sum s;
+
+	*ff = b->hint;
+	if (b->hint >= b->npages)
+		return PPC_NONE;
+
+	/* Most searches end in the hint's chunk (Go's alloc fast path). */
+	h = b->hint >> PPC_CHUNK_SHIFT;
+	ppc_get(b, 0, h, &s);
+	if ((window ? s.wmax : s.max) >= n) {
+		e = h;
+		goto chunk;
+	}
+
+	for (;;) {
+		shift = ppc_shift(l);
+		h = b->hint >> shift;
+		j = (h & ~(PPC_FAN - 1)) == i ? h % PPC_FAN : 0;
+		size = 0;
+		seen = false;
+		for (; j < PPC_FAN; j++) {
+			e = i + j;
+			ppc_get(b, l, e, &s);
+			if (!s.max) {
+				size = 0;
+				continue;
+			}
+			if (path && !seen) {
+				*ff = max(*ff, e << shift);
+				first = e;
+				seen = true;
+			}
+			fit = window ? s.wmax : s.max;
+			if (!window && size + s.start >= n)
+				return size ? base : e << shift;
+			if (fit >= n)
+				break;
+			if (window || !b->contiguous)
+				continue;
+			if (!size || s.start < 1UL << shift) {
+				size = s.end;
+				base = ((e + 1) << shift) - size;
+			} else {
+				size += 1UL << shift;
+			}
+		}
+		if (j == PPC_FAN) {
+			/* Below the root, the level above promised a fit. */
+			WARN_ON_ONCE(l != b->top);
+			return PPC_NONE;
+		}
+		path = path && e == first;
+		if (!l)
+			break;
+		i = e << PPC_FAN_SHIFT;
+		l--;
+	}
+
+chunk:
+	h = b->hint >> PPC_CHUNK_SHIFT == e ?
+	    b->hint % PPC_CHUNK_PAGES / BITS_PER_LONG : 0;
+	j = ppc_chunk_find(b, e, n, window, h, path ? ff : NULL);
+	if (WARN_ON_ONCE(j == PPC_NONE))
+		return PPC_NONE;
+	return window ? e * PPC_CHUNK_WORDS + j : e * PPC_CHUNK_PAGES + j;
+}
+
+/* Pages [@first, @first + @n) stopped being free; @ff came from ppc_find. */
+static void ppc_hint_after_alloc(struct ppc_bits *b, unsigned long ff,
+				 unsigned long first, unsigned long n)
+{
+	b->hint = ff >= first && ff - first < n ? first + n : ff;
+}
+
+/* ---- Interface ------------------------------------------------------------ */
+
+/**
+ * ppc_bits_init - set up the bitmap and summaries of a pool, all pages free
+ * @b: the bits to set up
+ * @npages: pages in the pool, 1 to %PPC_MAX_PAGES
+ * @contiguous: whether a run may cross a chunk boundary: false for a pool
+ *	made of separate blocks of %PPC_CHUNK_PAGES pages
+ *
+ * Allocates the metadata: about 34 MiB per TiB of pool.  May sleep.
+ *
+ * Return: 0, -EINVAL for a size out of range, or -ENOMEM.
+ */
+int ppc_bits_init(struct ppc_bits *b, unsigned long npages, bool contiguous)
+{
+	unsigned long nsums = 0, nwide = 0, cnt, pad, e, w;
+	struct ppc_sum s;
+	unsigned int l;
+
+	memset(b, 0, sizeof(*b));
+	if (!npages || npages > PPC_MAX_PAGES)
+		return -EINVAL;
+	b->npages = npages;
+	b->nfree = npages;
+	b->contiguous = contiguous;
+	b->nchunks = (npages + PPC_CHUNK_PAGES - 1) >> PPC_CHUNK_SHIFT;
+	for (l = 0, cnt = b->nchunks;; l++) {
+		pad = (cnt + PPC_FAN - 1) & ~(PPC_FAN - 1);
+		if (l < PPC_NARROW) {
+			b->off[l] = nsums;
+			nsums += pad;
+		} else {
+			b->off[l] = nwide;
+			nwide += pad;
+		}
+		if (cnt <= PPC_FAN)
+			break;
+		cnt = (cnt + PPC_FAN - 1) >> PPC_FAN_SHIFT;
+	}
+	b->top = l;
+
+	b->meta_bytes = b->nchunks * PPC_CHUNK_WORDS * sizeof(*b->words) +
+			nsums * sizeof(*b->sums) + nwide * sizeof(*b->wide);
+	b->words = ppc_zalloc(b->nchunks * PPC_CHUNK_WORDS * sizeof(*b->words));
+	b->sums = ppc_zalloc(nsums * sizeof(*b->sums));
+	b->wide = nwide ? ppc_zalloc(nwide * sizeof(*b->wide)) : NULL;
+	if (!b->words || !b->sums || (nwide && !b->wide)) {
+		ppc_bits_fini(b);
+		return -ENOMEM;
+	}
+
+	/* Pages past the end are never free. */
+	w = npages / BITS_PER_LONG;
+	if (npages % BITS_PER_LONG)
+		b->words[w++] = ~ppc_mask(npages % BITS_PER_LONG);
+	for (; w < b->nchunks * PPC_CHUNK_WORDS; w++)
+		b->words[w] = ~0UL;
+
+	for (e = 0; e < b->nchunks - 1; e++)
+		b->sums[e] = ppc_pack(0, &ppc_sum_free);
+	ppc_chunk_summarize(b, e, &s);
+	ppc_set(b, 0, e, &s);
+	for (l = 1, cnt = b->nchunks; l <= b->top; l++) {
+		cnt = (cnt + PPC_FAN - 1) >> PPC_FAN_SHIFT;
+		for (e = 0; e < cnt; e++) {
+			ppc_node_summarize(b, l, e, &s);
+			ppc_set(b, l, e, &s);
+			if (!(e % 4096))
+				cond_resched();
+		}
+	}
+	return 0;
+}
+
+/**
+ * ppc_bits_fini - free the metadata of a pool
+ * @b: bits set up by ppc_bits_init(), or zeroed, or after a failed init
+ */
+void ppc_bits_fini(struct ppc_bits *b)
+{
+	ppc_zfree(b->words);
+	ppc_zfree(b->sums);
+	ppc_zfree(b->wide);
+	memset(b, 0, sizeof(*b));
+}
+
+/**
+ * ppc_bits_nfree - pages free in the bitmap
+ * @b: the bits
+ *
+ * Return: the count, which leaves out the free pages of windows.
+ */
+unsigned long ppc_bits_nfree(const struct ppc_bits *b)
+{
+	return b->nfree;
+}
+
+/**
+ * ppc_bits_alloc - allocate the lowest run of free pages
+ * @b: the bits
+ * @npages: pages in the run; up to the whole pool if it is contiguous
+ *
+ * First fit by address, over the pages free in the bitmap: windows' words
+ * are full to it.
+ *
+ * Return: the first page of the run, now allocated, or %PPC_NONE.
+ */
+unsigned long ppc_bits_alloc(struct ppc_bits *b, unsigned long npages)
+{
+	unsigned long first, ff;
+
+	if (!npages || npages > b->nfree)
+		return PPC_NONE;
+	first = ppc_find(b, npages, false, &ff);
+	if (first == PPC_NONE) {
+		/* A single page not found: none is free (Go does the same). */
+		if (npages == 1)
+			b->hint = b->npages;
+		return PPC_NONE;
+	}
+	ppc_range_set(b->words, first, npages);
+	b->nfree -= npages;
+	ppc_update(b, first >> PPC_CHUNK_SHIFT,
+		   (first + npages - 1) >> PPC_CHUNK_SHIFT, false);
+	ppc_hint_after_alloc(b, ff, first, npages);
+	return first;
+}
+
+/**
+ * ppc_bits_free - make allocated pages free
+ * @b: the bits
+ * @first: the first page
+ * @npages: pages in the range
+ *
+ * The caller has checked the range with ppc_bits_allocated().
+ */
+void ppc_bits_free(struct ppc_bits *b, unsigned long first,
+		   unsigned long npages)
+{
+	if (WARN_ON_ONCE(!npages || first >= b->npages ||
+			 npages > b->npages - first))
+		return;
+	ppc_range_clear(b->words, first, npages);
+	b->nfree += npages;
+	ppc_update(b, first >> PPC_CHUNK_SHIFT,
+		   (first + npages - 1) >> PPC_CHUNK_SHIFT, true);
+	b->hint = min(b->hint, first);
+}
+
+/**
+ * ppc_bits_allocated - whether a range may be freed
+ * @b: the bits
+ * @first: the first page
+ * @npages: pages in the range
+ *
+ * Return: true if the range lies in the pool, is not empty, and every page
+ * of it is allocated in a word that no window owns.
+ */
+bool ppc_bits_allocated(const struct ppc_bits *b, unsigned long first,
+			unsigned long npages)
+{
+	unsigned long w, last, m;
+	unsigned int owned = 0;
+
+	if (!npages || first >= b->npages || npages > b->npages - first)
+		return false;
+	last = first + npages - 1;
+	for (w = first / BITS_PER_LONG; w <= last / BITS_PER_LONG; w++) {
+		if (w == first / BITS_PER_LONG || !(w % PPC_CHUNK_WORDS))
+			owned = ppc_owned(b, w / PPC_CHUNK_WORDS);
+		if (owned >> (w % PPC_CHUNK_WORDS) & 1)
+			return false;
+		m = ~0UL;
+		if (w == first / BITS_PER_LONG)
+			m &= ~0UL << first % BITS_PER_LONG;
+		if (w == last / BITS_PER_LONG)
+			m &= ppc_mask(last % BITS_PER_LONG + 1);
+		if ((b->words[w] & m) != m)
+			return false;
+	}
+	return true;
+}
+
+/**
+ * ppc_bits_take_window - give a CPU the lowest word holding a run it wants
+ * @b: the bits
+ * @npages: pages the run needs, 1 to 64, inside one word
+ * @owner: the CPU that takes the word
+ * @free: where to put the mask of the word's free pages (bit i is page
+ *	w * 64 + i), which leave the bitmap
+ *
+ * The word is full to the bitmap until ppc_bits_return_window().
+ *
+ * Return: the word index w, or %PPC_NONE (and *@free is untouched).
+ */
+unsigned long ppc_bits_take_window(struct ppc_bits *b, unsigned int npages,
+				   unsigned int owner, unsigned long *free)
+{
+	unsigned long w, ff, c;
+
+	if (!npages || npages > BITS_PER_LONG)
+		return PPC_NONE;
+	w = ppc_find(b, npages, true, &ff);
+	if (w == PPC_NONE)
+		return PPC_NONE;
+	c = w / PPC_CHUNK_WORDS;
+	*free = ~b->words[w];
+	b->nfree -= hweight_long(*free);
+	b->words[w] = owner;
+	b->sums[c] |= 1ULL << (PPC_OWNED_SHIFT + w % PPC_CHUNK_WORDS);
+	ppc_update(b, c, c, false);
+	ppc_hint_after_alloc(b, ff, w * BITS_PER_LONG, BITS_PER_LONG);
+	return w;
+}
+
+/**
+ * ppc_bits_return_window - take a window's word back into the bitmap
+ * @b: the bits
+ * @w: the word, as ppc_bits_take_window() returned it
+ * @free: the pages of the word that are free; the others stay allocated
+ */
+void ppc_bits_return_window(struct ppc_bits *b, unsigned long w,
+			    unsigned long free)
+{
+	unsigned long c = w / PPC_CHUNK_WORDS;
+
+	if (WARN_ON_ONCE(ppc_bits_owner(b, w) < 0))
+		return;
+	/* The last word's pages past the end stay allocated. */
+	if ((w + 1) * BITS_PER_LONG > b->npages)
+		free &= ppc_mask(b->npages - w * BITS_PER_LONG);
+	b->words[w] = ~free;
+	b->sums[c] &= ~(1ULL << (PPC_OWNED_SHIFT + w % PPC_CHUNK_WORDS));
+	b->nfree += hweight_long(free);
+	ppc_update(b, c, c, true);
+	if (free)
+		b->hint = min(b->hint, w * BITS_PER_LONG + __ffs(free));
+}
+
+/**
+ * ppc_bits_owner - the window that owns a word
+ * @b: the bits
+ * @w: the word
+ *
+ * Return: the owner given to ppc_bits_take_window(), or -1.
+ */
+long ppc_bits_owner(const struct ppc_bits *b, unsigned long w)
+{
+	if (w >= b->nchunks * PPC_CHUNK_WORDS ||
+	    !(ppc_owned(b, w / PPC_CHUNK_WORDS) >> (w % PPC_CHUNK_WORDS) & 1))
+		return -1;
+	return b->words[w];
+}
+
+/**
+ * ppc_bits_chunk_info - free pages and longest free run of a chunk
+ * @b: the bits
+ * @chunk: the chunk, of %PPC_CHUNK_PAGES pages
+ * @nfree: where to put its pages free in the bitmap
+ * @longest: where to put its longest free run (not crossing its edges)
+ */
+void ppc_bits_chunk_info(const struct ppc_bits *b, unsigned long chunk,
+			 unsigned int *nfree, unsigned int *longest)
+{
+	unsigned int owned, i, n = 0;
+	struct ppc_sum s;
+
+	*nfree = 0;
+	*longest = 0;
+	if (chunk >= b->nchunks)
+		return;
+	owned = ppc_owned(b, chunk);
+	for (i = 0; i < PPC_CHUNK_WORDS; i++)
+		n += hweight_long(~ppc_word(b, owned,
+					    chunk * PPC_CHUNK_WORDS + i));
+	ppc_get(b, 0, chunk, &s);
+	*nfree = n;
+	*longest = s.max;
+}
+
+/**
+ * ppc_bits_meta_bytes - memory taken by the bitmap and its summaries
+ * @b: the bits
+ *
+ * Return: bytes allocated by ppc_bits_init().
+ */
+size_t ppc_bits_meta_bytes(const struct ppc_bits *b)
+{
+	return b->meta_bytes;
+}

@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * ppc_core: the page bitmap of a pcpu_pagecache pool and a radix tree of
+ * summaries over it, so that finding a free run costs O(levels), not
+ * O(chunks).  Pure C: the module and the host tests in tools/testing/ppc_core
+ * build the same file (ppc_compat.h maps the primitives).
+ *
+ * Every function but ppc_bits_init() and ppc_bits_fini() is called with the
+ * pool lock held and never sleeps.  The design is in
+ * Documentation/pcpu_pagecache.rst, "The summary tree".
+ */
+#ifndef _PPC_CORE_H
+#define _PPC_CORE_H
+
+#include "ppc_compat.h"
+
+#define PPC_CHUNK_PAGES		1024	/* pages under one leaf summary */
+#define PPC_WORD_PAGES		64	/* a window is one bitmap word */
+#define PPC_NONE		(~0UL)
+#define PPC_MAX_PAGES		BIT(34)		/* 64 TiB of 4 KiB pages */
+/* Levels of summaries for PPC_MAX_PAGES: 2^24 chunks, 8 children a node. */
+#define PPC_LEVELS		8
+
+/**
+ * struct ppc_sum - the free runs of a range of pages, unpacked
+ * @start: free pages at the start of the range
+ * @max: the longest run of free pages in the range
+ * @end: free pages at the end of the range
+ * @wmax: the longest run of free pages inside one 64-page word of the range
+ *
+ * A range with no free page has all four 0.
+ */
+struct ppc_sum {
+	unsigned long start;
+	unsigned long max;
+	unsigned long end;
+	unsigned long wmax;
+};
+
+/**
+ * struct ppc_bits - the bitmap of a pool and its summary tree
+ * @words: one bit a page, set when the page is not free; while a window
+ *	owns a word, the word holds the owner's id instead
+ * @sums: levels 0 to 2 of the tree (a chunk, 8 and 64 chunks an entry),
+ *	packed in a u64 each; level 0 also holds the chunk's owned words
+ * @wide: levels 3 and up, whose counts do not fit a u64
+ * @off: the first entry of each level in @sums or @wide
+ * @npages: pages in the pool
+ * @nfree: pages free in the bitmap
+ * @hint: no page below it is free (Go's searchAddr)
+ * @nchunks: chunks of %PPC_CHUNK_PAGES, the last one possibly partial
+ * @meta_bytes: bytes allocated for all of the above
+ * @top: the root level; it has at most 8 entries
+ * @contiguous: a run may cross chunk boundaries
+ *
+ * Every level has a multiple of 8 entries; those past the pool read as
+ * full.  Guarded by the pool lock.
+ */
+struct ppc_bits {
+	unsigned long *words;
+	u64 *sums;
+	struct ppc_sum *wide;
+	unsigned long off[PPC_LEVELS];
+	unsigned long npages;
+	unsigned long nfree;
+	unsigned long hint;
+	unsigned long nchunks;
+	size_t meta_bytes;
+	unsigned int top;
+	bool contiguous;
+};
+
+int ppc_bits_init(struct ppc_bits *b, unsigned long npages, bool contiguous);
+void ppc_bits_fini(struct ppc_bits *b);
+unsigned long ppc_bits_nfree(const struct ppc_bits *b);
+unsigned long ppc_bits_alloc(struct ppc_bits *b, unsigned long npages);
+void ppc_bits_free(struct ppc_bits *b, unsigned long first,
+		   unsigned long npages);
+bool ppc_bits_allocated(const struct ppc_bits *b, unsigned long first,
+			unsigned long npages);
+unsigned long ppc_bits_take_window(struct ppc_bits *b, unsigned int npages,
+				   unsigned int owner, unsigned long *free);
+void ppc_bits_return_window(struct ppc_bits *b, unsigned long w,
+			    unsigned long free);
+long ppc_bits_owner(const struct ppc_bits *b, unsigned long w);
+void ppc_bits_chunk_info(const struct ppc_bits *b, unsigned long chunk,
+			 unsigned int *nfree, unsigned int *longest);
+size_t ppc_bits_meta_bytes(const struct ppc_bits *b);
+
+#endif /* _PPC_CORE_H */
