@@ -24,8 +24,8 @@ src=/usr/src/$name-$ver
 dkms remove -m "$name" -v "$ver" --all >/dev/null 2>&1 || true
 rm -rf "$src"
 mkdir -p "$src"
-cp "$top"/{dkms.conf,Kbuild,Makefile,pcpu_pagecache.c,pcpu_pagecache.h} \
-	"$top"/pcpu_pagecache_*.[ch] "$src/"
+cp "$top"/{dkms.conf,Kbuild,Makefile,pcpu_pagecache.h} \
+	"$top"/pcpu_pagecache_*.[ch] "$top"/ppc_*.[ch] "$src/"
 trap 'dkms remove -m "$name" -v "$ver" --all >/dev/null 2>&1 || true; rm -rf "$src"' EXIT
 
 dkms add -m "$name" -v "$ver"

@@ -96,11 +96,11 @@ if [[ -s $out ]]; then bad "$out"; else ok; fi
 # warnings, and every exported symbol has a kernel-doc comment.
 step "kernel-doc"
 : >"$out"
-"$kscripts/scripts/kernel-doc" -none pcpu_pagecache.h pcpu_pagecache.c \
+"$kscripts/scripts/kernel-doc" -none pcpu_pagecache.h pcpu_pagecache_main.c ppc_core.h \
 	>>"$out" 2>&1 || true
-for sym in $(grep -o 'EXPORT_SYMBOL_GPL([a-z_]*)' pcpu_pagecache.c |
+for sym in $(grep -o 'EXPORT_SYMBOL_GPL([a-z_]*)' pcpu_pagecache_main.c |
 	     sed 's/.*(\(.*\))/\1/'); do
-	grep -q "^ \* $sym - " pcpu_pagecache.c ||
+	grep -q "^ \* $sym - " pcpu_pagecache_main.c ||
 		echo "$sym: exported without a kernel-doc comment" >>"$out"
 done
 if [[ -s $out ]]; then bad "$out"; else ok; fi

@@ -2,15 +2,18 @@
 /*
  * pcpu_pagecache: a page allocator for a physical region, with per-CPU
  * page caches.  The design, its limits and the context rules are in
- * pcpu_pagecache.h and Documentation/pcpu_pagecache.rst.
+ * pcpu_pagecache.h and Documentation/pcpu_pagecache.rst.  This file is the
+ * per-CPU caches, the API, hotplug and debugfs; the bitmap and its summary
+ * tree are ppc_core.c, which the host tests build too.
  *
  * Locking
  * -------
  * pool->lock, a raw spinlock taken with interrupts disabled (callers may be
  * in hardirq context, and on PREEMPT_RT a spinlock_t would sleep), guards
- * the chunk bitmaps, summaries and window owners, pool->nfree and
- * pool->hint.  It is held for one search or one batch, never while waiting
- * for another CPU.
+ * pool->bits: the bitmap, its summaries and the window owners.  It is held
+ * for one search or one batch, never while waiting for another CPU.
+ * pool->owners_seq, written under it, lets a free check a window's owner
+ * without it: an owned word holds its owner's id, not bits.
  *
  * A CPU's cache (struct ppc_cache) has three parts:
  *  - the window (base, span, free) and the remote-free batch, written only
@@ -52,6 +55,7 @@
 #include <linux/uaccess.h>
 
 #include "pcpu_pagecache.h"
+#include "ppc_core.h"
 
 #define CREATE_TRACE_POINTS
 #include "pcpu_pagecache_trace.h"
@@ -60,30 +64,17 @@
 #error "pcpu_pagecache keeps a 64-page window in one unsigned long"
 #endif
 
-#define PPC_CHUNK_PAGES		PCPU_PAGECACHE_CHUNK_PAGES
-#define PPC_CHUNK_SHIFT		(PAGE_SHIFT + 10)
 #define PPC_WINDOW		PCPU_PAGECACHE_CACHE_PAGES
-#define PPC_WORDS		(PPC_CHUNK_PAGES / PPC_WINDOW)
 #define PPC_BATCH		PCPU_PAGECACHE_BATCH
 #define PPC_NAME_MAX		32
+/* Pools up to 64 TiB: what the summary tree is sized for. */
+#define PPC_MAX_BYTES		((u64)PPC_MAX_PAGES << PAGE_SHIFT)
 
-static_assert(PPC_CHUNK_PAGES == 1 << (PPC_CHUNK_SHIFT - PAGE_SHIFT));
-static_assert(PPC_WINDOW == BITS_PER_LONG);
+static_assert(PPC_CHUNK_PAGES == PCPU_PAGECACHE_CHUNK_PAGES);
+static_assert(PPC_WINDOW == PPC_WORD_PAGES);
 
-/*
- * A 4 MiB chunk.  A set bit is a page that is not free in the bitmap: handed
- * out, in a CPU's window, or past the end of the pool.  A word that is a
- * window is all ones while it is owned.  The summary (free run at the start,
- * longest, at the end) lets a search skip the chunk.
- */
-struct ppc_chunk {
-	unsigned long bits[PPC_WORDS];
-	u16 owner[PPC_WORDS];	/* 1 + the CPU whose window this word is */
-	u16 nfree;
-	u16 start;
-	u16 max;
-	u16 end;
-	u16 npages;		/* pages of the pool in this chunk */
+/* A 4 MiB block of a pool made from the page allocator. */
+struct ppc_block {
 	phys_addr_t phys;
 	void *va;
 };
@@ -105,6 +96,7 @@ struct ppc_cache {
 	unsigned int span;		/* pages of the window; 0: none */
 	phys_addr_t base;
 	unsigned long free;		/* pages of the window free here */
+	unsigned long word;		/* the window's word of pool->bits */
 	/*
 	 * Pages handed out here minus pages freed here: may go negative.
 	 * local_t: one instruction, so an interrupt on this CPU that counts
@@ -122,8 +114,6 @@ struct ppc_cache {
 	unsigned long reclaims;
 	unsigned long lock_acquisitions;
 	unsigned long invalid_frees;
-	struct ppc_chunk *chunk;	/* the window's chunk and word */
-	unsigned int word;
 	unsigned int nbatch;
 	unsigned long batch_pages;
 	struct ppc_batch_ent batch[PPC_BATCH];
@@ -139,10 +129,10 @@ struct pcpu_pagecache {
 	struct ppc_cache __percpu *cache;
 	unsigned int fast_limit;	/* npages - 1 below this: the cache */
 	raw_spinlock_t lock;
-	unsigned long nfree;		/* pages free in the bitmaps */
-	unsigned int hint;		/* no free page in chunks below it */
-	unsigned int nchunks;
-	struct ppc_chunk *chunks;	/* in physical address order */
+	seqcount_raw_spinlock_t owners_seq;	/* windows taken and returned */
+	struct ppc_bits bits;
+	struct ppc_block *blocks;	/* by address; NULL: a reserved range */
+	unsigned long nchunks;
 	unsigned long npages;
 	unsigned long max_run;		/* longest run a request may ask */
 	phys_addr_t base;		/* 0: chunks from the page allocator */
@@ -251,151 +241,52 @@ static __always_inline unsigned int ppc_find_run(unsigned long free,
 	return free ? __ffs(free) : PPC_WINDOW;
 }
 
-/* Longest run of clear bits between the lowest and highest set bit of @x. */
-static unsigned int ppc_inner_run(unsigned long x)
+/* ---- Pages and addresses ------------------------------------------------ */
+
+/* The page index of @addr in @pool, if it is a page of the pool. */
+static bool ppc_page_of(struct pcpu_pagecache *pool, phys_addr_t addr,
+			unsigned long *idx)
 {
-	unsigned int lo = __ffs(x), hi = __fls(x), n = 0;
-	unsigned long y;
+	unsigned long lo = 0, hi = pool->nchunks, mid;
+	struct ppc_block *bl;
 
-	if (hi - lo < 2)
-		return 0;
-	y = ~x & (ppc_mask(hi - lo - 1) << (lo + 1));
-	while (y) {
-		y &= y << 1;
-		n++;
-	}
-	return n;
-}
-
-static void ppc_chunk_summarize(struct ppc_chunk *ch)
-{
-	unsigned int w, run = 0, max = 0, start = 0;
-	bool at_start = true;
-	unsigned long x;
-
-	for (w = 0; w < PPC_WORDS; w++) {
-		x = ch->bits[w];
-		if (!x) {
-			run += BITS_PER_LONG;
-			continue;
-		}
-		run += __ffs(x);
-		if (at_start) {
-			start = run;
-			at_start = false;
-		}
-		max = max(max, run);
-		if (max < BITS_PER_LONG - 2)
-			max = max(max, ppc_inner_run(x));
-		run = BITS_PER_LONG - 1 - __fls(x);
-	}
-	ch->start = at_start ? run : start;
-	ch->max = max(max, run);
-	ch->end = run;
-}
-
-/* ---- Chunks and the bitmap (pool->lock) ---------------------------------- */
-
-static struct ppc_chunk *ppc_chunk_find(struct pcpu_pagecache *pool,
-					phys_addr_t addr)
-{
-	unsigned int lo = 0, hi = pool->nchunks, mid;
-	struct ppc_chunk *ch;
-
-	if (pool->base) {
+	if (!pool->blocks) {
 		if (addr < pool->base || addr - pool->base >= pool->size)
-			return NULL;
-		return &pool->chunks[(addr - pool->base) >> PPC_CHUNK_SHIFT];
+			return false;
+		*idx = (addr - pool->base) >> PAGE_SHIFT;
+		return true;
 	}
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
-		ch = &pool->chunks[mid];
-		if (addr < ch->phys)
+		bl = &pool->blocks[mid];
+		if (addr < bl->phys) {
 			hi = mid;
-		else if (addr - ch->phys >= (phys_addr_t)ch->npages << PAGE_SHIFT)
+		} else if (addr - bl->phys >= (phys_addr_t)PPC_CHUNK_PAGES << PAGE_SHIFT) {
 			lo = mid + 1;
-		else
-			return ch;
-	}
-	return NULL;
-}
-
-static void ppc_bits_update_locked(struct pcpu_pagecache *pool,
-				   struct ppc_chunk *ch, unsigned int bit,
-				   unsigned int npages, bool set)
-{
-	unsigned int k;
-
-	while (npages) {
-		k = min(npages, PPC_CHUNK_PAGES - bit);
-		if (set) {
-			bitmap_set(ch->bits, bit, k);
-			ch->nfree -= k;
-			pool->nfree -= k;
 		} else {
-			bitmap_clear(ch->bits, bit, k);
-			ch->nfree += k;
-			pool->nfree += k;
-			pool->hint = min_t(unsigned int, pool->hint,
-					   ch - pool->chunks);
+			*idx = mid * PPC_CHUNK_PAGES +
+			       ((addr - bl->phys) >> PAGE_SHIFT);
+			return *idx < pool->npages;
 		}
-		ppc_chunk_summarize(ch);
-		npages -= k;
-		ch++;
-		bit = 0;
 	}
+	return false;
 }
 
-/* Like Go's searchAddr: no chunk below the hint has a free page. */
-static void ppc_hint_advance_locked(struct pcpu_pagecache *pool)
+static phys_addr_t ppc_phys(struct pcpu_pagecache *pool, unsigned long idx)
 {
-	while (pool->hint < pool->nchunks && !pool->chunks[pool->hint].nfree)
-		pool->hint++;
+	if (!pool->blocks)
+		return pool->base + ((phys_addr_t)idx << PAGE_SHIFT);
+	return pool->blocks[idx / PPC_CHUNK_PAGES].phys +
+	       ((phys_addr_t)(idx % PPC_CHUNK_PAGES) << PAGE_SHIFT);
 }
 
-/*
- * First fit over the chunks from the hint.  @run counts free pages that end
- * the chunks seen so far, so a run may cross chunk edges; chunks from the
- * page allocator are not contiguous, so there it restarts at each chunk.
- */
+/* Under the lock: the first free run of @npages, taken; or 0. */
 static phys_addr_t ppc_bits_alloc_locked(struct pcpu_pagecache *pool,
 					 unsigned int npages)
 {
-	struct ppc_chunk *ch, *run_ch = NULL;
-	unsigned int i, bit, run = 0, run_bit = 0;
+	unsigned long idx = ppc_bits_alloc(&pool->bits, npages);
 
-	ppc_hint_advance_locked(pool);
-	for (i = pool->hint; i < pool->nchunks; i++) {
-		ch = &pool->chunks[i];
-		if (!pool->base)
-			run = 0;
-		if (run && run + ch->start >= npages)
-			goto found;
-		if (ch->max >= npages) {
-			bit = bitmap_find_next_zero_area(ch->bits, PPC_CHUNK_PAGES,
-							 0, npages, 0);
-			if (bit + npages <= PPC_CHUNK_PAGES) {
-				run_ch = ch;
-				run_bit = bit;
-				goto found;
-			}
-		}
-		if (ch->start == PPC_CHUNK_PAGES) {
-			if (!run) {
-				run_ch = ch;
-				run_bit = 0;
-			}
-			run += PPC_CHUNK_PAGES;
-		} else {
-			run_ch = ch;
-			run_bit = PPC_CHUNK_PAGES - ch->end;
-			run = ch->end;
-		}
-	}
-	return 0;
-found:
-	ppc_bits_update_locked(pool, run_ch, run_bit, npages, true);
-	return run_ch->phys + ((phys_addr_t)run_bit << PAGE_SHIFT);
+	return idx == PPC_NONE ? 0 : ppc_phys(pool, idx);
 }
 
 /* ---- Per-CPU caches ------------------------------------------------------ */
@@ -448,7 +339,6 @@ static void ppc_cache_flush_locked(struct pcpu_pagecache *pool,
 				   unsigned int cpu, int reason)
 {
 	struct ppc_cache *c = ppc_cache_of(pool, cpu);
-	struct ppc_chunk *ch = c->chunk;
 	unsigned int n;
 
 	ppc_batch_apply_locked(pool, c);
@@ -456,61 +346,40 @@ static void ppc_cache_flush_locked(struct pcpu_pagecache *pool,
 		return;
 	ppc_pending_merge(pool, c);
 	n = hweight_long(c->free);
-	if (n) {
-		WRITE_ONCE(ch->bits[c->word], ch->bits[c->word] & ~c->free);
-		ch->nfree += n;
-		pool->nfree += n;
-		pool->hint = min_t(unsigned int, pool->hint, ch - pool->chunks);
-		ppc_chunk_summarize(ch);
-	}
-	WRITE_ONCE(ch->owner[c->word], 0);
+	write_seqcount_begin(&pool->owners_seq);
+	ppc_bits_return_window(&pool->bits, c->word, c->free);
+	write_seqcount_end(&pool->owners_seq);
 	trace_pcpu_pagecache_flush(pool->name, cpu, c->base, n, reason);
 	WRITE_ONCE(c->free, 0);
 	WRITE_ONCE(c->span, 0);
-	c->chunk = NULL;
 	this_cpu_inc(pool->cache->flushes);
 }
 
 /*
- * Give the local CPU the first window, from the hint on, that no other CPU
- * owns and that holds a run of @npages free pages.  Its free pages move from
- * the bitmap to the cache.
+ * Give the local CPU the first window that no other CPU owns and that
+ * holds a run of @npages free pages.  Its free pages move from the bitmap
+ * to the cache.
  */
 static bool ppc_cache_fill_locked(struct pcpu_pagecache *pool,
 				  struct ppc_cache *c, unsigned int npages)
 {
-	unsigned int cpu = smp_processor_id(), i, w, n;
-	struct ppc_chunk *ch;
-	unsigned long free;
+	unsigned int cpu = smp_processor_id();
+	unsigned long w, free;
 
-	ppc_hint_advance_locked(pool);
-	for (i = pool->hint; i < pool->nchunks; i++) {
-		ch = &pool->chunks[i];
-		if (ch->max < npages)
-			continue;
-		for (w = 0; w < PPC_WORDS; w++) {
-			free = ~ch->bits[w];
-			if (ch->owner[w] || ppc_find_run(free, npages) >= PPC_WINDOW)
-				continue;
-			n = hweight_long(free);
-			WRITE_ONCE(ch->owner[w], cpu + 1);
-			WRITE_ONCE(ch->bits[w], ~0UL);
-			ch->nfree -= n;
-			pool->nfree -= n;
-			ppc_chunk_summarize(ch);
-			c->base = ch->phys + ((phys_addr_t)w * PPC_WINDOW << PAGE_SHIFT);
-			c->chunk = ch;
-			c->word = w;
-			WRITE_ONCE(c->free, free);
-			WRITE_ONCE(c->span, min_t(unsigned int, PPC_WINDOW,
-						  ch->npages - w * PPC_WINDOW));
-			this_cpu_inc(pool->cache->refills);
-			trace_pcpu_pagecache_refill(pool->name, cpu, c->base, n,
-						    PPC_FLUSH_REFILL);
-			return true;
-		}
-	}
-	return false;
+	write_seqcount_begin(&pool->owners_seq);
+	w = ppc_bits_take_window(&pool->bits, npages, cpu, &free);
+	write_seqcount_end(&pool->owners_seq);
+	if (w == PPC_NONE)
+		return false;
+	c->word = w;
+	c->base = ppc_phys(pool, w * PPC_WINDOW);
+	WRITE_ONCE(c->free, free);
+	WRITE_ONCE(c->span, min_t(unsigned long, PPC_WINDOW,
+				  pool->npages - w * PPC_WINDOW));
+	this_cpu_inc(pool->cache->refills);
+	trace_pcpu_pagecache_refill(pool->name, cpu, c->base, hweight_long(free),
+				    PPC_FLUSH_REFILL);
+	return true;
 }
 
 /* ---- Reclaim: windows and batches back from other CPUs ------------------- */
@@ -847,104 +716,106 @@ static int ppc_bad_free(struct pcpu_pagecache *pool, phys_addr_t addr,
 	return -EINVAL;
 }
 
-/* Why [@addr, +@npages) cannot be a run of @pool, or NULL; and its chunk. */
+/* Why [@addr, +@npages) cannot be a run of @pool, or NULL; its first page. */
 static const char *ppc_free_args(struct pcpu_pagecache *pool, phys_addr_t addr,
-				 unsigned int npages, struct ppc_chunk **chp)
+				 unsigned int npages, unsigned long *idx)
 {
-	struct ppc_chunk *ch = ppc_chunk_find(pool, addr);
-	u64 room;
-
 	if (!npages)
 		return "zero pages";
-	if (!ch)
+	if (!ppc_page_of(pool, addr, idx))
 		return "outside the pool";
 	if (!PAGE_ALIGNED(addr))
 		return "unaligned address";
 	/* A run may cross chunks only in a reserved range. */
-	room = pool->base ? pool->size - (addr - pool->base) :
-	       ((u64)ch->npages << PAGE_SHIFT) - (addr - ch->phys);
-	if (((u64)npages << PAGE_SHIFT) > room)
+	if (npages > pool->npages - *idx ||
+	    (pool->blocks && *idx % PPC_CHUNK_PAGES + npages > PPC_CHUNK_PAGES))
 		return "past the end of the pool";
-	*chp = ch;
+	return NULL;
+}
+
+/* The pages of [@first, @end) in word @w, as bits of that word. */
+static unsigned long ppc_word_bits(unsigned long w, unsigned long first,
+				   unsigned long end)
+{
+	unsigned long lo = max(first, w * PPC_WINDOW);
+	unsigned long hi = min(end, (w + 1) * PPC_WINDOW);
+
+	return BITMAP_FIRST_WORD_MASK(lo) & BITMAP_LAST_WORD_MASK(hi);
+}
+
+/*
+ * Why pages [@first, +@npages) may not be freed, or NULL.  A page of a word
+ * no window owns must be allocated in the bitmap; a page of a window must
+ * be neither free in its owner's cache nor freed into it already.  Under
+ * pool->lock.
+ */
+static const char *ppc_free_check_locked(struct pcpu_pagecache *pool,
+					 unsigned long first,
+					 unsigned long npages)
+{
+	unsigned long end = first + npages, w, b, m;
+	struct ppc_cache *o;
+	long owner;
+
+	for (w = first / PPC_WINDOW; w * PPC_WINDOW < end; w++) {
+		b = max(first, w * PPC_WINDOW);
+		owner = ppc_bits_owner(&pool->bits, w);
+		if (owner < 0) {
+			if (!ppc_bits_allocated(&pool->bits, b,
+						min(end, (w + 1) * PPC_WINDOW) - b))
+				return "pages not allocated";
+			continue;
+		}
+		m = ppc_word_bits(w, first, end);
+		o = ppc_cache_of(pool, owner);
+		if ((READ_ONCE(o->free) | atomic_long_read(&o->pending)) & m)
+			return "pages free in a CPU cache";
+	}
 	return NULL;
 }
 
 /*
- * Why pages [bit, bit + npages) of @ch may not be freed, or NULL.  A page
- * of a word no window owns must be set in the bitmap; a page of a window
- * must be neither free in its owner's cache nor freed into it already.
- * Exact under pool->lock; without it, a hint that refuses the double frees
- * that are not racing with the first free.
+ * The same check without the lock, for a free that goes into a batch: a
+ * hint that refuses every double free that is not racing with the first
+ * free (the batch is checked again under the lock).  The owner of a word
+ * changes only inside owners_seq's write sections.
  */
-static const char *ppc_free_check(struct pcpu_pagecache *pool,
-				  struct ppc_chunk *ch, unsigned int bit,
-				  unsigned int npages)
+static const char *ppc_free_check_hint(struct pcpu_pagecache *pool,
+				       unsigned long first,
+				       unsigned long npages)
 {
-	unsigned int k, w, b, end, owner;
-	struct ppc_cache *o;
-	unsigned long m;
+	const char *why;
+	unsigned int seq;
 
-	while (npages) {
-		k = min(npages, PPC_CHUNK_PAGES - bit);
-		for (b = bit, end = bit + k; b < end; b = (w + 1) * PPC_WINDOW) {
-			w = b / PPC_WINDOW;
-			m = BITMAP_FIRST_WORD_MASK(b) &
-			    BITMAP_LAST_WORD_MASK(min(end, (w + 1) * PPC_WINDOW));
-			owner = READ_ONCE(ch->owner[w]);
-			if (!owner) {
-				if ((READ_ONCE(ch->bits[w]) & m) != m)
-					return "pages not allocated";
-				continue;
-			}
-			o = ppc_cache_of(pool, owner - 1);
-			if ((READ_ONCE(o->free) | atomic_long_read(&o->pending)) & m)
-				return "pages free in a CPU cache";
-		}
-		npages -= k;
-		ch++;
-		bit = 0;
-	}
-	return NULL;
+	do {
+		seq = read_seqcount_begin(&pool->owners_seq);
+		why = ppc_free_check_locked(pool, first, npages);
+	} while (read_seqcount_retry(&pool->owners_seq, seq));
+	return why;
 }
 
 /*
  * Free a checked range: pages of a window go to its owner's ->pending,
- * the others to the bitmaps.
+ * the others to the bitmap, each stretch of them in one update.
  */
 static void ppc_free_apply_locked(struct pcpu_pagecache *pool,
-				  struct ppc_chunk *ch, unsigned int bit,
-				  unsigned int npages)
+				  unsigned long first, unsigned long npages)
 {
-	unsigned int k, w, b, end, owner, n;
-	unsigned long m;
+	unsigned long end = first + npages, w, run = first;
+	long owner;
 
-	while (npages) {
-		k = min(npages, PPC_CHUNK_PAGES - bit);
-		for (b = bit, end = bit + k; b < end; b = (w + 1) * PPC_WINDOW) {
-			w = b / PPC_WINDOW;
-			m = BITMAP_FIRST_WORD_MASK(b) &
-			    BITMAP_LAST_WORD_MASK(min(end, (w + 1) * PPC_WINDOW));
-			owner = ch->owner[w];
-			if (owner) {
-				atomic_long_or(m, &ppc_cache_of(pool, owner - 1)->pending);
-				continue;
-			}
-			n = hweight_long(m);
-			WRITE_ONCE(ch->bits[w], ch->bits[w] & ~m);
-			ch->nfree += n;
-			pool->nfree += n;
-		}
-		pool->hint = min_t(unsigned int, pool->hint, ch - pool->chunks);
-		ppc_chunk_summarize(ch);
-		npages -= k;
-		ch++;
-		bit = 0;
+	for (w = first / PPC_WINDOW; w * PPC_WINDOW < end; w++) {
+		owner = ppc_bits_owner(&pool->bits, w);
+		if (owner < 0)
+			continue;
+		if (run < w * PPC_WINDOW)
+			ppc_bits_free(&pool->bits, run, w * PPC_WINDOW - run);
+		atomic_long_or(ppc_word_bits(w, first, end),
+			       &ppc_cache_of(pool, owner)->pending);
+		run = (w + 1) * PPC_WINDOW;
 	}
-}
-
-static unsigned int ppc_bit_of(struct ppc_chunk *ch, phys_addr_t addr)
-{
-	return (addr - ch->phys) >> PAGE_SHIFT;
+	if (run < end)
+		ppc_bits_free(&pool->bits, run, end - run);
 }
 
 /*
@@ -956,20 +827,20 @@ static void ppc_batch_apply_locked(struct pcpu_pagecache *pool,
 				   struct ppc_cache *c)
 {
 	struct ppc_batch_ent *e;
-	struct ppc_chunk *ch;
+	unsigned long idx;
 	const char *why;
 	unsigned int i;
 
 	for (i = 0; i < c->nbatch; i++) {
 		e = &c->batch[i];
-		ch = ppc_chunk_find(pool, e->addr);
-		why = ppc_free_check(pool, ch, ppc_bit_of(ch, e->addr), e->npages);
+		/* Its address was checked when it was queued. */
+		ppc_page_of(pool, e->addr, &idx);
+		why = ppc_free_check_locked(pool, idx, e->npages);
 		if (why) {
 			local_add(e->npages, ppc_out(pool));
 			ppc_bad_free(pool, e->addr, e->npages, why, e->caller);
 		} else {
-			ppc_free_apply_locked(pool, ch, ppc_bit_of(ch, e->addr),
-					      e->npages);
+			ppc_free_apply_locked(pool, idx, e->npages);
 		}
 		c->batch_pages -= e->npages;
 	}
@@ -981,18 +852,17 @@ static noinline int ppc_free_locked(struct pcpu_pagecache *pool,
 				    phys_addr_t addr, unsigned int npages,
 				    unsigned long caller)
 {
-	struct ppc_chunk *ch;
-	unsigned long flags;
+	unsigned long flags, idx;
 	const char *why;
 
-	why = ppc_free_args(pool, addr, npages, &ch);
+	why = ppc_free_args(pool, addr, npages, &idx);
 	if (why)
 		return ppc_bad_free(pool, addr, npages, why, caller);
 
 	flags = ppc_lock(pool);
-	why = ppc_free_check(pool, ch, ppc_bit_of(ch, addr), npages);
+	why = ppc_free_check_locked(pool, idx, npages);
 	if (!why) {
-		ppc_free_apply_locked(pool, ch, ppc_bit_of(ch, addr), npages);
+		ppc_free_apply_locked(pool, idx, npages);
 		local_sub(npages, ppc_out(pool));
 	}
 	ppc_unlock(pool, flags);
@@ -1029,13 +899,12 @@ static noinline int ppc_free_remote(struct pcpu_pagecache *pool,
 				    struct ppc_cache *c, phys_addr_t addr,
 				    unsigned int npages, unsigned long caller)
 {
-	struct ppc_chunk *ch;
-	unsigned long flags;
+	unsigned long flags, idx;
 	const char *why;
 
-	why = ppc_free_args(pool, addr, npages, &ch);
+	why = ppc_free_args(pool, addr, npages, &idx);
 	if (!why)
-		why = ppc_free_check(pool, ch, ppc_bit_of(ch, addr), npages);
+		why = ppc_free_check_hint(pool, idx, npages);
 	if (!why && ppc_batch_overlaps(c, addr, npages))
 		why = "pages freed already, waiting in this CPU's batch";
 	if (why)
@@ -1203,9 +1072,14 @@ EXPORT_SYMBOL_GPL(pcpu_pagecache_free_bulk);
  */
 void *pcpu_pagecache_va(struct pcpu_pagecache *pool, phys_addr_t addr)
 {
-	struct ppc_chunk *ch = ppc_chunk_find(pool, addr);
+	unsigned long idx;
 
-	return ch ? ch->va + (addr - ch->phys) : NULL;
+	if (!ppc_page_of(pool, addr, &idx))
+		return NULL;
+	if (!pool->blocks)
+		return pool->va + (addr - pool->base);
+	return pool->blocks[idx / PPC_CHUNK_PAGES].va +
+	       (addr - pool->blocks[idx / PPC_CHUNK_PAGES].phys);
 }
 EXPORT_SYMBOL_GPL(pcpu_pagecache_va);
 
@@ -1302,7 +1176,7 @@ void pcpu_pagecache_get_stats(struct pcpu_pagecache *pool,
 
 	memset(st, 0, sizeof(*st));
 	st->pages_total = pool->npages;
-	st->pages_free = READ_ONCE(pool->nfree);
+	st->pages_free = READ_ONCE(pool->bits.nfree);
 	for_each_possible_cpu(cpu) {
 		c = ppc_cache_of(pool, cpu);
 		held = hweight_long(READ_ONCE(c->free)) +
@@ -1376,20 +1250,43 @@ static int ppc_cpus_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(ppc_cpus);
 
+/* Rows in the chunks file: a big pool shows groups of chunks. */
+#define PPC_CHUNK_ROWS		1024
+
+static phys_addr_t ppc_chunk_base(struct pcpu_pagecache *pool,
+				  unsigned long chunk)
+{
+	return ppc_phys(pool, chunk * PPC_CHUNK_PAGES);
+}
+
+/*
+ * One row per chunk, or per group of chunks in a pool of more than
+ * PPC_CHUNK_ROWS chunks, so that the file stays small at any size: free is
+ * then the group's sum and longest its longest run inside one chunk.  The
+ * lock is taken for one chunk at a time.
+ */
 static int ppc_chunks_show(struct seq_file *m, void *v)
 {
 	struct pcpu_pagecache *pool = m->private;
-	struct ppc_chunk *ch;
+	unsigned long per = DIV_ROUND_UP(pool->nchunks, PPC_CHUNK_ROWS);
+	unsigned long i, j, free;
+	unsigned int nfree, longest, lmax;
 	unsigned long flags;
-	unsigned int i;
 
 	seq_puts(m, "chunk base free longest\n");
-	for (i = 0; i < pool->nchunks; i++) {
-		ch = &pool->chunks[i];
-		flags = ppc_lock(pool);
-		seq_printf(m, "%u 0x%llx %u %u\n", i, (u64)ch->phys, ch->nfree,
-			   ch->max);
-		ppc_unlock(pool, flags);
+	for (i = 0; i < pool->nchunks; i += per) {
+		free = 0;
+		lmax = 0;
+		for (j = i; j < min(i + per, pool->nchunks); j++) {
+			flags = ppc_lock(pool);
+			ppc_bits_chunk_info(&pool->bits, j, &nfree, &longest);
+			ppc_unlock(pool, flags);
+			free += nfree;
+			lmax = max(lmax, longest);
+		}
+		seq_printf(m, "%lu 0x%llx %lu %u\n", i,
+			   (u64)ppc_chunk_base(pool, i), free, lmax);
+		cond_resched();
 	}
 	return 0;
 }
@@ -1464,61 +1361,69 @@ err_name:
 	return -EBUSY;
 }
 
-static int ppc_chunk_cmp(const void *a, const void *b)
+static int ppc_block_cmp(const void *a, const void *b)
 {
-	const struct ppc_chunk *x = a, *y = b;
+	const struct ppc_block *x = a, *y = b;
 
 	return x->phys < y->phys ? -1 : x->phys > y->phys;
 }
 
+static unsigned long ppc_block_pages(struct pcpu_pagecache *pool,
+				     unsigned long i)
+{
+	return min_t(unsigned long, PPC_CHUNK_PAGES,
+		     pool->npages - i * PPC_CHUNK_PAGES);
+}
+
+/* All the blocks, or those with no page in use (at destroy). */
 static void ppc_blocks_free(struct pcpu_pagecache *pool, bool all)
 {
-	struct ppc_chunk *ch;
-	unsigned int i;
+	unsigned int nfree, longest;
+	unsigned long i;
 
 	for (i = 0; i < pool->nchunks; i++) {
-		ch = &pool->chunks[i];
-		if (ch->va && (all || ch->nfree == ch->npages))
-			free_pages_exact(ch->va, (size_t)ch->npages << PAGE_SHIFT);
+		if (!pool->blocks[i].va)
+			continue;
+		if (!all) {
+			ppc_bits_chunk_info(&pool->bits, i, &nfree, &longest);
+			if (nfree != ppc_block_pages(pool, i))
+				continue;
+		}
+		free_pages_exact(pool->blocks[i].va,
+				 ppc_block_pages(pool, i) << PAGE_SHIFT);
+		cond_resched();
 	}
 }
 
+/*
+ * 4 MiB blocks from the page allocator, in address order so that a page's
+ * block is a binary search away.  A last, partial block stays last: the
+ * bitmap's pages past npages are in the last chunk.
+ */
 static int ppc_blocks_alloc(struct pcpu_pagecache *pool)
 {
-	struct ppc_chunk *ch;
-	unsigned int i;
+	unsigned long i, nfull = pool->npages / PPC_CHUNK_PAGES;
+	struct ppc_block *bl;
 
+	pool->blocks = kvcalloc(pool->nchunks, sizeof(*pool->blocks),
+				GFP_KERNEL);
+	if (!pool->blocks)
+		return -ENOMEM;
 	for (i = 0; i < pool->nchunks; i++) {
-		ch = &pool->chunks[i];
-		ch->va = alloc_pages_exact((size_t)ch->npages << PAGE_SHIFT,
+		bl = &pool->blocks[i];
+		bl->va = alloc_pages_exact(ppc_block_pages(pool, i) << PAGE_SHIFT,
 					   GFP_KERNEL | __GFP_NOWARN);
-		if (!ch->va) {
+		if (!bl->va) {
 			ppc_blocks_free(pool, true);
+			kvfree(pool->blocks);
+			pool->blocks = NULL;
 			return -ENOMEM;
 		}
-		ch->phys = virt_to_phys(ch->va);
+		bl->phys = virt_to_phys(bl->va);
+		cond_resched();
 	}
-	sort(pool->chunks, pool->nchunks, sizeof(*ch), ppc_chunk_cmp, NULL);
+	sort(pool->blocks, nfull, sizeof(*bl), ppc_block_cmp, NULL);
 	return 0;
-}
-
-static void ppc_chunks_init(struct pcpu_pagecache *pool)
-{
-	struct ppc_chunk *ch;
-	unsigned int i;
-
-	for (i = 0; i < pool->nchunks; i++) {
-		ch = &pool->chunks[i];
-		if (pool->base) {
-			ch->phys = pool->base + ((phys_addr_t)i << PPC_CHUNK_SHIFT);
-			ch->va = pool->va + ((size_t)i << PPC_CHUNK_SHIFT);
-		}
-		/* Pages past the end of the pool are never free. */
-		bitmap_set(ch->bits, ch->npages, PPC_CHUNK_PAGES - ch->npages);
-		ch->nfree = ch->npages;
-		ppc_chunk_summarize(ch);
-	}
-	pool->nfree = pool->npages;
 }
 
 static int ppc_check_args(const char *name, phys_addr_t b, size_t sz,
@@ -1536,7 +1441,7 @@ static int ppc_check_args(const char *name, phys_addr_t b, size_t sz,
 				   name, &b, sz);
 		return -EINVAL;
 	}
-	if (b + sz - 1 < b || (sz >> PAGE_SHIFT) > UINT_MAX) {
+	if (b + sz - 1 < b || sz > PPC_MAX_BYTES) {
 		pr_err_ratelimited("%s: [%pa, +%zu) is too large\n", name, &b, sz);
 		return -EINVAL;
 	}
@@ -1599,6 +1504,7 @@ struct pcpu_pagecache *pcpu_pagecache_create_flags(const char *name,
 		goto err_unlock;
 	strscpy(pool->name, name, sizeof(pool->name));
 	raw_spin_lock_init(&pool->lock);
+	seqcount_raw_spinlock_init(&pool->owners_seq, &pool->lock);
 	pool->base = base;
 	pool->size = size;
 	pool->npages = size >> PAGE_SHIFT;
@@ -1616,18 +1522,12 @@ struct pcpu_pagecache *pcpu_pagecache_create_flags(const char *name,
 		INIT_CSD(&ppc_cache_of(pool, i)->reclaim_csd, ppc_reclaim_ipi,
 			 ppc_cache_of(pool, i));
 	}
-	pool->chunks = kvcalloc(pool->nchunks, sizeof(*pool->chunks),
-				GFP_KERNEL);
-	if (!pool->chunks)
+	if (ppc_bits_init(&pool->bits, pool->npages, base != 0))
 		goto err_cache;
-	for (i = 0; i < pool->nchunks; i++)
-		pool->chunks[i].npages = min_t(unsigned long, PPC_CHUNK_PAGES,
-					       pool->npages - i * PPC_CHUNK_PAGES);
 
 	ret = base ? ppc_region_claim(pool) : ppc_blocks_alloc(pool);
 	if (ret)
-		goto err_chunks;
-	ppc_chunks_init(pool);
+		goto err_bits;
 
 	ret = cpuhp_state_add_instance_nocalls(ppc_prepare_state,
 					       &pool->prepare_node);
@@ -1654,9 +1554,10 @@ err_hotplug:
 		kfree(pool->res_name);
 	} else {
 		ppc_blocks_free(pool, true);
+		kvfree(pool->blocks);
 	}
-err_chunks:
-	kvfree(pool->chunks);
+err_bits:
+	ppc_bits_fini(&pool->bits);
 err_cache:
 	free_percpu(pool->cache);
 err_pool:
@@ -1730,19 +1631,20 @@ void pcpu_pagecache_destroy(struct pcpu_pagecache *pool)
 	for_each_possible_cpu(cpu)
 		ppc_flush_stopped_cpu(pool, cpu, PPC_FLUSH_DESTROY);
 
-	inuse = pool->npages - pool->nfree;
+	inuse = pool->npages - pool->bits.nfree;
 	if (inuse)
 		pr_warn("%s: %lu pages still in use at destroy; keeping their memory\n",
 			pool->name, inuse);
 
 	if (!pool->base) {
 		ppc_blocks_free(pool, false);
+		kvfree(pool->blocks);
 	} else if (!inuse) {
 		memunmap(pool->va);
 		release_mem_region(pool->base, pool->size);
 		kfree(pool->res_name);
 	}
-	kvfree(pool->chunks);
+	ppc_bits_fini(&pool->bits);
 	free_percpu(pool->cache);
 	kfree(pool);
 }
