@@ -1344,6 +1344,14 @@ static int ppc_region_claim(struct pcpu_pagecache *pool)
 				   pool->name, &b, sz);
 		goto err_name;
 	}
+	/*
+	 * The mapping uses 2 MiB (and 1 GiB) pages where the physical range
+	 * is aligned to them; 4 KiB pages for a large range cost 2 MiB of
+	 * page tables per GiB and a TLB miss per page.
+	 */
+	if (!IS_ALIGNED(b, SZ_2M))
+		pr_warn("%s: base %pa is not 2 MiB aligned: mapped with 4 KiB pages\n",
+			pool->name, &b);
 	pool->va = memremap(b, sz, MEMREMAP_WB);
 	if (!pool->va) {
 		pr_err_ratelimited("%s: cannot map [%pa, +%zu)\n", pool->name,

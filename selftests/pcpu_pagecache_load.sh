@@ -109,7 +109,7 @@ skip_case()
 	done
 }
 
-ktap_plan 27
+ktap_plan 28
 
 if [[ $(id -u) -ne 0 ]]; then
 	echo "# must run as root"
@@ -165,6 +165,19 @@ else
 		 unload_reserved_range reserved_range_iomem_released; do
 		ktap_not_ok "$t"
 	done
+fi
+
+# Page aligned but not 2 MiB aligned: it loads, mapped with small pages,
+# and says so.
+mark_seq=$((mark_seq + 1))
+mark="pcpu_pagecache_load.sh: mark $mark_seq: base_4k_aligned"
+kmsg_mark "$mark"
+if modprobe "$PCP_MOD" base=$((PCP_RES_BASE + 0x1000)) size=0x1000000; then
+	kmsg_since "$mark" | grep -q 'not 2 MiB aligned'
+	ktap_result base_4k_aligned_loads_and_warns $?
+	rmmod "$PCP_MOD" || ktap_diag "rmmod $PCP_MOD failed"
+else
+	ktap_not_ok base_4k_aligned_loads_and_warns
 fi
 
 bad_case base_unaligned 'align|base' base=0x30000100 size=$PCP_RES_SIZE
