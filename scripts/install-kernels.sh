@@ -1,13 +1,16 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Make sure both supported Debian kernels are installed (image, headers and
+# Make sure the supported Debian kernels are installed (image, headers and
 # source tarball) and print their release strings:
 #
-#   6.1   bookworm:  linux-image-amd64 linux-headers-amd64 linux-source-6.1
-#   6.12  bookworm-security / bookworm-backports:
-#                    linux-image-6.12-amd64 linux-headers-6.12-amd64
-#                    linux-source-6.12
+#   6.1     bookworm:  linux-image-amd64 linux-headers-amd64 linux-source-6.1
+#   6.12    bookworm-security / bookworm-backports:
+#                      linux-image-6.12-amd64 linux-headers-6.12-amd64
+#                      linux-source-6.12
+#   6.1-rt  bookworm's PREEMPT_RT flavour of 6.1 (release 6.1.0-N-rt-amd64,
+#           beside the stock one): linux-image-rt-amd64
+#           linux-headers-rt-amd64 linux-source-6.1
 #
 # 6.12 is installed through its own series meta-packages, never through
 # backports' linux-image-amd64/linux-headers-amd64: those would move the
@@ -15,7 +18,7 @@
 #
 # Usage:
 #   scripts/install-kernels.sh               install what is missing, print
-#                                            "6.1 <release>" and "6.12 <release>"
+#                                            "<series> <release>" for each
 #   scripts/install-kernels.sh --kver 6.12   install that series if missing,
 #                                            print only its release string
 #   scripts/install-kernels.sh --check       install nothing; exit 1 when
@@ -26,7 +29,7 @@
 # works.
 set -euo pipefail
 
-SERIES_ALL=(6.1 6.12)
+SERIES_ALL=(6.1 6.12 6.1-rt)
 BACKPORTS_LIST=/etc/apt/sources.list.d/debian-backports.sources
 
 usage() {
@@ -34,14 +37,19 @@ usage() {
 	exit 2
 }
 
-# Newest installed release of series $1 (stock amd64 flavour: no cloud, no
-# rt) that has an image, headers and a source tarball; empty if none.
+# Newest installed release of series $1 that has an image, headers and a
+# source tarball; empty if none.  The flavour is amd64 (never cloud or rt)
+# or, for a series ending in -rt, rt-amd64 from the same source.
 release_of() {
-	local series=$1 r best=
-	local re="^${series//./\\.}\\.[0-9]+(-[0-9]+|\\+deb[0-9.]+|\\+bpo)?-amd64\$"
+	local series=${1%-rt} flavour=amd64 r best=
+
+	if [[ $1 == *-rt ]]; then
+		flavour=rt-amd64
+	fi
+	local re="^${series//./\\.}\\.[0-9]+(-[0-9]+|\\+deb[0-9.]+|\\+bpo)?-$flavour\$"
 
 	[[ -f /usr/src/linux-source-$series.tar.xz ]] || return 0
-	for d in /lib/modules/"$series".*-amd64; do
+	for d in /lib/modules/"$series".*-"$flavour"; do
 		r=${d##*/}
 		[[ $r =~ $re ]] || continue
 		[[ -f $d/build/Makefile && -f /boot/vmlinuz-$r ]] || continue
@@ -96,6 +104,9 @@ packages_of() {
 		hdr=$(apt-cache depends "linux-headers-amd64=$v" | awk '/Depends: linux-headers-/ { print $2; exit }')
 		echo "$img" "$hdr" linux-source-6.12
 		;;
+	6.1-rt)
+		echo linux-image-rt-amd64 linux-headers-rt-amd64 linux-source-6.1
+		;;
 	esac
 }
 
@@ -123,8 +134,8 @@ while [[ $# -gt 0 ]]; do
 	--kver)
 		[[ $# -ge 2 ]] || usage
 		case $2 in
-		6.1 | 6.12) only=$2 want=("$2") ;;
-		*) echo "install-kernels: unknown series '$2' (6.1 or 6.12)" >&2; exit 2 ;;
+		6.1 | 6.12 | 6.1-rt) only=$2 want=("$2") ;;
+		*) echo "install-kernels: unknown series '$2' (6.1, 6.12 or 6.1-rt)" >&2; exit 2 ;;
 		esac
 		shift 2
 		;;
