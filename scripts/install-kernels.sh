@@ -27,6 +27,11 @@
 # apt-get runs only when a kernel is missing (needs root then).  All apt
 # output goes to stderr, so `KVER=$(scripts/install-kernels.sh --kver 6.12)`
 # works.
+#
+# No initramfs is built for these kernels when nothing on this machine
+# would boot them (see skip_initramfs): QEMU boots them with the project's
+# own busybox initramfs, and each update-initramfs run costs about 20 s of
+# CPU.  KERNEL_INITRAMFS=yes keeps Debian's default.
 set -euo pipefail
 
 SERIES_ALL=(6.1 6.12 6.1-rt)
@@ -110,6 +115,51 @@ packages_of() {
 	esac
 }
 
+# Whether to build no initramfs in this run: only when no boot loader
+# would offer the new kernels.  GRUB, systemd-boot, extlinux and
+# flash-kernel add every installed kernel through their kernel hooks
+# (/etc/kernel/postinst.d/zz-*), GRUB's default being the newest, and a
+# Debian kernel without its initramfs cannot mount its root file system
+# (ext4, SCSI and virtio are modules).  Not detected: a hypervisor that
+# boots the guest's /vmlinuz and /initrd.img itself (Xen's pygrub): set
+# KERNEL_INITRAMFS=yes there.
+skip_initramfs() {
+	if [[ ${KERNEL_INITRAMFS:-} == yes || -e /boot/grub/grub.cfg ||
+		-d /boot/efi/loader || -d /boot/loader ]]; then
+		return 1
+	fi
+	! compgen -G '/etc/kernel/postinst.d/zz-*' >/dev/null
+}
+
+# apt-get install with no update-initramfs run.  Debian builds initramfs
+# images at two points of a kernel install: the kernel's postinst hook
+# (/etc/kernel/postinst.d/initramfs-tools) for the new kernel, which
+# INITRD=No in the environment stops; and the initramfs-tools trigger at
+# the end of the run, `update-initramfs -u`, which rebuilds the newest
+# kernel that has an image whatever INITRD says.  The trigger fires when
+# the run installs initramfs-tools, kmod, udev, busybox, klibc-utils... as
+# a fresh machine's first run does.  Both hooks call update-initramfs
+# through PATH, and apt sets dpkg's PATH from its DPkg::Path option
+# (apt.conf(5)): for this run only, that PATH starts with a directory whose
+# update-initramfs only says it skipped.  Nothing on the machine changes
+# (no diversion, no config file) and other apt runs meanwhile keep the
+# real one.  The trigger is then done for this run; the images of kernels
+# that already had one stay as they were.
+apt_no_initramfs() {
+	local stub rc=0 dpkg_path=
+
+	eval "$(apt-config shell dpkg_path DPkg::Path)"
+	stub=$(mktemp -d /tmp/install-kernels.XXXXXX)
+	cat >"$stub/update-initramfs" <<-'EOF'
+		#!/bin/sh
+		echo "update-initramfs $*: skipped (pcpu_pagecache scripts/install-kernels.sh)" >&2
+	EOF
+	chmod 0755 "$stub/update-initramfs"
+	INITRD=No apt-get -o "DPkg::Path=$stub:${dpkg_path:-$PATH}" "$@" || rc=$?
+	rm -rf "$stub"
+	return "$rc"
+}
+
 install_series() {
 	local missing=("$@") pkgs=() s
 
@@ -125,7 +175,13 @@ install_series() {
 		pkgs+=($(packages_of "$s"))
 	done
 	echo "install-kernels: installing ${pkgs[*]}" >&2
-	apt-get install -y -qq --no-install-recommends "${pkgs[@]}" </dev/null >&2
+	set -- install -y -qq --no-install-recommends "${pkgs[@]}"
+	if skip_initramfs; then
+		echo "install-kernels: no initramfs for these kernels (no boot loader here; KERNEL_INITRAMFS=yes builds them)" >&2
+		apt_no_initramfs "$@" </dev/null >&2
+	else
+		apt-get "$@" </dev/null >&2
+	fi
 }
 
 want=("${SERIES_ALL[@]}") only='' check=''
