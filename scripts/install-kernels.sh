@@ -175,7 +175,10 @@ install_series() {
 		pkgs+=($(packages_of "$s"))
 	done
 	echo "install-kernels: installing ${pkgs[*]}" >&2
-	set -- install -y -qq --no-install-recommends "${pkgs[@]}"
+	# Other lanes on the same machine may be running apt: wait for
+	# dpkg's lock rather than fail.
+	set -- install -y -qq --no-install-recommends \
+		-o DPkg::Lock::Timeout=600 "${pkgs[@]}"
 	if skip_initramfs; then
 		echo "install-kernels: no initramfs for these kernels (no boot loader here; KERNEL_INITRAMFS=yes builds them)" >&2
 		apt_no_initramfs "$@" </dev/null >&2
