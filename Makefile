@@ -5,7 +5,10 @@
 #
 # Override KVER, KDIR and KIMAGE together to test on another kernel, e.g.
 #   make check KVER=6.1.0-dbg KDIR=$PWD/debug/build KIMAGE=$PWD/debug/bzImage
-KVER ?= $(notdir $(lastword $(sort $(wildcard /lib/modules/6.1.*-amd64))))
+# The default is the stock flavour of 6.1: the rt (and cloud) flavours'
+# releases, 6.1.0-N-rt-amd64, sort after it.
+KVER ?= $(notdir $(lastword $(sort $(filter-out %-rt-amd64 %-cloud-amd64,\
+	$(wildcard /lib/modules/6.1.*-amd64)))))
 KDIR ?= /lib/modules/$(KVER)/build
 KIMAGE ?= /boot/vmlinuz-$(KVER)
 PWD  := $(CURDIR)
@@ -17,9 +20,11 @@ KSFT_DIR := $(BUILD)/ksrc/tools/testing/selftests
 TESTMOD_DIR := $(CURDIR)/selftests/modules
 
 # The kernels `make check` runs the suite on, one boot each: a series
-# (scripts/install-kernels.sh knows its packages and release) or a release.
+# (scripts/install-kernels.sh knows its packages and release; 6.1-rt is
+# 6.1's PREEMPT_RT flavour) or a release.
 # `make check KVER=<release or series>` runs it on that kernel only.
-KERNELS ?= 6.1 6.12
+SERIES := 6.1 6.12 6.1-rt
+KERNELS ?= $(SERIES)
 # check, demo and check-kernel build for KVER in KOBJ: the module, the test
 # modules and the test program, apart from other kernels' builds (M= builds
 # write beside their sources, so the sources are mirrored there as
@@ -75,9 +80,9 @@ check: deps
 
 # The suite on one kernel: KVER, KDIR and KIMAGE (the default kernel's when
 # not given); its results in KOBJ/summary-check.txt.  A series in KVER
-# (6.1, 6.12) stands for its installed release.
+# (6.1, 6.12, 6.1-rt) stands for its installed release.
 check-kernel demo: deps
-	$(MAKE) vm-$(@:%-kernel=%) KVER=$(if $(filter 6.1 6.12,$(KVER)),$$(scripts/install-kernels.sh --kver $(KVER)),$(KVER))
+	$(MAKE) vm-$(@:%-kernel=%) KVER=$(if $(filter $(SERIES),$(KVER)),$$(scripts/install-kernels.sh --kver $(KVER)),$(KVER))
 
 # One boot of a big guest on the stock 6.1 kernel: 16 vCPUs, a 1 GiB
 # reserved region for the default pool, every test of the test module,

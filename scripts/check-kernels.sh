@@ -12,8 +12,8 @@
 #   KERNEL  a release (6.1.0-56-amd64; its build tree and image are
 #           /lib/modules/<release>/build and /boot/vmlinuz-<release>,
 #           unless KDIR and KIMAGE are on make's command line), or a series
-#           that scripts/install-kernels.sh knows (6.1, 6.12): its
-#           installed release.
+#           that scripts/install-kernels.sh knows (6.1, 6.12, 6.1-rt):
+#           its installed release.
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -28,7 +28,7 @@ rm -f "$summary"
 lines=() rc=0 passed=0 failed=0 skipped=0 start=$SECONDS
 
 for k in "$@"; do
-	if [[ $k =~ ^[0-9]+\.[0-9]+$ ]]; then
+	if [[ $k =~ ^[0-9]+\.[0-9]+(-rt)?$ ]]; then
 		if ! r=$("$top/scripts/install-kernels.sh" --kver "$k"); then
 			lines+=("$k: not installed: 0 passed, 1 failed")
 			failed=$((failed + 1)) rc=1

@@ -4,7 +4,7 @@
 # Install the Debian packages that building and testing need, but only the
 # ones that are missing: apt-get update alone costs half a minute, and
 # `make check` runs often.  Needs root when something is missing.  The
-# kernels (image, headers and source of 6.1 and 6.12) are
+# kernels (image, headers and source of 6.1, 6.12 and 6.1-rt) are
 # scripts/install-kernels.sh's: it runs last.
 #
 # EXTRA_PKGS adds packages.

@@ -1,13 +1,16 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Make sure both supported Debian kernels are installed (image, headers and
+# Make sure the supported Debian kernels are installed (image, headers and
 # source tarball) and print their release strings:
 #
-#   6.1   bookworm:  linux-image-amd64 linux-headers-amd64 linux-source-6.1
-#   6.12  bookworm-security / bookworm-backports:
-#                    linux-image-6.12-amd64 linux-headers-6.12-amd64
-#                    linux-source-6.12
+#   6.1     bookworm:  linux-image-amd64 linux-headers-amd64 linux-source-6.1
+#   6.12    bookworm-security / bookworm-backports:
+#                      linux-image-6.12-amd64 linux-headers-6.12-amd64
+#                      linux-source-6.12
+#   6.1-rt  bookworm's PREEMPT_RT flavour of 6.1 (release 6.1.0-N-rt-amd64,
+#           beside the stock one): linux-image-rt-amd64
+#           linux-headers-rt-amd64 linux-source-6.1
 #
 # 6.12 is installed through its own series meta-packages, never through
 # backports' linux-image-amd64/linux-headers-amd64: those would move the
@@ -15,7 +18,7 @@
 #
 # Usage:
 #   scripts/install-kernels.sh               install what is missing, print
-#                                            "6.1 <release>" and "6.12 <release>"
+#                                            "<series> <release>" for each
 #   scripts/install-kernels.sh --kver 6.12   install that series if missing,
 #                                            print only its release string
 #   scripts/install-kernels.sh --check       install nothing; exit 1 when
@@ -24,9 +27,14 @@
 # apt-get runs only when a kernel is missing (needs root then).  All apt
 # output goes to stderr, so `KVER=$(scripts/install-kernels.sh --kver 6.12)`
 # works.
+#
+# No initramfs is built for these kernels when nothing on this machine
+# would boot them (see skip_initramfs): QEMU boots them with the project's
+# own busybox initramfs, and each update-initramfs run costs about 20 s of
+# CPU.  KERNEL_INITRAMFS=yes keeps Debian's default.
 set -euo pipefail
 
-SERIES_ALL=(6.1 6.12)
+SERIES_ALL=(6.1 6.12 6.1-rt)
 BACKPORTS_LIST=/etc/apt/sources.list.d/debian-backports.sources
 
 usage() {
@@ -34,14 +42,19 @@ usage() {
 	exit 2
 }
 
-# Newest installed release of series $1 (stock amd64 flavour: no cloud, no
-# rt) that has an image, headers and a source tarball; empty if none.
+# Newest installed release of series $1 that has an image, headers and a
+# source tarball; empty if none.  The flavour is amd64 (never cloud or rt)
+# or, for a series ending in -rt, rt-amd64 from the same source.
 release_of() {
-	local series=$1 r best=
-	local re="^${series//./\\.}\\.[0-9]+(-[0-9]+|\\+deb[0-9.]+|\\+bpo)?-amd64\$"
+	local series=${1%-rt} flavour=amd64 r best=
+
+	if [[ $1 == *-rt ]]; then
+		flavour=rt-amd64
+	fi
+	local re="^${series//./\\.}\\.[0-9]+(-[0-9]+|\\+deb[0-9.]+|\\+bpo)?-$flavour\$"
 
 	[[ -f /usr/src/linux-source-$series.tar.xz ]] || return 0
-	for d in /lib/modules/"$series".*-amd64; do
+	for d in /lib/modules/"$series".*-"$flavour"; do
 		r=${d##*/}
 		[[ $r =~ $re ]] || continue
 		[[ -f $d/build/Makefile && -f /boot/vmlinuz-$r ]] || continue
@@ -96,7 +109,55 @@ packages_of() {
 		hdr=$(apt-cache depends "linux-headers-amd64=$v" | awk '/Depends: linux-headers-/ { print $2; exit }')
 		echo "$img" "$hdr" linux-source-6.12
 		;;
+	6.1-rt)
+		echo linux-image-rt-amd64 linux-headers-rt-amd64 linux-source-6.1
+		;;
 	esac
+}
+
+# Whether to build no initramfs in this run: only when no boot loader
+# would offer the new kernels.  GRUB, systemd-boot, extlinux and
+# flash-kernel add every installed kernel through their kernel hooks
+# (/etc/kernel/postinst.d/zz-*), GRUB's default being the newest, and a
+# Debian kernel without its initramfs cannot mount its root file system
+# (ext4, SCSI and virtio are modules).  Not detected: a hypervisor that
+# boots the guest's /vmlinuz and /initrd.img itself (Xen's pygrub): set
+# KERNEL_INITRAMFS=yes there.
+skip_initramfs() {
+	if [[ ${KERNEL_INITRAMFS:-} == yes || -e /boot/grub/grub.cfg ||
+		-d /boot/efi/loader || -d /boot/loader ]]; then
+		return 1
+	fi
+	! compgen -G '/etc/kernel/postinst.d/zz-*' >/dev/null
+}
+
+# apt-get install with no update-initramfs run.  Debian builds initramfs
+# images at two points of a kernel install: the kernel's postinst hook
+# (/etc/kernel/postinst.d/initramfs-tools) for the new kernel, which
+# INITRD=No in the environment stops; and the initramfs-tools trigger at
+# the end of the run, `update-initramfs -u`, which rebuilds the newest
+# kernel that has an image whatever INITRD says.  The trigger fires when
+# the run installs initramfs-tools, kmod, udev, busybox, klibc-utils... as
+# a fresh machine's first run does.  Both hooks call update-initramfs
+# through PATH, and apt sets dpkg's PATH from its DPkg::Path option
+# (apt.conf(5)): for this run only, that PATH starts with a directory whose
+# update-initramfs only says it skipped.  Nothing on the machine changes
+# (no diversion, no config file) and other apt runs meanwhile keep the
+# real one.  The trigger is then done for this run; the images of kernels
+# that already had one stay as they were.
+apt_no_initramfs() {
+	local stub rc=0 dpkg_path=
+
+	eval "$(apt-config shell dpkg_path DPkg::Path)"
+	stub=$(mktemp -d /tmp/install-kernels.XXXXXX)
+	cat >"$stub/update-initramfs" <<-'EOF'
+		#!/bin/sh
+		echo "update-initramfs $*: skipped (pcpu_pagecache scripts/install-kernels.sh)" >&2
+	EOF
+	chmod 0755 "$stub/update-initramfs"
+	INITRD=No apt-get -o "DPkg::Path=$stub:${dpkg_path:-$PATH}" "$@" || rc=$?
+	rm -rf "$stub"
+	return "$rc"
 }
 
 install_series() {
@@ -114,7 +175,16 @@ install_series() {
 		pkgs+=($(packages_of "$s"))
 	done
 	echo "install-kernels: installing ${pkgs[*]}" >&2
-	apt-get install -y -qq --no-install-recommends "${pkgs[@]}" </dev/null >&2
+	# Other lanes on the same machine may be running apt: wait for
+	# dpkg's lock rather than fail.
+	set -- install -y -qq --no-install-recommends \
+		-o DPkg::Lock::Timeout=600 "${pkgs[@]}"
+	if skip_initramfs; then
+		echo "install-kernels: no initramfs for these kernels (no boot loader here; KERNEL_INITRAMFS=yes builds them)" >&2
+		apt_no_initramfs "$@" </dev/null >&2
+	else
+		apt-get "$@" </dev/null >&2
+	fi
 }
 
 want=("${SERIES_ALL[@]}") only='' check=''
@@ -123,8 +193,8 @@ while [[ $# -gt 0 ]]; do
 	--kver)
 		[[ $# -ge 2 ]] || usage
 		case $2 in
-		6.1 | 6.12) only=$2 want=("$2") ;;
-		*) echo "install-kernels: unknown series '$2' (6.1 or 6.12)" >&2; exit 2 ;;
+		6.1 | 6.12 | 6.1-rt) only=$2 want=("$2") ;;
+		*) echo "install-kernels: unknown series '$2' (6.1, 6.12 or 6.1-rt)" >&2; exit 2 ;;
 		esac
 		shift 2
 		;;

@@ -185,12 +185,14 @@ build_initramfs()
 run_qemu()
 {
 	# memmap= reserves [0x30000000, +128M): not System RAM, so the
-	# module can claim it.  preempt=full: the stock kernel is
-	# PREEMPT_DYNAMIC.  panic=-1 with -no-reboot ends the VM on a panic.
-	# A WARN lets the remaining tests run (the host fails the run on
-	# it), but after an Oops the next tests only hang until the timeout:
-	# oops=panic ends the VM at once.  -smp 4,maxcpus=8 makes possible
-	# CPUs differ from present ones.
+	# module can claim it.  preempt=full: the stock kernels are
+	# PREEMPT_DYNAMIC (the RT kernel is fully preemptible anyway and
+	# passes the parameter, unknown to it, on to init's environment).
+	# panic=-1 with -no-reboot ends the VM on a panic.  A WARN lets the
+	# remaining tests run (the host fails the run on it), but after an
+	# Oops the next tests only hang until the timeout: oops=panic ends
+	# the VM at once.  -smp 4,maxcpus=8 makes possible CPUs differ from
+	# present ones.
 	local append="console=ttyS0 $VM_MEMMAP preempt=full"
 	append+=" printk.devkmsg=on oops=panic panic=-1 ${KAPPEND_EXTRA:-}"
 
