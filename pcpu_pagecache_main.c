@@ -766,6 +766,9 @@ static const char *ppc_free_check_locked(struct pcpu_pagecache *pool,
 				return "pages not allocated";
 			continue;
 		}
+		/* Without the lock, a torn read is retried: never follow it. */
+		if (unlikely((unsigned long)owner >= nr_cpu_ids))
+			continue;
 		m = ppc_word_bits(w, first, end);
 		o = ppc_cache_of(pool, owner);
 		if ((READ_ONCE(o->free) | atomic_long_read(&o->pending)) & m)
