@@ -127,6 +127,12 @@ lint: deps
 bench: deps
 	bench/run.sh
 
+# ppc_core's cost against pool size (16 MiB to 16 TiB), on the host:
+# a table, "bench:" lines and SVG charts in build/bench-scale (BENCHMARKS.md).
+bench-scale:
+	EXTRA_PKGS=gnuplot-nox scripts/deps.sh
+	BUILD=$(BUILD) MAKE="$(MAKE)" scripts/bench-scale.sh
+
 # Build and install through DKMS for KVER, check modinfo, then remove it.
 dkms: deps
 	KVER=$(KVER) scripts/dkms.sh
@@ -140,4 +146,4 @@ endif
 
 .PHONY: bench lint dkms all modules test-modules ksft-src selftests check demo deps \
 	vm-check vm-demo vm-big check-big clean check-kernel kobj-tree kobj-modules \
-	kobj-selftests check-debug check-host
+	kobj-selftests check-debug check-host bench-scale

@@ -326,6 +326,34 @@ static void ppc_update(struct ppc_bits *b, unsigned long sc, unsigned long ec,
 	}
 }
 
+/*
+ * Ask for every line an update of chunk @c reads: its words, and the block
+ * of siblings at each level up to the root.  In a large pool each is a
+ * cache and TLB miss; issued together they overlap instead of waiting for
+ * each other, level after level.
+ */
+static void ppc_prefetch_path(const struct ppc_bits *b, unsigned long c)
+{
+	const unsigned long *w = &b->words[c * PPC_CHUNK_WORDS];
+	unsigned long e = c & ~(PPC_FAN - 1);
+	const struct ppc_sum *ws;
+	unsigned int l;
+
+	prefetch(w);
+	prefetch(w + PPC_CHUNK_WORDS / 2);
+	for (l = 0; l <= b->top; l++, e = (e >> PPC_FAN_SHIFT) & ~(PPC_FAN - 1)) {
+		if (l < PPC_NARROW) {
+			prefetch(&b->sums[b->off[l] + e]);
+			continue;
+		}
+		ws = &b->wide[b->off[l] + e];
+		prefetch(ws);
+		prefetch(ws + 2);
+		prefetch(ws + 4);
+		prefetch(ws + 6);
+	}
+}
+
 /* ---- Search --------------------------------------------------------------- */
 
 /*
@@ -395,6 +423,7 @@ static unsigned long ppc_find(const struct ppc_bits *b, unsigned long n,
 
 	/* Most searches end in the hint's chunk (Go's alloc fast path). */
 	h = b->hint >> PPC_CHUNK_SHIFT;
+	ppc_prefetch_path(b, h);
 	ppc_get(b, 0, h, &s);
 	if ((window ? s.wmax : s.max) >= n) {
 		e = h;
@@ -519,8 +548,11 @@ int ppc_bits_init(struct ppc_bits *b, unsigned long npages, bool contiguous)
 	for (; w < b->nchunks * PPC_CHUNK_WORDS; w++)
 		b->words[w] = ~0UL;
 
-	for (e = 0; e < b->nchunks - 1; e++)
+	for (e = 0; e < b->nchunks - 1; e++) {
 		b->sums[e] = ppc_pack(0, &ppc_sum_free);
+		if (!(e % 65536))
+			cond_resched();
+	}
 	ppc_chunk_summarize(b, e, &s);
 	ppc_set(b, 0, e, &s);
 	for (l = 1, cnt = b->nchunks; l <= b->top; l++) {
@@ -603,6 +635,7 @@ void ppc_bits_free(struct ppc_bits *b, unsigned long first,
 	if (WARN_ON_ONCE(!npages || first >= b->npages ||
 			 npages > b->npages - first))
 		return;
+	ppc_prefetch_path(b, first >> PPC_CHUNK_SHIFT);
 	ppc_range_clear(b->words, first, npages);
 	b->nfree += npages;
 	ppc_update(b, first >> PPC_CHUNK_SHIFT,
@@ -627,6 +660,8 @@ bool ppc_bits_allocated(const struct ppc_bits *b, unsigned long first,
 
 	if (!npages || first >= b->npages || npages > b->npages - first)
 		return false;
+	/* A free of the range usually follows. */
+	ppc_prefetch_path(b, first >> PPC_CHUNK_SHIFT);
 	last = first + npages - 1;
 	for (w = first / BITS_PER_LONG; w <= last / BITS_PER_LONG; w++) {
 		if (w == first / BITS_PER_LONG || !(w % PPC_CHUNK_WORDS))
@@ -689,6 +724,7 @@ void ppc_bits_return_window(struct ppc_bits *b, unsigned long w,
 
 	if (WARN_ON_ONCE(ppc_bits_owner(b, w) < 0))
 		return;
+	ppc_prefetch_path(b, c);
 	/* The last word's pages past the end stay allocated. */
 	if ((w + 1) * BITS_PER_LONG > b->npages)
 		free &= ppc_mask(b->npages - w * BITS_PER_LONG);

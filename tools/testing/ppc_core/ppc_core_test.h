@@ -55,7 +55,7 @@ static void t_fail(const char *file, int line, const char *fmt, ...)
 		       #a, #b, _a, _b);					\
 } while (0)
 
-static void t_run(const char *name, void (*fn)(void))
+static inline void t_run(const char *name, void (*fn)(void))
 {
 	unsigned long warnings = ppc_host_warnings;
 
@@ -75,7 +75,7 @@ static void t_run(const char *name, void (*fn)(void))
 	fflush(stdout);
 }
 
-static int t_done(const char *prog)
+static inline int t_done(const char *prog)
 {
 	printf("1..%u\n", t_num);
 	printf("# %s\n", prog);
@@ -235,7 +235,7 @@ static void ref_sum(const unsigned char *f, unsigned long limit,
  * Check every summary of the tree, the free count and the hint against the
  * bitmap, page by page.  Returns the number of mismatches (each reported).
  */
-static unsigned long ref_check_tree(const struct ppc_bits *b)
+static inline unsigned long ref_check_tree(const struct ppc_bits *b)
 {
 	unsigned long limit = b->nchunks * PPC_CHUNK_PAGES, cnt, e, p, nfree = 0;
 	unsigned char *f = ref_free_map(b);
