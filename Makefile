@@ -76,7 +76,7 @@ kobj-selftests: ksft-src
 # check: every kernel of KERNELS, or only KVER when it is given.
 check: deps
 	BUILD=$(BUILD) MAKE="$(MAKE)" scripts/check-kernels.sh \
-		$(if $(filter command line environment,$(origin KVER)),$(KVER),$(KERNELS))
+		$(if $(filter command line environment,$(origin KVER)),$(KVER),host $(KERNELS))
 
 # The suite on one kernel: KVER, KDIR and KIMAGE (the default kernel's when
 # not given); its results in KOBJ/summary-check.txt.  A series in KVER

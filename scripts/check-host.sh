@@ -4,9 +4,9 @@
 # make check-host: the host tests of ppc_core (tools/testing/ppc_core), no
 # VM needed.  Runs each test program optimized and under ASan + UBSan, and
 # compiles ppc_core.c as kernel code (W=1, sparse) against each supported
-# kernel's headers, since the module does not build it yet.  Prints every
-# result, then one line per part and the final `N passed, N failed`, also
-# written to $BUILD/summary-check-host.txt (.ci/run repeats its last line).
+# kernel's headers on its own.  Prints every result, then one line per part
+# and the final `N passed, N failed`, also written to
+# $BUILD/summary-check-host.txt (make check counts it with the kernels).
 # Exit status: non-zero if anything failed.
 #
 # A program's closing "N passed, N failed" line counts its tests; one that

@@ -28,6 +28,20 @@ rm -f "$summary"
 lines=() rc=0 passed=0 failed=0 skipped=0 start=$SECONDS
 
 for k in "$@"; do
+	# "host": ppc_core's host tests (make check-host), no VM.
+	if [[ $k == host ]]; then
+		echo "=== ppc_core host tests ==="
+		t0=$SECONDS
+		rm -f "$BUILD/summary-check-host.txt"
+		"$MAKE" --no-print-directory -C "$top" check-host </dev/null || rc=1
+		last=$(tail -n 1 "$BUILD/summary-check-host.txt" 2>/dev/null)
+		[[ -n $last ]] || { last="0 passed, 1 failed"; rc=1; }
+		echo "=== host: $last ($((SECONDS - t0)) s) ==="
+		lines+=("host tests: $last")
+		read -r p f s < <(awk '{ print $1 + 0, $3 + 0, ($5 == "" ? 0 : $5 + 0) }' <<<"$last")
+		passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+		continue
+	fi
 	if [[ $k =~ ^[0-9]+\.[0-9]+(-rt)?$ ]]; then
 		if ! r=$("$top/scripts/install-kernels.sh" --kver "$k"); then
 			lines+=("$k: not installed: 0 passed, 1 failed")
