@@ -46,7 +46,7 @@ if modprobe "$PCP_MOD" base=$BIG_BASE size=$BIG_SIZE &&
 	stress_secs=20; then
 	mapfile -t tests < <(grep -v '^stress$' "$TP/list")
 fi
-ktap_plan $((${#tests[@]} + 9))
+ktap_plan $((${#tests[@]} + 10))
 
 [[ ${#tests[@]} -gt 0 ]]
 ktap_result load_1g_pool_and_tests $?
