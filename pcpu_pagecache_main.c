@@ -207,31 +207,7 @@ static __always_inline void ppc_section_exit(struct ppc_cache *c)
 	preempt_enable();
 }
 
-/* ---- Bit helpers -------------------------------------------------------- */
-
-static __always_inline unsigned long ppc_mask(unsigned int npages)
-{
-	return ~0UL >> (BITS_PER_LONG - npages);
-}
-
-/*
- * The bits of @free where a run of @npages set bits starts.  Each step
- * drops the top bits of every run; a shift never exceeds the narrowest gap
- * between runs, and every step at least doubles that gap.
- */
-static __always_inline unsigned long ppc_run_starts(unsigned long free,
-						    unsigned int npages)
-{
-	unsigned int left = npages - 1, shift = 1, s;
-
-	while (left && free) {
-		s = min(left, shift);
-		free &= free >> s;
-		left -= s;
-		shift <<= 1;
-	}
-	return free;
-}
+/* ---- Bit helpers (ppc_mask() and ppc_run_starts() are ppc_core.h's) ----- */
 
 /* First bit of a run of @npages set bits in @free, or PPC_WINDOW. */
 static __always_inline unsigned int ppc_find_run(unsigned long free,
@@ -488,6 +464,20 @@ static bool ppc_reclaim(struct pcpu_pagecache *pool, bool owned, int reason)
 
 /* ---- Allocation ---------------------------------------------------------- */
 
+/* The end of every allocation that took the lock: count it, trace it. */
+static phys_addr_t ppc_alloc_counted(struct pcpu_pagecache *pool,
+				     phys_addr_t addr, unsigned int npages)
+{
+	if (!addr) {
+		this_cpu_inc(pool->cache->alloc_fail);
+		trace_pcpu_pagecache_alloc_fail(pool->name, 0, npages);
+		return 0;
+	}
+	this_cpu_inc(pool->cache->alloc_slow);
+	trace_pcpu_pagecache_alloc_slow(pool->name, addr, npages);
+	return addr;
+}
+
 static __always_inline phys_addr_t ppc_take(struct ppc_cache *c, unsigned int i,
 					    unsigned int npages)
 {
@@ -533,14 +523,7 @@ again:
 		goto again;
 	}
 
-	if (!addr) {
-		this_cpu_inc(pool->cache->alloc_fail);
-		trace_pcpu_pagecache_alloc_fail(pool->name, 0, npages);
-		return 0;
-	}
-	this_cpu_inc(pool->cache->alloc_slow);
-	trace_pcpu_pagecache_alloc_slow(pool->name, addr, npages);
-	return addr;
+	return ppc_alloc_counted(pool, addr, npages);
 }
 
 static phys_addr_t ppc_bits_alloc_one(struct pcpu_pagecache *pool,
@@ -568,15 +551,7 @@ static noinline phys_addr_t ppc_alloc_slow(struct pcpu_pagecache *pool,
 		if (!addr && ppc_reclaim(pool, false, PPC_FLUSH_RECLAIM))
 			addr = ppc_bits_alloc_one(pool, npages);
 	}
-
-	if (!addr) {
-		this_cpu_inc(pool->cache->alloc_fail);
-		trace_pcpu_pagecache_alloc_fail(pool->name, 0, npages);
-		return 0;
-	}
-	this_cpu_inc(pool->cache->alloc_slow);
-	trace_pcpu_pagecache_alloc_slow(pool->name, addr, npages);
-	return addr;
+	return ppc_alloc_counted(pool, addr, npages);
 }
 
 /*

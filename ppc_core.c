@@ -39,29 +39,12 @@ static inline unsigned int ppc_shift(unsigned int l)
 	return PPC_CHUNK_SHIFT + PPC_FAN_SHIFT * l;
 }
 
-/* The low @n bits, 1 <= n <= 64. */
-static inline unsigned long ppc_mask(unsigned int n)
-{
-	return ~0UL >> (BITS_PER_LONG - n);
-}
-
 /* ---- Words ---------------------------------------------------------------- */
 
-/*
- * First bit of a run of @n set bits in @free (1 <= n <= 64), or 64.  Each
- * step drops the top bits of every run; a shift never exceeds the narrowest
- * gap between runs, and every step at least doubles that gap.
- */
+/* First bit of a run of @n set bits in @free (1 <= n <= 64), or 64. */
 static inline unsigned int ppc_word_find(unsigned long free, unsigned int n)
 {
-	unsigned int left = n - 1, shift = 1, s;
-
-	while (left && free) {
-		s = min(left, shift);
-		free &= free >> s;
-		left -= s;
-		shift <<= 1;
-	}
+	free = ppc_run_starts(free, n);
 	return free ? __ffs(free) : BITS_PER_LONG;
 }
 

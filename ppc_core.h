@@ -70,6 +70,32 @@ struct ppc_bits {
 	bool contiguous;
 };
 
+/* The low @n bits, 1 <= n <= 64. */
+static __always_inline unsigned long ppc_mask(unsigned int n)
+{
+	return ~0UL >> (BITS_PER_LONG - n);
+}
+
+/*
+ * The bits of @free where a run of @n set bits starts (1 <= n <= 64).
+ * Each step drops the top bits of every run; a shift never exceeds the
+ * narrowest gap between runs, and every step at least doubles that gap.
+ * The per-CPU fast path uses it on its window too.
+ */
+static __always_inline unsigned long ppc_run_starts(unsigned long free,
+						    unsigned int n)
+{
+	unsigned int left = n - 1, shift = 1, s;
+
+	while (left && free) {
+		s = min(left, shift);
+		free &= free >> s;
+		left -= s;
+		shift <<= 1;
+	}
+	return free;
+}
+
 int ppc_bits_init(struct ppc_bits *b, unsigned long npages, bool contiguous);
 void ppc_bits_fini(struct ppc_bits *b);
 unsigned long ppc_bits_nfree(const struct ppc_bits *b);

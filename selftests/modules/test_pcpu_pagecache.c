@@ -2634,29 +2634,35 @@ static noinline int default_bad_free(void)
 
 static int exhaust_warm(struct tpool *tp, int cpu);
 
+/* The default pool as a tpool: -ENODEV without one. */
+static int default_tpool(struct tpool *tp)
+{
+	struct snap s;
+
+	memset(tp, 0, sizeof(*tp));
+	tp->pool = pcpu_pagecache_default();
+	if (!tp->pool)
+		return -ENODEV;
+	snap_take(tp->pool, &s);
+	tp->npages = s.v[ST_TOTAL];
+	return 0;
+}
+
 /* default_exhaust_warm: every CPU warm, then one takes every page. */
 static int default_exhaust_warm(void)
 {
-	struct tpool tp = { .pool = pcpu_pagecache_default() };
-	struct snap s;
+	struct tpool tp;
 
-	if (!tp.pool)
-		return -ENODEV;
-	snap_take(tp.pool, &s);
-	tp.npages = s.v[ST_TOTAL];
-	return exhaust_warm(&tp, cpumask_last(cpu_online_mask));
+	return default_tpool(&tp) ?:
+	       exhaust_warm(&tp, cpumask_last(cpu_online_mask));
 }
 
 static int default_exhaust(void)
 {
-	struct tpool tp = { .pool = pcpu_pagecache_default() };
-	struct snap s;
+	struct tpool tp;
 
-	if (!tp.pool)
-		return -ENODEV;
-	snap_take(tp.pool, &s);
-	tp.npages = s.v[ST_TOTAL];
-	return exhaust_check(&tp, cpumask_first(cpu_online_mask), true);
+	return default_tpool(&tp) ?:
+	       exhaust_check(&tp, cpumask_first(cpu_online_mask), true);
 }
 
 /*
