@@ -48,6 +48,7 @@
 #include <linux/percpu.h>
 #include <linux/seq_file.h>
 #include <linux/rcupdate.h>
+#include <linux/sched/clock.h>
 #include <linux/slab.h>
 #include <linux/smp.h>
 #include <linux/sort.h>
@@ -422,18 +423,44 @@ static void ppc_reclaim_ask(struct ppc_cache *t, unsigned int cpu, int reason)
 }
 
 /*
+ * How long an allocation that may not block waits for the CPUs it asked:
+ * one that spins with interrupts off (on a lock its caller holds, say)
+ * never answers, and an IPI takes microseconds otherwise, or a few
+ * milliseconds for a virtual CPU that the host does not run.
+ */
+#define PPC_RECLAIM_WAIT_NS	(20 * NSEC_PER_MSEC)
+
+/*
+ * Whether the caller of an allocation could have blocked: then it holds no
+ * spinlock, so no CPU that spins with interrupts off can be waiting for it,
+ * and waiting for every CPU to answer cannot deadlock.  Inside the section
+ * its own preempt_disable() is the one count.  Without CONFIG_PREEMPT_COUNT
+ * this cannot be told, and the answer is no.
+ */
+static bool ppc_caller_may_block(bool in_section)
+{
+	return IS_ENABLED(CONFIG_PREEMPT_COUNT) && !irqs_disabled() &&
+	       preempt_count() == (in_section ? 1 : 0);
+}
+
+/*
  * Bring the pages held by every CPU's cache back to the bitmaps: this CPU's
  * first, then each other online CPU's, by an IPI to that CPU, waited
- * for.  Any context but NMI.  Waiting with interrupts off cannot deadlock:
- * no lock is held while waiting, a CPU that waits answers requests to
- * itself meanwhile, and with preemption off here no CPU can go offline
- * (that needs stop_machine()) before it has answered.  Returns whether any
- * cache held something.  @reason: PPC_FLUSH_RECLAIM, or PPC_FLUSH_DRAIN.
+ * for.  Any context but NMI.  No lock is held while waiting, a CPU that
+ * waits answers requests to itself meanwhile, and with preemption off here
+ * no CPU can go offline (that needs stop_machine()) before it has answered.
+ * But a CPU may spin with interrupts off on a lock that our caller holds:
+ * unless the caller could have blocked (@wait_all), the wait ends after
+ * PPC_RECLAIM_WAIT_NS, and a CPU that has not answered keeps its cache (it
+ * flushes when it takes the IPI).  Returns whether any cache held
+ * something.  @reason: PPC_FLUSH_RECLAIM, or PPC_FLUSH_DRAIN.
  */
-static bool ppc_reclaim(struct pcpu_pagecache *pool, bool owned, int reason)
+static bool ppc_reclaim(struct pcpu_pagecache *pool, bool owned, int reason,
+			bool wait_all)
 {
 	struct ppc_cache *t;
 	unsigned int cpu, me;
+	u64 deadline;
 	bool held;
 
 	preempt_disable();
@@ -449,13 +476,17 @@ static bool ppc_reclaim(struct pcpu_pagecache *pool, bool owned, int reason)
 		held = true;
 		ppc_reclaim_ask(t, cpu, reason);
 	}
+	deadline = local_clock() + PPC_RECLAIM_WAIT_NS;
 	for_each_online_cpu(cpu) {
 		t = ppc_cache_of(pool, cpu);
 		while (cpu != me && atomic_read_acquire(&t->reclaim_req)) {
 			ppc_reclaim_serve(pool, owned);
+			if (!wait_all && local_clock() > deadline)
+				goto out;
 			cpu_relax();
 		}
 	}
+out:
 	preempt_enable();
 	if (reason == PPC_FLUSH_RECLAIM)
 		this_cpu_inc(pool->cache->reclaims);
@@ -518,7 +549,8 @@ again:
 	if (addr)
 		local_add(npages, &c->pages_out);
 	ppc_unlock(pool, flags);
-	if (!addr && !retried && ppc_reclaim(pool, true, PPC_FLUSH_RECLAIM)) {
+	if (!addr && !retried &&
+	    ppc_reclaim(pool, true, PPC_FLUSH_RECLAIM, ppc_caller_may_block(true))) {
 		retried = true;
 		goto again;
 	}
@@ -548,7 +580,8 @@ static noinline phys_addr_t ppc_alloc_slow(struct pcpu_pagecache *pool,
 
 	if (npages && npages <= pool->max_run) {
 		addr = ppc_bits_alloc_one(pool, npages);
-		if (!addr && ppc_reclaim(pool, false, PPC_FLUSH_RECLAIM))
+		if (!addr && ppc_reclaim(pool, false, PPC_FLUSH_RECLAIM,
+					 ppc_caller_may_block(false)))
 			addr = ppc_bits_alloc_one(pool, npages);
 	}
 	return ppc_alloc_counted(pool, addr, npages);
@@ -1124,7 +1157,7 @@ void pcpu_pagecache_drain(struct pcpu_pagecache *pool)
 	unsigned int cpu;
 
 	cpus_read_lock();
-	ppc_reclaim(pool, false, PPC_FLUSH_DRAIN);
+	ppc_reclaim(pool, false, PPC_FLUSH_DRAIN, true);
 	for_each_possible_cpu(cpu)
 		if (!cpu_online(cpu))
 			ppc_flush_stopped_cpu(pool, cpu, PPC_FLUSH_DRAIN);

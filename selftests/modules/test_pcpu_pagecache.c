@@ -3139,6 +3139,119 @@ out:
 	return ret;
 }
 
+/*
+ * A producer takes runs of 15 pages (a new window every few allocations)
+ * while a consumer on another CPU frees them: the consumer's check without
+ * the lock reads the owner of a word, then the owner's masks, while the
+ * owner trades windows.  Every valid free must be accepted.
+ */
+#define PC_RING		64
+#define PC_RUN		(PCPU_PAGECACHE_FAST_PAGES - 1)
+
+struct pc_ring {
+	struct pcpu_pagecache *pool;
+	phys_addr_t slot[PC_RING];
+	atomic_t head, tail;		/* produced, consumed */
+	unsigned int total;
+	atomic_t refused, done;
+};
+
+static int pc_producer(void *arg)
+{
+	struct pc_ring *r = arg;
+	unsigned int i, h;
+	phys_addr_t a;
+
+	for (i = 0; i < r->total; i++) {
+		h = atomic_read(&r->head);
+		while (h - atomic_read_acquire(&r->tail) == PC_RING)
+			cpu_relax();
+		while (!(a = pcpu_pagecache_alloc(r->pool, PC_RUN)))
+			cond_resched();
+		r->slot[h % PC_RING] = a;
+		atomic_set_release(&r->head, h + 1);
+	}
+	atomic_inc(&r->done);
+	while (!kthread_should_stop())
+		schedule_timeout_interruptible(1);
+	return 0;
+}
+
+static int pc_consumer(void *arg)
+{
+	struct pc_ring *r = arg;
+	unsigned int i, t;
+
+	for (i = 0; i < r->total; i++) {
+		t = atomic_read(&r->tail);
+		while (atomic_read_acquire(&r->head) == t)
+			cpu_relax();
+		if (pcpu_pagecache_free(r->pool, r->slot[t % PC_RING], PC_RUN))
+			atomic_inc(&r->refused);
+		atomic_set_release(&r->tail, t + 1);
+	}
+	atomic_inc(&r->done);
+	while (!kthread_should_stop())
+		schedule_timeout_interruptible(1);
+	return 0;
+}
+
+static int t_remote_free_vs_refill(void)
+{
+	struct task_struct *t[2] = {};
+	struct tpool tp = {};
+	struct snap s0, s1;
+	struct pc_ring *r;
+	int cpu, other, ret, i;
+
+	if (two_cpus(&cpu, &other))
+		return -EIO;
+	r = kzalloc(sizeof(*r), GFP_KERNEL);
+	if (!r)
+		return -ENOMEM;
+	ret = tpool_create(&tp, "t_pc_refill", resv(0), SZ_POOL, 0);
+	if (ret)
+		goto out_free;
+	ret = -EIO;
+	r->pool = tp.pool;
+	r->total = 20000;
+	snap_take(tp.pool, &s0);
+	t[0] = kthread_create(pc_producer, r, "tpp_prod");
+	t[1] = kthread_create(pc_consumer, r, "tpp_cons");
+	for (i = 0; i < 2; i++) {
+		if (IS_ERR(t[i])) {
+			pr_err("kthread_create: %ld\n", PTR_ERR(t[i]));
+			t[i] = NULL;
+			goto out;
+		}
+	}
+	kthread_bind(t[0], cpu);
+	kthread_bind(t[1], other);
+	wake_up_process(t[0]);
+	wake_up_process(t[1]);
+	while (atomic_read(&r->done) < 2)
+		schedule_timeout_uninterruptible(1);
+	pcpu_pagecache_drain(tp.pool);
+	snap_take(tp.pool, &s1);
+	pr_info("producer/consumer of %u-page runs: %u frees, %d refused, %lld refills\n",
+		PC_RUN, r->total, atomic_read(&r->refused),
+		s1.v[ST_REFILLS] - s0.v[ST_REFILLS]);
+	if (!CHECK_EQ(atomic_read(&r->refused), 0) ||
+	    !CHECK_EQ(s1.v[ST_INVAL], s0.v[ST_INVAL]) ||
+	    !IDLE(&s1, "after the producer/consumer") ||
+	    exhaust_check(&tp, cpu, false))
+		goto out;
+	ret = 0;
+out:
+	for (i = 0; i < 2; i++)
+		if (t[i])
+			kthread_stop(t[i]);
+	tpool_destroy(&tp);
+out_free:
+	kfree(r);
+	return ret;
+}
+
 /* Stats are read without stopping CPUs: fine with interrupts off. */
 static int t_stats_atomic(void)
 {
@@ -3196,6 +3309,7 @@ static const struct tp_test tests[] = {
 	{ "bulk", t_bulk },
 	{ "stats_atomic", t_stats_atomic },
 	{ "free_near_window", t_free_near_window },
+	{ "remote_free_vs_refill", t_remote_free_vs_refill },
 };
 
 /* The test list ends with "stress", which takes a duration. */
