@@ -56,12 +56,21 @@ load()
 	done
 }
 
+# unload ours|brd.  io_uring tears a ring down in a worker after fio has
+# exited, and until then its files keep the device open: retry a while.
 unload()
 {
-	case $1 in
-	ours) rmmod pcpu_pagecache_blk ;;
-	brd) rmmod brd ;;
-	esac
+	m=brd
+	[ "$1" = ours ] && m=pcpu_pagecache_blk
+	i=0
+	until rmmod "$m" 2>/dev/null; do
+		i=$((i + 1))
+		if [ $i -ge 50 ]; then
+			fail "rmmod $m"
+			return
+		fi
+		sleep 0.1
+	done
 }
 
 # run TEST JOBS DEVNAME DIR FIO_ARGS...: one fio run, its IOPS in direction
