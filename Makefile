@@ -18,6 +18,9 @@ KSRC_TAR ?= /usr/src/linux-source-6.1.tar.xz
 BUILD := $(CURDIR)/build
 KSFT_DIR := $(BUILD)/ksrc/tools/testing/selftests
 TESTMOD_DIR := $(CURDIR)/selftests/modules
+# The example client, a RAM block device (README.md, "A block device on
+# the pool"); built like the test modules, against the module's symbols.
+BLK_DIR := $(CURDIR)/examples/blk
 
 # The kernels `make check` runs the suite on, one boot each: a series
 # (scripts/install-kernels.sh knows its packages and release; 6.1-rt is
@@ -33,6 +36,8 @@ KOBJ ?= $(BUILD)/$(KVER)
 KOBJ_SRCS := $(filter-out %.mod.c,$(wildcard Kbuild *.c *.h))
 KOBJ_TESTMOD_SRCS := $(filter-out %.mod.c,$(wildcard \
 	selftests/modules/Kbuild selftests/modules/*.c selftests/modules/*.h))
+KOBJ_BLK_SRCS := $(filter-out %.mod.c,$(wildcard \
+	examples/blk/Kbuild examples/blk/*.c examples/blk/*.h))
 
 all: modules
 
@@ -58,14 +63,17 @@ selftests: ksft-src
 # The per-kernel tree in KOBJ: symlinks to the sources, refreshed on every
 # run (dangling ones, of removed sources, dropped).
 kobj-tree:
-	mkdir -p $(KOBJ)/selftests/modules
-	find $(KOBJ) $(KOBJ)/selftests/modules -maxdepth 1 -xtype l -delete
+	mkdir -p $(KOBJ)/selftests/modules $(KOBJ)/examples/blk
+	find $(KOBJ) $(KOBJ)/selftests/modules $(KOBJ)/examples/blk -maxdepth 1 -xtype l -delete
 	ln -sf $(addprefix $(CURDIR)/,$(KOBJ_SRCS)) $(KOBJ)/
 	ln -sf $(addprefix $(CURDIR)/,$(KOBJ_TESTMOD_SRCS)) $(KOBJ)/selftests/modules/
+	ln -sf $(addprefix $(CURDIR)/,$(KOBJ_BLK_SRCS)) $(KOBJ)/examples/blk/
 
 kobj-modules: kobj-tree
 	$(MAKE) -C $(KDIR) M=$(KOBJ) W=1 modules
 	$(MAKE) -C $(KDIR) M=$(KOBJ)/selftests/modules \
+		KBUILD_EXTRA_SYMBOLS=$(KOBJ)/Module.symvers W=1 modules
+	$(MAKE) -C $(KDIR) M=$(KOBJ)/examples/blk \
 		KBUILD_EXTRA_SYMBOLS=$(KOBJ)/Module.symvers W=1 modules
 
 kobj-selftests: ksft-src
@@ -120,7 +128,7 @@ vm-check vm-demo vm-big: kobj-modules kobj-selftests
 # the rst check of the documentation: any finding fails.
 lint: deps
 	KDIR=$(KDIR) KSRC_TAR=$(KSRC_TAR) BUILD=$(BUILD) \
-		MODDIRS="$(TESTMOD_DIR) $(wildcard $(CURDIR)/bench)" scripts/lint.sh
+		MODDIRS="$(TESTMOD_DIR) $(BLK_DIR) $(wildcard $(CURDIR)/bench)" scripts/lint.sh
 
 # The benchmark: one boot of the stock kernel, pcpu_pagecache against its
 # no-cache path, genalloc and alloc_pages (BENCHMARKS.md).

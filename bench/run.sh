@@ -4,7 +4,10 @@
 # Build pcpu_pagecache and its benchmark module, boot Debian's stock 6.1
 # kernel in QEMU (TCG) with a 2 GiB memmap= reservation, run the benchmark
 # once and print its table, its "bench: <name> <value>" lines and the
-# targets of issue 7 (met or not: targets never fail the run).
+# targets of issue 7 (met or not: targets never fail the run).  In the same
+# boot, the RAM disk of examples/blk against the kernel's brd under fio
+# (bench/blk-guest.sh): IOPS of both and "bench: blk_<test>_vs_brd
+# <ours/brd>" lines.
 #
 # Exit status: 0 when the guest finished and printed every figure; 1 when it
 # did not finish, a figure is missing, a free was refused, or the kernel
@@ -19,6 +22,9 @@
 #   BENCH_ARGS        more module parameters, e.g. "reps=9 target_ms=40"
 #   KAPPEND_EXTRA     more kernel parameters, e.g. "init_on_alloc=0"
 #   VM_TIMEOUT        seconds before the guest is killed (default 600)
+#   BENCH_BLK_MB      size of each RAM disk in MiB (default 128)
+#   BENCH_BLK_RUNTIME seconds of each time-based fio run (default 3)
+#   BENCH_BLK_REPS    rounds of the RAM-disk runs, medians reported (3)
 #   NO_BUILD=1        use the .ko files as they are
 #   PPC_KO            a pcpu_pagecache.ko to measure instead of the repo's (a
 #                     prototype built elsewhere from the same header)
@@ -49,7 +55,9 @@ fi
 
 # ---- The target kernel: Debian 12's 6.1, never `uname -r` -------------------
 if [[ -z ${KVER:-} ]]; then
-	KVER=$(find /lib/modules -maxdepth 1 -name '6.1.*-amd64' -printf '%f\n' |
+	# Not the PREEMPT_RT flavour (6.1.0-NN-rt-amd64) that sorts last.
+	KVER=$(find /lib/modules -maxdepth 1 -name '6.1.*-amd64' \
+		! -name '*-rt-amd64' -printf '%f\n' |
 	       sort -V | tail -n 1)
 fi
 [[ -n $KVER ]] || { log "no 6.1 kernel under /lib/modules"; exit 1; }
@@ -60,6 +68,9 @@ VM_TIMEOUT=${VM_TIMEOUT:-600}
 host_cpus=$(nproc)
 BENCH_SMP=${BENCH_SMP:-$(( host_cpus < 2 ? host_cpus : 2 ))}
 BENCH_MEM=${BENCH_MEM:-6G}
+BENCH_BLK_MB=${BENCH_BLK_MB:-128}
+BENCH_BLK_RUNTIME=${BENCH_BLK_RUNTIME:-3}
+BENCH_BLK_REPS=${BENCH_BLK_REPS:-3}
 [[ -r $KIMAGE ]] || { log "cannot read $KIMAGE"; exit 1; }
 [[ -e $KDIR/Makefile ]] || { log "no kernel headers in $KDIR"; exit 1; }
 
@@ -75,9 +86,12 @@ if [[ -z ${NO_BUILD:-} ]]; then
 	make -s -C "$top" KVER="$KVER" KDIR="$KDIR" modules >&2
 	make -s -C "$KDIR" M="$top/bench" KBUILD_EXTRA_SYMBOLS="$top/Module.symvers" \
 		W=1 modules >&2
+	make -s -C "$KDIR" M="$top/examples/blk" \
+		KBUILD_EXTRA_SYMBOLS="$top/Module.symvers" W=1 modules >&2
 fi
 PPC_KO=${PPC_KO:-$top/pcpu_pagecache.ko}
-for ko in "$PPC_KO" "$top/bench/pcpu_pagecache_bench.ko"; do
+BLK_KO=$top/examples/blk/pcpu_pagecache_blk.ko
+for ko in "$PPC_KO" "$top/bench/pcpu_pagecache_bench.ko" "$BLK_KO"; do
 	[[ -e $ko ]] || { log "$ko not built"; exit 1; }
 done
 
@@ -93,6 +107,14 @@ for a in $(busybox --list); do
 done
 install -m 0644 "$PPC_KO" "$root/pcpu_pagecache.ko"
 install -m 0644 "$top/bench/pcpu_pagecache_bench.ko" "$root/"
+# The block-device comparison: fio, brd and the RAM disk.  busybox's
+# insmod cannot read a compressed module (6.12's are .ko.xz).
+# shellcheck source=scripts/blk-tools.sh
+. "$top/scripts/blk-tools.sh"
+blk_tools_pack "$root" "$KVER" brd
+find "$root/lib/modules" -name '*.ko.xz' -exec xz -d {} + 2>/dev/null || true
+install -m 0644 "$BLK_KO" "$root/"
+install -m 0755 "$top/bench/blk-guest.sh" "$root/blk-bench.sh"
 cat >"$root/init" <<EOF
 #!/bin/busybox sh
 export PATH=/bin
@@ -109,6 +131,12 @@ done
 insmod /pcpu_pagecache.ko size=4194304 || echo "bench-guest: insmod pcpu_pagecache failed"
 insmod /pcpu_pagecache_bench.ko base=$RES_BASE size=$RES_SIZE ${BENCH_ARGS:-}
 echo "bench-guest: insmod bench returned \$?"
+# The RAM disk takes its pages from the default pool: make it larger than
+# the device, by the pages the CPU caches may hold.
+rmmod pcpu_pagecache_bench
+rmmod pcpu_pagecache
+insmod /pcpu_pagecache.ko size=$(((BENCH_BLK_MB + 64) << 20)) || echo "bench-blk: fail insmod pcpu_pagecache"
+/bin/sh /blk-bench.sh $BENCH_BLK_MB $BENCH_BLK_RUNTIME $BENCH_BLK_REPS
 echo BENCH_GUEST_END
 poweroff -f
 EOF
@@ -135,6 +163,8 @@ clean=$BUILD/console.txt
 tr -d '\r' <"$console" >"$clean"
 out=$BUILD/results.txt
 sed -n 's/^\[ *[0-9.]*\] pcpu_pagecache_bench: //p' "$clean" >"$out"
+blk=$BUILD/results-blk.txt
+sed -n 's/^bench-blk: //p' "$clean" >"$blk"
 
 grep '^bench-guest:' "$clean" || true
 echo
@@ -163,6 +193,11 @@ if [[ -n $splats ]]; then
 	done <<<"$splats"
 	status=1
 fi
+if grep -q '^fail ' "$blk" || ! grep -q '^done$' "$blk"; then
+	echo "FAIL: the block-device comparison did not finish cleanly:"
+	grep '^fail ' "$blk" | sed 's/^/  | /'
+	status=1
+fi
 errors=$(sed -n 's/^bench: errors //p' "$out")
 if [[ -n $errors && $errors != 0 ]]; then
 	echo "FAIL: $errors frees were refused"
@@ -189,6 +224,33 @@ ratio_vs_genalloc_2g_50pct >= 10
 allcpu_scaling >= 0.8
 growth_2g_vs_16m <= 1.5
 EOF
+# The RAM disks: median IOPS of the rounds side by side, and ours / brd.
+echo
+echo "== pcpu_pagecache_blk against brd: fio $(sed -n 's/^engine //p' "$blk"), iodepth 1, O_DIRECT, 4 KiB, ${BENCH_BLK_MB} MiB each, median of ${BENCH_BLK_REPS} =="
+median() # TEST NAME: the median of its rounds, or n/a
+{
+	awk -v t="$1" -v d="$2" '$1 == t && $2 == d { if ($3 == "n/a") na = 1; else v[n++] = $3 }
+		END {
+			if (na || !n) { print "n/a"; exit }
+			for (i = 0; i < n; i++) for (j = i + 1; j < n; j++) if (v[j] < v[i]) { x = v[i]; v[i] = v[j]; v[j] = x }
+			printf "%.0f\n", (n % 2 ? v[int(n / 2)] : (v[n / 2 - 1] + v[n / 2]) / 2)
+		}' "$blk"
+}
+printf '%-24s %10s %10s %9s\n' test brd ours ours/brd
+blk_lines=()
+while read -r test; do
+	b=$(median "$test" brd)
+	o=$(median "$test" ours)
+	jobs=${test##*_}
+	name=${test%_*}_$([[ $jobs == 1 ]] && echo 1job || echo "${jobs}jobs")
+	r=$(awk -v o="$o" -v b="$b" 'BEGIN { if (b == "n/a" || o == "n/a" || b <= 0) print "n/a"; else printf "%.2f", o / b }')
+	printf '%-24s %10s %10s %9s\n' "$name" "$b" "$o" "$r"
+	blk_lines+=("bench: blk_${name}_vs_brd $r")
+done < <(awk '$1 !~ /^(done|fail|engine)$/ && !seen[$1]++ { print $1 }' "$blk")
+grep 'n/a' "$blk" | sort -u | sed 's/^/  /' || true
+echo
+printf '%s\n' "${blk_lines[@]}"
+echo
 echo "QEMU TCG, ${BENCH_SMP} vCPUs, ${host_cpus} host CPUs, kernel $KVER; $(date -u '+%Y-%m-%d %H:%M UTC')"
 echo "results: $out; console: $console"
 [[ $status -eq 0 ]] || echo "bench FAILED"

@@ -15,6 +15,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 pkgs=(
 	qemu-system-x86 busybox-static cpio kmod bash coreutils
 	make gcc libc6-dev rsync xz-utils
+	e2fsprogs fio util-linux
 )
 # shellcheck disable=SC2206 # word splitting is the point here
 pkgs+=(${EXTRA_PKGS:-})

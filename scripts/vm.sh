@@ -18,7 +18,7 @@
 # kernel's own build tree (build/$KVER), with the .ko files, the test
 # program in selftests/, and where this run's initramfs and logs go.
 # Without KOBJ: the in-tree .ko files, $BUILD/selftests and $BUILD.  Also:
-# VM_TIMEOUT (seconds, default 420), QEMU (binary), QEMU_EXTRA (more QEMU
+# VM_TIMEOUT (seconds, default 600), QEMU (binary), QEMU_EXTRA (more QEMU
 # options), KAPPEND_EXTRA (more kernel parameters), GUEST_EXTRA (a script
 # the guest runs after the kselftest collection, its output counted with
 # the results), HOST_EXTRA (a program the host runs on the console log
@@ -44,7 +44,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 : "${KVER:?}" "${KIMAGE:?}" "${KDIR:?}"
 BUILD=${BUILD:-$top/build}
 KSFT_DIR=${KSFT_DIR:-$BUILD/ksrc/tools/testing/selftests}
-VM_TIMEOUT=${VM_TIMEOUT:-420}
+VM_TIMEOUT=${VM_TIMEOUT:-600}
 QEMU=${QEMU:-qemu-system-x86_64}
 if [[ -n ${KOBJ:-} ]]; then
 	kodir=$KOBJ ksft_out=$KOBJ/selftests out=$KOBJ
@@ -68,6 +68,9 @@ summary=$out/summary-$mode.txt
 splat_re='WARNING: CPU: [0-9]+ PID: [0-9]+|WARNING: (possible|suspicious|inconsistent|bad unlock|held lock|lock held|Nested lock)|BUG:|Oops: |general protection fault|Kernel panic|kernel BUG at|Call Trace:|lockdep is turned off|lockdep:.*bad path|possible recursive locking|circular locking|inconsistent lock state|scheduling while atomic|sleeping function called from invalid context|KASAN:|UBSAN:|kmemleak: [0-9]+ new suspected|using smp_processor_id\(\) in preemptible|refcount_t: |list_(add|del) corruption|soft lockup|hard LOCKUP|blocked for more than|detected stalls? on CPU|self-detected stall'
 
 log() { echo "vm: $*" >&2; }
+
+# shellcheck source=scripts/blk-tools.sh
+. "$top/scripts/blk-tools.sh"
 
 # copy_libs ELF: copy the shared libraries ELF needs to the same paths in
 # the initramfs.
@@ -133,7 +136,8 @@ build_initramfs()
 
 	# The modules, and what depmod and modprobe want to know about the
 	# kernel's built-in ones.
-	for ko in "$kodir"/*.ko "$kodir"/selftests/modules/*.ko; do
+	for ko in "$kodir"/*.ko "$kodir"/selftests/modules/*.ko \
+		  "$kodir"/examples/blk/*.ko; do
 		if [[ -e $ko ]]; then
 			install -m 0644 "$ko" "$root/lib/modules/$KVER/extra/"
 		fi
@@ -142,6 +146,8 @@ build_initramfs()
 		log "pcpu_pagecache.ko not built"
 		exit 1
 	fi
+	# The block-device tests' tools and ext4, which they mount.
+	blk_tools_pack "$root" "$KVER" ext4
 	builtin_dir=/lib/modules/$KVER
 	[[ -e $builtin_dir/modules.builtin ]] || builtin_dir=$KDIR
 	for f in modules.builtin modules.builtin.modinfo modules.order; do
