@@ -14,6 +14,12 @@
  *                the same range, first fit (the default algorithm)
  *   alloc_pages  alloc_pages(GFP_KERNEL, order) + __free_pages()
  *
+ * and, for single pages only, the kernel's own per-CPU caches: page_pool
+ * (no device, direct recycling under local_bh_disable()) and, from 6.7,
+ * objpool.  Two more sections pass pages from a producer thread to a
+ * consumer thread on another CPU, and compare the bulk API with single
+ * calls.
+ *
  * Only one user of the range exists at a time: each is created, measured
  * and destroyed before the next.  A figure is the median over @reps runs of
  * a loop sized to take about @target_ms: ns from ktime_get_ns(), cycles
@@ -40,6 +46,21 @@
 #include <linux/slab.h>
 #include <linux/sort.h>
 #include <linux/timex.h>
+/*
+ * page_pool's header moved in 6.6 and objpool came in 6.7: ask for the
+ * headers rather than the version (checkpatch refuses LINUX_VERSION_CODE).
+ */
+#if __has_include("net/page_pool/helpers.h")
+#include <net/page_pool/helpers.h>
+#else
+#include <net/page_pool.h>
+#endif
+#if __has_include("linux/objpool.h")
+#include <linux/objpool.h>
+#define HAVE_OBJPOOL 1
+#else
+#define HAVE_OBJPOOL 0
+#endif
 
 #include "pcpu_pagecache.h"
 
@@ -67,9 +88,9 @@ static bool verbose;
 module_param(verbose, bool, 0444);
 MODULE_PARM_DESC(verbose, "Print every repetition");
 
-static unsigned int sections = 15;
+static unsigned int sections = 127;
 module_param(sections, uint, 0444);
-MODULE_PARM_DESC(sections, "Sections to run: 1 single CPU, 2 all CPUs (needs 1), 4 growth, 8 building blocks (default 15)");
+MODULE_PARM_DESC(sections, "Sections to run: 1 single CPU, 2 all CPUs (needs 1), 4 growth, 8 building blocks, 16 page_pool and objpool, 32 producer/consumer, 64 bulk API (default 127)");
 
 #define MAX_REPS	31
 #define SMALL_REGION	SZ_16M		/* single-CPU and all-CPU runs */
@@ -878,6 +899,597 @@ static void unfill_region(struct bctx *b, struct fill *f)
 	f->runs = NULL;
 }
 
+/* ---- Figures measured through a loop function ---------------------------- */
+
+/*
+ * For the sections that compare ours with something that is not a region
+ * allocator (page_pool, objpool, the bulk API): one loop function per
+ * figure, called once per repetition, so the indirect call is outside the
+ * timed loop.  Same calibration and medians as the other figures.
+ */
+struct lfig {
+	void (*fn)(void *arg, unsigned long iters, struct worker *w);
+	void *arg;
+	unsigned int ops;		/* alloc+free pairs per iteration */
+	struct pcpu_pagecache *ppc;	/* whose statistics to read, or NULL */
+	struct meas m;
+};
+
+static unsigned long lfig_calibrate(struct lfig *f, struct worker *w)
+{
+	unsigned long iters = 16;
+	unsigned int i;
+	u64 t0, dt;
+
+	for (;;) {
+		t0 = ktime_get_ns();
+		f->fn(f->arg, iters, w);
+		dt = ktime_get_ns() - t0;
+		if (dt >= target_ns() / 8 || iters >= MAX_ITERS)
+			break;
+		iters *= dt < target_ns() / 128 ? 16 : 2;
+		cond_resched();
+	}
+	for (i = 0; i < 2; i++) {
+		cond_resched();
+		t0 = ktime_get_ns();
+		f->fn(f->arg, iters, w);
+		dt = min(dt, ktime_get_ns() - t0);
+	}
+	return clamp_t(u64, div64_u64((u64)iters * target_ns(), max_t(u64, dt, 1)),
+		       16, MAX_ITERS);
+}
+
+/* One repetition, on the calling thread's CPU; the first one calibrates. */
+static void lfig_rep(struct lfig *f)
+{
+	struct pcpu_pagecache_stats st0, st1;
+	struct worker *w = &main_worker;
+	struct meas *m = &f->m;
+	unsigned long ops;
+	cycles_t c0, c1;
+	u64 t0, t1;
+
+	if (m->nr >= MAX_REPS)
+		return;
+	if (!m->iters) {
+		memset(w, 0, sizeof(*w));
+		m->iters = lfig_calibrate(f, w);
+		total_errors += w->errors;
+	}
+	memset(w, 0, sizeof(*w));
+	if (f->ppc)
+		pcpu_pagecache_get_stats(f->ppc, &st0);
+	ops = m->iters * f->ops;
+	cond_resched();
+	c0 = get_cycles();
+	t0 = ktime_get_ns();
+	f->fn(f->arg, m->iters, w);
+	t1 = ktime_get_ns();
+	c1 = get_cycles();
+	if (f->ppc) {
+		pcpu_pagecache_get_stats(f->ppc, &st1);
+		m->fast += st1.alloc_fast - st0.alloc_fast;
+		m->slow += st1.alloc_slow - st0.alloc_slow;
+	}
+	m->rps[m->nr] = div64_u64((t1 - t0) * 1000, ops);
+	m->rcyc[m->nr] = div64_u64((u64)(c1 - c0) * 1000, ops);
+	if (verbose)
+		pr_info("rep %u %pS: %llu ps/pair, %lu iters\n", m->nr, f->fn,
+			m->rps[m->nr], m->iters);
+	m->nr++;
+	m->ops += ops;
+	m->fails += w->fails;
+	m->errors += w->errors;
+	total_errors += w->errors;
+}
+
+/* ---- The kernel's per-CPU caches: page_pool and objpool -------------------- */
+
+enum peer { P_OURS, P_PP, P_PP_BH, P_OBJPOOL, NPEERS };
+static const char *const peer_name[NPEERS] = {
+	"ours", "page_pool", "page_pool_bh_each", "objpool",
+};
+
+static const char *const peer_desc[NPEERS] = {
+	"pcpu_pagecache_alloc(1)+free(1), empty 16 MiB region",
+	"alloc_pages+recycle_direct, local_bh_disable() around the loop",
+	"the same with local_bh_disable()+enable() around each pair",
+	"objpool_pop+objpool_push (no page behind the object)",
+};
+
+static struct lfig peers[NPEERS];
+static bool peers_run[NPEERS];
+static const char *objpool_skip;
+
+static void loop_ours_pair1(void *arg, unsigned long iters, struct worker *w)
+{
+	run_ours(arg, T_PAIR1, iters, w);
+}
+
+static void loop_ours_burst64(void *arg, unsigned long iters, struct worker *w)
+{
+	run_ours(arg, T_BURST64, iters, w);
+}
+
+/*
+ * page_pool's direct recycling is lockless only in softirq context on the
+ * pool's CPU: local_bh_disable() gives that (in_softirq() is then true on
+ * 6.1 and 6.12 alike), once for the whole loop as NAPI would.
+ */
+static noinline void loop_pp(void *arg, unsigned long iters, struct worker *w)
+{
+	struct page_pool *pp = arg;
+	unsigned long i, fails = 0;
+	struct page *p;
+
+	local_bh_disable();
+	for (i = 0; i < iters; i++) {
+		p = page_pool_alloc_pages(pp, GFP_ATOMIC | __GFP_NOWARN);
+		if (likely(p))
+			page_pool_recycle_direct(pp, p);
+		else
+			fails++;
+	}
+	local_bh_enable();
+	w->fails += fails;
+}
+
+/* What a caller outside softirq pays: the bh section around each pair. */
+static noinline void loop_pp_bh(void *arg, unsigned long iters,
+				struct worker *w)
+{
+	struct page_pool *pp = arg;
+	unsigned long i, fails = 0;
+	struct page *p;
+
+	for (i = 0; i < iters; i++) {
+		local_bh_disable();
+		p = page_pool_alloc_pages(pp, GFP_ATOMIC | __GFP_NOWARN);
+		if (likely(p))
+			page_pool_recycle_direct(pp, p);
+		else
+			fails++;
+		local_bh_enable();
+	}
+	w->fails += fails;
+}
+
+#if HAVE_OBJPOOL
+static struct objpool_head peer_objpool;
+
+static noinline void loop_objpool(void *arg, unsigned long iters,
+				  struct worker *w)
+{
+	struct objpool_head *op = arg;
+	unsigned long i, fails = 0;
+	void *obj;
+
+	for (i = 0; i < iters; i++) {
+		obj = objpool_pop(op);
+		if (likely(obj))
+			objpool_push(obj, op);
+		else
+			fails++;
+	}
+	w->fails += fails;
+}
+#endif
+
+/*
+ * A page_pool with no device: flags 0 (no DMA mapping, no sync), order 0,
+ * no NAPI.  page_pool_init() accepts that on 6.1 and 6.12; the pages come
+ * from the page allocator, 64 at a time when the cache is empty.
+ */
+static struct page_pool *peer_pp_create(void)
+{
+	struct page_pool_params pp = {
+		.flags = 0,
+		.order = 0,
+		.pool_size = 256,
+		.nid = NUMA_NO_NODE,
+		.dev = NULL,
+	};
+
+	return page_pool_create(&pp);
+}
+
+/*
+ * Rounds as elsewhere: round r measures repetition r of every figure, ours
+ * first.  Each user keeps its pool for the whole section.
+ */
+static int bench_peers(void)
+{
+	struct page_pool *pp;
+	unsigned int p, r;
+	struct bctx b;
+	int ret;
+
+	ret = region_open(&b, K_OURS, base, SMALL_REGION);
+	if (ret)
+		return ret;
+	pp = peer_pp_create();
+	if (IS_ERR(pp)) {
+		pr_err("page_pool_create(): %ld\n", PTR_ERR(pp));
+		region_close(&b);
+		return PTR_ERR(pp);
+	}
+	peers[P_OURS] = (struct lfig){ loop_ours_pair1, &b, 1, b.ppc };
+	peers[P_PP] = (struct lfig){ loop_pp, pp, 1, NULL };
+	peers[P_PP_BH] = (struct lfig){ loop_pp_bh, pp, 1, NULL };
+	peers_run[P_OURS] = true;
+	peers_run[P_PP] = true;
+	peers_run[P_PP_BH] = true;
+#if HAVE_OBJPOOL
+	/* 64 objects per possible CPU: each CPU pops from its own slot. */
+	ret = objpool_init(&peer_objpool, 64 * num_possible_cpus(),
+			   sizeof(phys_addr_t), GFP_KERNEL, NULL, NULL, NULL);
+	if (ret) {
+		pr_err("objpool_init(): %d\n", ret);
+		objpool_skip = "objpool_init() failed";
+	} else {
+		peers[P_OBJPOOL] = (struct lfig){ loop_objpool, &peer_objpool,
+						  1, NULL };
+		peers_run[P_OBJPOOL] = true;
+	}
+#else
+	objpool_skip = "objpool exists from Linux 6.7 on";
+#endif
+
+	/* A warm-up round, thrown away, then the rounds. */
+	for (r = 0; r <= nreps; r++)
+		for (p = 0; p < NPEERS; p++) {
+			if (!peers_run[p])
+				continue;
+			lfig_rep(&peers[p]);
+			if (!r) {
+				total_errors -= peers[p].m.errors;
+				peers[p].m = (struct meas){ .iters = peers[p].m.iters };
+			}
+		}
+	for (p = 0; p < NPEERS; p++)
+		if (peers_run[p])
+			meas_finish(&peers[p].m);
+
+#if HAVE_OBJPOOL
+	if (peers_run[P_OBJPOOL])
+		objpool_fini(&peer_objpool);
+#endif
+	page_pool_destroy(pp);
+	region_close(&b);
+	pr_info("page_pool/objpool section done\n");
+	return 0;
+}
+
+/* ---- The bulk API against single calls ------------------------------------ */
+
+#define BULK	64
+
+enum bulk { B_SINGLE, B_BULK, NBULK };
+static struct lfig bulkf[NBULK];
+
+static noinline void loop_bulk(void *arg, unsigned long iters,
+			       struct worker *w)
+{
+	struct pcpu_pagecache *ppc = ((struct bctx *)arg)->ppc;
+	phys_addr_t addrs[BULK];
+	unsigned long i;
+	unsigned int n;
+
+	for (i = 0; i < iters; i++) {
+		n = pcpu_pagecache_alloc_bulk(ppc, 1, BULK, addrs);
+		if (unlikely(n < BULK))
+			w->fails += BULK - n;
+		if (unlikely(pcpu_pagecache_free_bulk(ppc, 1, n, addrs)))
+			w->errors++;
+	}
+}
+
+/* alloc_bulk(64)+free_bulk(64) against burst64 (64x alloc, 64x free). */
+static int bench_bulk(void)
+{
+	unsigned int k, r;
+	struct bctx b;
+	int ret;
+
+	ret = region_open(&b, K_OURS, base, SMALL_REGION);
+	if (ret)
+		return ret;
+	bulkf[B_SINGLE] = (struct lfig){ loop_ours_burst64, &b, BULK, b.ppc };
+	bulkf[B_BULK] = (struct lfig){ loop_bulk, &b, BULK, b.ppc };
+	for (r = 0; r <= nreps; r++)
+		for (k = 0; k < NBULK; k++) {
+			lfig_rep(&bulkf[k]);
+			if (!r) {
+				total_errors -= bulkf[k].m.errors;
+				bulkf[k].m = (struct meas){ .iters = bulkf[k].m.iters };
+			}
+		}
+	for (k = 0; k < NBULK; k++)
+		meas_finish(&bulkf[k].m);
+	region_close(&b);
+	pr_info("bulk section done\n");
+	return 0;
+}
+
+/* ---- Producer/consumer: allocate on one CPU, free on another --------------- */
+
+/*
+ * A single-producer single-consumer ring of handles (physical addresses,
+ * or struct page pointers for alloc_pages).  The producer allocates PC_BATCH
+ * pages into free slots and publishes them at once; the consumer frees
+ * what it finds, up to PC_BATCH at a time, and gives the slots back.
+ */
+#define PC_RING		256
+#define PC_BATCH	64
+#define PC_MAX_PAIRS	2
+
+struct pc_ring {
+	unsigned long slot[PC_RING];
+	unsigned long tail ____cacheline_aligned;	/* the producer's */
+	unsigned long head ____cacheline_aligned;	/* the consumer's */
+	int done;
+};
+
+struct pc_pair {
+	struct pc_ring *ring;
+	struct bctx *b;
+	unsigned long pages;		/* handed over and freed */
+	unsigned long fails;		/* allocations that returned nothing */
+	u64 t0, t1;			/* producer's start, consumer's end */
+	struct task_struct *task[2];	/* producer, consumer */
+	struct worker w;		/* the consumer's */
+};
+
+struct pc_thr {
+	struct pc_pair *p;
+	bool consumer;
+};
+
+static atomic_t pc_ready, pc_go, pc_left;
+static unsigned int pc_nthreads;
+static u64 pc_deadline;
+static DECLARE_COMPLETION(pc_done);
+
+/*
+ * The ring's ordering: the producer writes slots, then releases ->tail; the
+ * consumer acquires ->tail, then reads them.  The consumer is done with
+ * slots before it releases ->head; the producer acquires ->head before it
+ * writes them again.  ->done is released after the last ->tail, so a
+ * consumer that acquires it and then sees ->tail == head has drained all.
+ */
+static __always_inline void pc_produce(struct pc_pair *p, const enum kind kind)
+{
+	u64 deadline = READ_ONCE(pc_deadline);
+	struct pc_ring *r = p->ring;
+	unsigned long tail = 0, h;
+	unsigned int j, k = 0;
+
+	p->t0 = ktime_get_ns();
+	/* The clock every 16 batches: reading it costs microseconds here. */
+	while ((k++ & 15) || ktime_get_ns() < deadline) {
+		/* Acquire: the consumer is done with the slots we reuse. */
+		while (tail - smp_load_acquire(&r->head) > PC_RING - PC_BATCH)
+			cpu_relax();
+		for (j = 0; j < PC_BATCH; j++) {
+			h = b_alloc(p->b, kind, 1);
+			if (unlikely(!h)) {
+				p->fails++;
+				break;
+			}
+			r->slot[(tail + j) % PC_RING] = h;
+		}
+		tail += j;
+		/* Release: the slots are written before the consumer sees them. */
+		smp_store_release(&r->tail, tail);
+	}
+	/* Release: after the last ->tail. */
+	smp_store_release(&r->done, 1);
+}
+
+static __always_inline void pc_consume(struct pc_pair *p, const enum kind kind)
+{
+	struct pc_ring *r = p->ring;
+	unsigned long head = 0, tail;
+	int done;
+
+	for (;;) {
+		/* Acquire: pairs with the producer's release of ->tail. */
+		tail = smp_load_acquire(&r->tail);
+		if (tail == head) {
+			/* Acquire: ->done is released after the last ->tail. */
+			done = smp_load_acquire(&r->done);
+			/* Acquire: so this ->tail is the last one. */
+			if (done && smp_load_acquire(&r->tail) == head)
+				break;
+			cpu_relax();
+			continue;
+		}
+		tail = min(tail, head + PC_BATCH);
+		for (; head != tail; head++)
+			b_free(p->b, kind, r->slot[head % PC_RING], 1, &p->w);
+		/* Release: the slots are read before the producer reuses them. */
+		smp_store_release(&r->head, head);
+	}
+	p->pages = head;
+	p->t1 = ktime_get_ns();
+}
+
+static int pc_thread(void *arg)
+{
+	struct pc_thr *t = arg;
+	struct pc_pair *p = t->p;
+	bool ours = p->b->kind == K_OURS;
+
+	/* All threads start together; the last one sets the deadline. */
+	if (atomic_inc_return(&pc_ready) == pc_nthreads) {
+		WRITE_ONCE(pc_deadline, ktime_get_ns() + target_ns());
+		atomic_set_release(&pc_go, 1);
+	}
+	while (!atomic_read_acquire(&pc_go))
+		cpu_relax();
+	if (!t->consumer && ours)
+		pc_produce(p, K_OURS);
+	else if (!t->consumer)
+		pc_produce(p, K_PAGES);
+	else if (ours)
+		pc_consume(p, K_OURS);
+	else
+		pc_consume(p, K_PAGES);
+	if (atomic_dec_and_test(&pc_left))
+		complete(&pc_done);
+
+	set_current_state(TASK_INTERRUPTIBLE);
+	while (!kthread_should_stop()) {
+		schedule();
+		set_current_state(TASK_INTERRUPTIBLE);
+	}
+	__set_current_state(TASK_RUNNING);
+	return 0;
+}
+
+/* One figure: repetitions of wall ps per page, and ours' statistics. */
+struct pcres {
+	u64 rps[MAX_REPS];
+	unsigned int nr;
+	u64 ps;				/* median ps per page handed over */
+	unsigned long pages, fails, errors;
+	u64 locks, refills, remote, slow, reclaims, fast_frees;
+	bool done;
+};
+
+enum { PC_OURS, PC_PAGES, NPCKINDS };
+static const enum kind pc_kind[NPCKINDS] = { K_OURS, K_PAGES };
+static struct pcres pcr[NPCKINDS][PC_MAX_PAIRS];	/* [kind][pairs - 1] */
+static const char *pc2_skip;
+
+/*
+ * One repetition with @npairs pairs: pair i produces on cpu_ids[2i] and
+ * consumes on cpu_ids[2i + 1], all released together, producers stopping
+ * at the same deadline; the consumers then drain their rings.
+ */
+static int pc_rep(struct bctx *b, unsigned int npairs, struct pcres *res)
+{
+	struct pc_thr thr[2 * PC_MAX_PAIRS];
+	struct pcpu_pagecache_stats st0, st1;
+	struct pc_pair *pairs;
+	unsigned long pages = 0;
+	unsigned int i, n = 2 * npairs;
+	u64 tmin = U64_MAX, tmax = 0;
+	int ret = 0;
+
+	if (res->nr >= MAX_REPS)
+		return 0;
+	pairs = kcalloc(npairs, sizeof(*pairs), GFP_KERNEL);
+	if (!pairs)
+		return -ENOMEM;
+	for (i = 0; i < npairs; i++) {
+		pairs[i].b = b;
+		pairs[i].ring = kzalloc(sizeof(*pairs[i].ring), GFP_KERNEL);
+		if (!pairs[i].ring)
+			ret = -ENOMEM;
+	}
+	atomic_set(&pc_ready, 0);
+	atomic_set(&pc_go, 0);
+	atomic_set(&pc_left, n);
+	pc_nthreads = n;
+	reinit_completion(&pc_done);
+	for (i = 0; i < n && !ret; i++) {
+		struct pc_pair *p = &pairs[i / 2];
+
+		thr[i] = (struct pc_thr){ p, i & 1 };
+		p->task[i & 1] = kthread_create_on_cpu(pc_thread, &thr[i],
+						       cpu_ids[i], "ppc_pc/%u");
+		if (IS_ERR(p->task[i & 1])) {
+			ret = PTR_ERR(p->task[i & 1]);
+			p->task[i & 1] = NULL;
+		}
+	}
+	if (ret) {
+		for (i = 0; i < n; i++)
+			if (pairs[i / 2].task[i & 1])
+				kthread_stop(pairs[i / 2].task[i & 1]);
+		goto out;
+	}
+	if (b->ppc)
+		pcpu_pagecache_get_stats(b->ppc, &st0);
+	for (i = 0; i < n; i++)
+		wake_up_process(pairs[i / 2].task[i & 1]);
+	wait_for_completion(&pc_done);
+	for (i = 0; i < n; i++)
+		kthread_stop(pairs[i / 2].task[i & 1]);
+
+	for (i = 0; i < npairs; i++) {
+		tmin = min(tmin, pairs[i].t0);
+		tmax = max(tmax, pairs[i].t1);
+		pages += pairs[i].pages;
+		res->fails += pairs[i].fails;
+		res->errors += pairs[i].w.errors;
+		total_errors += pairs[i].w.errors;
+	}
+	res->rps[res->nr++] = div64_u64((tmax - tmin) * 1000, max(pages, 1UL));
+	res->pages += pages;
+	if (b->ppc) {
+		pcpu_pagecache_get_stats(b->ppc, &st1);
+		res->locks += st1.lock_acquisitions - st0.lock_acquisitions;
+		res->refills += st1.refills - st0.refills;
+		res->remote += st1.free_remote - st0.free_remote;
+		res->slow += st1.alloc_slow - st0.alloc_slow;
+		res->reclaims += st1.reclaims - st0.reclaims;
+		res->fast_frees += st1.free_fast - st0.free_fast;
+	}
+	if (verbose)
+		pr_info("rep %u prodcons %s %u pairs: %llu ps/page, %lu pages\n",
+			res->nr - 1, kind_name[b->kind], npairs,
+			res->rps[res->nr - 1], pages);
+out:
+	for (i = 0; i < npairs; i++)
+		kfree(pairs[i].ring);
+	kfree(pairs);
+	return ret;
+}
+
+static int bench_prodcons(void)
+{
+	unsigned int k, r, np, maxp = min(ncpus / 2, (unsigned int)PC_MAX_PAIRS);
+	struct bctx b;
+	int ret;
+
+	if (maxp < PC_MAX_PAIRS)
+		pc2_skip = "two pairs need 4 CPUs";
+	if (!maxp)
+		return 0;
+	/* A warm-up round, thrown away, then the rounds. */
+	for (r = 0; r <= nreps; r++) {
+		for (k = 0; k < NPCKINDS; k++) {
+			ret = region_open(&b, pc_kind[k], base, SMALL_REGION);
+			if (ret)
+				return ret;
+			for (np = 1; np <= maxp && !ret; np++)
+				ret = pc_rep(&b, np, &pcr[k][np - 1]);
+			region_close(&b);
+			if (ret)
+				return ret;
+			if (!r)
+				for (np = 0; np < maxp; np++) {
+					total_errors -= pcr[k][np].errors;
+					pcr[k][np] = (struct pcres){};
+				}
+		}
+		if (r)
+			pr_info("producer/consumer round %u of %u done\n", r,
+				nreps);
+	}
+	for (k = 0; k < NPCKINDS; k++)
+		for (np = 0; np < maxp; np++) {
+			struct pcres *res = &pcr[k][np];
+
+			res->ps = median(res->rps, res->nr);
+			res->done = true;
+		}
+	return 0;
+}
+
 /* ---- Results -------------------------------------------------------------------- */
 
 #define NGSIZES		3
@@ -1116,6 +1728,138 @@ static void print_ovh(void)
 	}
 }
 
+static void print_peers(void)
+{
+	char name[64];
+	unsigned int p;
+
+	pr_info("== The kernel's per-CPU page caches, one kthread bound to CPU %u, alloc(1)+free(1), median of %u ==\n",
+		cpu_ids[0], nreps);
+	for (p = 0; p < NPEERS; p++) {
+		struct meas *m = &peers[p].m;
+
+		if (!m->done)
+			continue;
+		pr_info("%-18s %8s ns (%5s cycles)  other's ns / ours %5s%s  %s\n",
+			peer_name[p], fx(m->ps, 1), fx(m->mcyc, 0),
+			fx(ratio(m->ps, peers[P_OURS].m.ps), 2),
+			m->fails ? " (failures)" : "", peer_desc[p]);
+	}
+	if (objpool_skip)
+		pr_info("objpool: skipped: %s\n", objpool_skip);
+	for (p = 0; p < NPEERS; p++) {
+		if (!peers[p].m.done)
+			continue;
+		snprintf(name, sizeof(name), "1cpu_pair1_%s_ns", peer_name[p]);
+		out(name, peers[p].m.ps, 1);
+		if (p == P_OURS)
+			continue;
+		snprintf(name, sizeof(name), "1cpu_pair1_ratio_vs_%s",
+			 peer_name[p]);
+		out(name, ratio(peers[p].m.ps, peers[P_OURS].m.ps), 2);
+	}
+}
+
+static void print_bulk(void)
+{
+	pr_info("== Bulk API: ns per page (alloc+free), one kthread bound to CPU %u, empty %u MiB region, median of %u ==\n",
+		cpu_ids[0], SMALL_REGION >> 20, nreps);
+	pr_info("single  64x pcpu_pagecache_alloc(1), 64x free(1)   %8s ns (%s cycles)\n",
+		fx(bulkf[B_SINGLE].m.ps, 1), fx(bulkf[B_SINGLE].m.mcyc, 0));
+	pr_info("bulk    alloc_bulk(1, 64) + free_bulk(1, 64)         %8s ns (%s cycles)\n",
+		fx(bulkf[B_BULK].m.ps, 1), fx(bulkf[B_BULK].m.mcyc, 0));
+	if (bulkf[B_SINGLE].m.fails || bulkf[B_BULK].m.fails)
+		pr_info("* allocations failed: single %lu, bulk %lu\n",
+			bulkf[B_SINGLE].m.fails, bulkf[B_BULK].m.fails);
+	out("1cpu_burst64_single_ns", bulkf[B_SINGLE].m.ps, 1);
+	out("1cpu_burst64_bulk_ns", bulkf[B_BULK].m.ps, 1);
+}
+
+/* Per page: x1000 fixed point of @n / @pages. */
+static u64 per_page(u64 n, unsigned long pages)
+{
+	return pages ? div64_u64(n * 1000, pages) : 0;
+}
+
+static void print_prodcons(void)
+{
+	unsigned int k, np;
+	char name[80];
+
+	pr_info("== Producer/consumer: alloc(1) on one CPU, free(1) on another, batches of %u through a ring of %u, median of %u ==\n",
+		PC_BATCH, PC_RING, nreps);
+	if (ncpus < 2) {
+		pr_info("producer/consumer: skipped: needs 2 CPUs\n");
+		return;
+	}
+	pr_info("%-12s %-6s %12s %14s  %s\n", "allocator", "pairs", "ns/page",
+		"kpages/s", "CPUs (producer>consumer)");
+	for (k = 0; k < NPCKINDS; k++)
+		for (np = 0; np < PC_MAX_PAIRS; np++) {
+			struct pcres *res = &pcr[k][np];
+
+			if (!res->done)
+				continue;
+			if (np)
+				snprintf(name, sizeof(name), "%u>%u, %u>%u",
+					 cpu_ids[0], cpu_ids[1], cpu_ids[2],
+					 cpu_ids[3]);
+			else
+				snprintf(name, sizeof(name), "%u>%u",
+					 cpu_ids[0], cpu_ids[1]);
+			pr_info("%-12s %-6u %12s %14s  %s\n",
+				kind_name[pc_kind[k]], np + 1, fx(res->ps, 1),
+				fx(kops(res->ps), 0), name);
+		}
+	if (pc2_skip)
+		pr_info("two pairs: skipped: %s (this boot has %u; bench/run.sh boots again with -smp 4 for them)\n",
+			pc2_skip, ncpus);
+	for (np = 0; np < PC_MAX_PAIRS; np++) {
+		struct pcres *res = &pcr[PC_OURS][np];
+
+		if (!res->done)
+			continue;
+		pr_info("ours, %u pair%s: per page freed: %s lock acquisitions, %s refills, %s remote (batched) frees, %s fast frees; %llu slow allocs, %llu reclaims, %lu pages\n",
+			np + 1, np ? "s" : "",
+			fx(per_page(res->locks, res->pages), 3),
+			fx(per_page(res->refills, res->pages), 3),
+			fx(per_page(res->remote, res->pages), 3),
+			fx(per_page(res->fast_frees, res->pages), 3),
+			res->slow, res->reclaims, res->pages);
+	}
+	for (k = 0; k < NPCKINDS; k++)
+		for (np = 0; np < PC_MAX_PAIRS; np++) {
+			struct pcres *res = &pcr[k][np];
+
+			if (!res->done)
+				continue;
+			snprintf(name, sizeof(name), "prodcons_%s_%upair_ns",
+				 kind_name[pc_kind[k]], np + 1);
+			out(name, res->ps, 1);
+			snprintf(name, sizeof(name), "prodcons_%s_%upair_kpages",
+				 kind_name[pc_kind[k]], np + 1);
+			out(name, kops(res->ps), 0);
+			if (res->fails) {
+				snprintf(name, sizeof(name),
+					 "prodcons_%s_%upair_fails",
+					 kind_name[pc_kind[k]], np + 1);
+				out(name, res->fails * 1000ULL, 0);
+			}
+		}
+	for (np = 0; np < PC_MAX_PAIRS; np++) {
+		struct pcres *res = &pcr[PC_OURS][np];
+
+		if (!res->done)
+			continue;
+		snprintf(name, sizeof(name), "prodcons_ours_%upair_locks_per_free",
+			 np + 1);
+		out(name, per_page(res->locks, res->pages), 3);
+		snprintf(name, sizeof(name), "prodcons_ours_%upair_refills_per_alloc",
+			 np + 1);
+		out(name, per_page(res->refills, res->pages), 3);
+	}
+}
+
 static void print_summary(void)
 {
 	/* [kind][test] at 50% full */
@@ -1148,6 +1892,30 @@ static void print_summary(void)
 		out("growth_2g_vs_16m", ratio(g2[0][1].ps, g16[0][1].ps), 2);
 		out("growth_2g_vs_16m_pair1", ratio(g2[0][0].ps, g16[0][0].ps), 2);
 	}
+	if (peers[P_PP].m.done)
+		out("ratio_vs_page_pool_1cpu",
+		    ratio(peers[P_PP].m.ps, peers[P_OURS].m.ps), 2);
+	if (peers[P_OBJPOOL].m.done)
+		out("ratio_vs_objpool_1cpu",
+		    ratio(peers[P_OBJPOOL].m.ps, peers[P_OURS].m.ps), 2);
+	if (pcr[PC_OURS][0].done && pcr[PC_PAGES][0].done) {
+		out("ratio_vs_alloc_pages_prodcons",
+		    ratio(pcr[PC_PAGES][0].ps, pcr[PC_OURS][0].ps), 2);
+		out("prodcons_lock_per_free",
+		    per_page(pcr[PC_OURS][0].locks, pcr[PC_OURS][0].pages), 3);
+	}
+	if (pcr[PC_OURS][1].done) {
+		/* 2 pairs' pages per second / (2 x one pair's) */
+		out("prodcons_scaling_2pairs",
+		    ratio(pcr[PC_OURS][0].ps, pcr[PC_OURS][1].ps * 2), 2);
+		out("prodcons_alloc_pages_scaling_2pairs",
+		    ratio(pcr[PC_PAGES][0].ps, pcr[PC_PAGES][1].ps * 2), 2);
+		out("prodcons_lock_per_free_2pairs",
+		    per_page(pcr[PC_OURS][1].locks, pcr[PC_OURS][1].pages), 3);
+	}
+	if (bulkf[B_BULK].m.done && bulkf[B_SINGLE].m.done)
+		out("ratio_bulk_vs_single",
+		    ratio(bulkf[B_SINGLE].m.ps, bulkf[B_BULK].m.ps), 2);
 	out("errors", total_errors * 1000, 0);
 }
 
@@ -1264,6 +2032,12 @@ static int bench_main(void *unused)
 		bench_status = bench_single_and_allcpu();
 	if (!bench_status && (sections & 4))
 		bench_status = bench_growth();
+	if (!bench_status && (sections & 16))
+		bench_status = bench_peers();
+	if (!bench_status && (sections & 32))
+		bench_status = bench_prodcons();
+	if (!bench_status && (sections & 64))
+		bench_status = bench_bulk();
 
 	if (sections & 1)
 		print_single();
@@ -1273,6 +2047,12 @@ static int bench_main(void *unused)
 		print_growth();
 	if (sections & 8)
 		print_ovh();
+	if (sections & 16)
+		print_peers();
+	if (sections & 32)
+		print_prodcons();
+	if (sections & 64)
+		print_bulk();
 	print_summary();
 	pr_info("bench: seconds %llu\n", div_u64(ktime_get_ns() - t0, NSEC_PER_SEC));
 	if (bench_status)
