@@ -46,16 +46,13 @@
 #include <linux/slab.h>
 #include <linux/sort.h>
 #include <linux/timex.h>
-/*
- * page_pool's header moved in 6.6 and objpool came in 6.7: ask for the
- * headers rather than the version (checkpatch refuses LINUX_VERSION_CODE).
- */
-#if __has_include("net/page_pool/helpers.h")
+/* page_pool's header moved in 6.6, objpool came in 6.7: see Kbuild. */
+#ifdef BENCH_PP_HELPERS_H
 #include <net/page_pool/helpers.h>
 #else
 #include <net/page_pool.h>
 #endif
-#if __has_include("linux/objpool.h")
+#ifdef BENCH_HAVE_OBJPOOL
 #include <linux/objpool.h>
 #define HAVE_OBJPOOL 1
 #else
