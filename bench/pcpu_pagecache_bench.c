@@ -901,16 +901,24 @@ static void unfill_region(struct bctx *b, struct fill *f)
 /*
  * For the sections that compare ours with something that is not a region
  * allocator (page_pool, objpool, the bulk API): one loop function per
- * figure, called once per repetition, so the indirect call is outside the
- * timed loop.  Same calibration and medians as the other figures.
+ * figure, called once per chunk of a repetition, so the indirect call is
+ * outside the timed loop.  Same calibration as the other figures, but each
+ * repetition is LF_CHUNKS chunks timed on their own, and counts as its
+ * median chunk (see lfig_rep()).
  */
+#define LF_CHUNKS	255
+
 struct lfig {
 	void (*fn)(void *arg, unsigned long iters, struct worker *w);
 	void *arg;
 	unsigned int ops;		/* alloc+free pairs per iteration */
 	struct pcpu_pagecache *ppc;	/* whose statistics to read, or NULL */
-	struct meas m;
+	struct meas m;			/* median chunk of each repetition */
+	u64 rwall[MAX_REPS];		/* ps per pair over the repetition */
+	u64 wall;			/* their median */
 };
+
+static u64 lf_cyc[LF_CHUNKS];
 
 static unsigned long lfig_calibrate(struct lfig *f, struct worker *w)
 {
@@ -937,15 +945,25 @@ static unsigned long lfig_calibrate(struct lfig *f, struct worker *w)
 		       16, MAX_ITERS);
 }
 
-/* One repetition, on the calling thread's CPU; the first one calibrates. */
+/*
+ * One repetition, on the calling thread's CPU; the first one calibrates.
+ * The host runs other guests' vCPUs on our cores and stalls ours for
+ * milliseconds at a time: over a whole repetition that adds whatever the
+ * host did.  So the loop runs in LF_CHUNKS chunks of about 80 us, each
+ * timed with get_cycles() (cheap: the clocksource, an emulated HPET, is
+ * not), and the repetition's figure is its median chunk, a stalled chunk
+ * being an outlier.  Cycles become ns at the rate the two clocks ran over
+ * the repetition.  The repetition's mean is kept too (rwall).
+ */
 static void lfig_rep(struct lfig *f)
 {
 	struct pcpu_pagecache_stats st0, st1;
 	struct worker *w = &main_worker;
 	struct meas *m = &f->m;
-	unsigned long ops;
-	cycles_t c0, c1;
-	u64 t0, t1;
+	unsigned long ops, chunk;
+	cycles_t c0, c1, cc;
+	unsigned int i;
+	u64 t0, t1, med;
 
 	if (m->nr >= MAX_REPS)
 		return;
@@ -957,11 +975,16 @@ static void lfig_rep(struct lfig *f)
 	memset(w, 0, sizeof(*w));
 	if (f->ppc)
 		pcpu_pagecache_get_stats(f->ppc, &st0);
-	ops = m->iters * f->ops;
+	chunk = max(m->iters / LF_CHUNKS, 1UL);
+	ops = chunk * f->ops;
 	cond_resched();
 	c0 = get_cycles();
 	t0 = ktime_get_ns();
-	f->fn(f->arg, m->iters, w);
+	for (i = 0; i < LF_CHUNKS; i++) {
+		cc = get_cycles();
+		f->fn(f->arg, chunk, w);
+		lf_cyc[i] = get_cycles() - cc;
+	}
 	t1 = ktime_get_ns();
 	c1 = get_cycles();
 	if (f->ppc) {
@@ -969,16 +992,28 @@ static void lfig_rep(struct lfig *f)
 		m->fast += st1.alloc_fast - st0.alloc_fast;
 		m->slow += st1.alloc_slow - st0.alloc_slow;
 	}
-	m->rps[m->nr] = div64_u64((t1 - t0) * 1000, ops);
-	m->rcyc[m->nr] = div64_u64((u64)(c1 - c0) * 1000, ops);
+	med = median(lf_cyc, LF_CHUNKS);
+	m->rcyc[m->nr] = div64_u64(med * 1000, ops);
+	m->rps[m->nr] = mul_u64_u64_div_u64(med * 1000, t1 - t0,
+					    max_t(u64, c1 - c0, 1) * ops);
+	f->rwall[m->nr] = div64_u64((t1 - t0) * 1000, ops * LF_CHUNKS);
 	if (verbose)
-		pr_info("rep %u %pS: %llu ps/pair, %lu iters\n", m->nr, f->fn,
-			m->rps[m->nr], m->iters);
+		pr_info("rep %u %pS: %llu ps/pair (median chunk), %llu (whole), %lu x %lu iters\n",
+			m->nr, f->fn, m->rps[m->nr], f->rwall[m->nr],
+			(unsigned long)LF_CHUNKS, chunk);
 	m->nr++;
-	m->ops += ops;
+	m->ops += ops * LF_CHUNKS;
 	m->fails += w->fails;
 	m->errors += w->errors;
 	total_errors += w->errors;
+}
+
+static void lfig_finish(struct lfig *f)
+{
+	if (!f->m.nr)
+		return;
+	f->wall = median(f->rwall, f->m.nr);
+	meas_finish(&f->m);
 }
 
 /* ---- The kernel's per-CPU caches: page_pool and objpool -------------------- */
@@ -1146,7 +1181,7 @@ static int bench_peers(void)
 		}
 	for (p = 0; p < NPEERS; p++)
 		if (peers_run[p])
-			meas_finish(&peers[p].m);
+			lfig_finish(&peers[p]);
 
 #if HAVE_OBJPOOL
 	if (peers_run[P_OBJPOOL])
@@ -1203,7 +1238,7 @@ static int bench_bulk(void)
 			}
 		}
 	for (k = 0; k < NBULK; k++)
-		meas_finish(&bulkf[k].m);
+		lfig_finish(&bulkf[k]);
 	region_close(&b);
 	pr_info("bulk section done\n");
 	return 0;
@@ -1220,6 +1255,7 @@ static int bench_bulk(void)
 #define PC_RING		256
 #define PC_BATCH	64
 #define PC_MAX_PAIRS	2
+#define PC_SAMPLES	4096	/* batch times kept per thread and repetition */
 
 struct pc_ring {
 	unsigned long slot[PC_RING];
@@ -1234,6 +1270,10 @@ struct pc_pair {
 	unsigned long pages;		/* handed over and freed */
 	unsigned long fails;		/* allocations that returned nothing */
 	u64 t0, t1;			/* producer's start, consumer's end */
+	u64 pt1;			/* producer's end */
+	cycles_t pc0, pc1;		/* get_cycles() at t0 and pt1 */
+	u64 *cyc[2];			/* cycles of each full batch: alloc, free */
+	unsigned int ncyc[2];
 	struct task_struct *task[2];	/* producer, consumer */
 	struct worker w;		/* the consumer's */
 };
@@ -1262,12 +1302,16 @@ static __always_inline void pc_produce(struct pc_pair *p, const enum kind kind)
 	unsigned long tail = 0, h;
 	unsigned int j, k = 0;
 
+	cycles_t c;
+
+	p->pc0 = get_cycles();
 	p->t0 = ktime_get_ns();
 	/* The clock every 16 batches: reading it costs microseconds here. */
 	while ((k++ & 15) || ktime_get_ns() < deadline) {
 		/* Acquire: the consumer is done with the slots we reuse. */
 		while (tail - smp_load_acquire(&r->head) > PC_RING - PC_BATCH)
 			cpu_relax();
+		c = get_cycles();
 		for (j = 0; j < PC_BATCH; j++) {
 			h = b_alloc(p->b, kind, 1);
 			if (unlikely(!h)) {
@@ -1276,10 +1320,14 @@ static __always_inline void pc_produce(struct pc_pair *p, const enum kind kind)
 			}
 			r->slot[(tail + j) % PC_RING] = h;
 		}
+		if (j == PC_BATCH && p->ncyc[0] < PC_SAMPLES)
+			p->cyc[0][p->ncyc[0]++] = get_cycles() - c;
 		tail += j;
 		/* Release: the slots are written before the consumer sees them. */
 		smp_store_release(&r->tail, tail);
 	}
+	p->pt1 = ktime_get_ns();
+	p->pc1 = get_cycles();
 	/* Release: after the last ->tail. */
 	smp_store_release(&r->done, 1);
 }
@@ -1287,7 +1335,8 @@ static __always_inline void pc_produce(struct pc_pair *p, const enum kind kind)
 static __always_inline void pc_consume(struct pc_pair *p, const enum kind kind)
 {
 	struct pc_ring *r = p->ring;
-	unsigned long head = 0, tail;
+	unsigned long head = 0, tail, j;
+	cycles_t c;
 	int done;
 
 	for (;;) {
@@ -1303,8 +1352,12 @@ static __always_inline void pc_consume(struct pc_pair *p, const enum kind kind)
 			continue;
 		}
 		tail = min(tail, head + PC_BATCH);
-		for (; head != tail; head++)
-			b_free(p->b, kind, r->slot[head % PC_RING], 1, &p->w);
+		c = get_cycles();
+		for (j = head; j != tail; j++)
+			b_free(p->b, kind, r->slot[j % PC_RING], 1, &p->w);
+		if (tail - head == PC_BATCH && p->ncyc[1] < PC_SAMPLES)
+			p->cyc[1][p->ncyc[1]++] = get_cycles() - c;
+		head = tail;
 		/* Release: the slots are read before the producer reuses them. */
 		smp_store_release(&r->head, head);
 	}
@@ -1348,8 +1401,11 @@ static int pc_thread(void *arg)
 /* One figure: repetitions of wall ps per page, and ours' statistics. */
 struct pcres {
 	u64 rps[MAX_REPS];
+	u64 ralloc[MAX_REPS], rfree[MAX_REPS], rbusy[MAX_REPS];
 	unsigned int nr;
 	u64 ps;				/* median ps per page handed over */
+	u64 alloc_ps, free_ps;		/* median batch, per page, each side */
+	u64 busy_ps;			/* the slower side's */
 	unsigned long pages, fails, errors;
 	u64 locks, refills, remote, slow, reclaims, fast_frees;
 	bool done;
@@ -1383,7 +1439,9 @@ static int pc_rep(struct bctx *b, unsigned int npairs, struct pcres *res)
 	for (i = 0; i < npairs; i++) {
 		pairs[i].b = b;
 		pairs[i].ring = kzalloc(sizeof(*pairs[i].ring), GFP_KERNEL);
-		if (!pairs[i].ring)
+		pairs[i].cyc[0] = kvcalloc(PC_SAMPLES, sizeof(u64), GFP_KERNEL);
+		pairs[i].cyc[1] = kvcalloc(PC_SAMPLES, sizeof(u64), GFP_KERNEL);
+		if (!pairs[i].ring || !pairs[i].cyc[0] || !pairs[i].cyc[1])
 			ret = -ENOMEM;
 	}
 	atomic_set(&pc_ready, 0);
@@ -1417,12 +1475,29 @@ static int pc_rep(struct bctx *b, unsigned int npairs, struct pcres *res)
 		kthread_stop(pairs[i / 2].task[i & 1]);
 
 	for (i = 0; i < npairs; i++) {
-		tmin = min(tmin, pairs[i].t0);
-		tmax = max(tmax, pairs[i].t1);
-		pages += pairs[i].pages;
-		res->fails += pairs[i].fails;
-		res->errors += pairs[i].w.errors;
-		total_errors += pairs[i].w.errors;
+		struct pc_pair *p = &pairs[i];
+		u64 cycles = max_t(u64, p->pc1 - p->pc0, 1), side[2];
+		unsigned int k;
+
+		tmin = min(tmin, p->t0);
+		tmax = max(tmax, p->t1);
+		pages += p->pages;
+		res->fails += p->fails;
+		res->errors += p->w.errors;
+		total_errors += p->w.errors;
+		/*
+		 * Each side's median full batch, per page, in ps at the rate
+		 * of the producer's two clocks: what a page costs on each CPU
+		 * when the host lets the batch run, whatever it does between.
+		 */
+		for (k = 0; k < 2; k++)
+			side[k] = p->ncyc[k] ?
+				mul_u64_u64_div_u64(median(p->cyc[k], p->ncyc[k]),
+						    (p->pt1 - p->t0) * 1000,
+						    cycles * PC_BATCH) : 0;
+		res->ralloc[res->nr] += div_u64(side[0], npairs);
+		res->rfree[res->nr] += div_u64(side[1], npairs);
+		res->rbusy[res->nr] += div_u64(max(side[0], side[1]), npairs);
 	}
 	res->rps[res->nr++] = div64_u64((tmax - tmin) * 1000, max(pages, 1UL));
 	res->pages += pages;
@@ -1436,12 +1511,16 @@ static int pc_rep(struct bctx *b, unsigned int npairs, struct pcres *res)
 		res->fast_frees += st1.free_fast - st0.free_fast;
 	}
 	if (verbose)
-		pr_info("rep %u prodcons %s %u pairs: %llu ps/page, %lu pages\n",
+		pr_info("rep %u prodcons %s %u pairs: %llu ps/page, alloc %llu free %llu, %lu pages\n",
 			res->nr - 1, kind_name[b->kind], npairs,
-			res->rps[res->nr - 1], pages);
+			res->rps[res->nr - 1], res->ralloc[res->nr - 1],
+			res->rfree[res->nr - 1], pages);
 out:
-	for (i = 0; i < npairs; i++)
+	for (i = 0; i < npairs; i++) {
 		kfree(pairs[i].ring);
+		kvfree(pairs[i].cyc[0]);
+		kvfree(pairs[i].cyc[1]);
+	}
 	kfree(pairs);
 	return ret;
 }
@@ -1482,6 +1561,9 @@ static int bench_prodcons(void)
 			struct pcres *res = &pcr[k][np];
 
 			res->ps = median(res->rps, res->nr);
+			res->alloc_ps = median(res->ralloc, res->nr);
+			res->free_ps = median(res->rfree, res->nr);
+			res->busy_ps = median(res->rbusy, res->nr);
 			res->done = true;
 		}
 	return 0;
@@ -1732,13 +1814,16 @@ static void print_peers(void)
 
 	pr_info("== The kernel's per-CPU page caches, one kthread bound to CPU %u, alloc(1)+free(1), median of %u ==\n",
 		cpu_ids[0], nreps);
+	pr_info("ns per pair: each repetition's median chunk of %u (cycles in brackets); \"whole\": over whole repetitions, host stalls included\n",
+		LF_CHUNKS);
 	for (p = 0; p < NPEERS; p++) {
 		struct meas *m = &peers[p].m;
 
 		if (!m->done)
 			continue;
-		pr_info("%-18s %8s ns (%5s cycles)  other's ns / ours %5s%s  %s\n",
+		pr_info("%-18s %8s ns (%5s cycles)  whole %8s ns  other's ns / ours %5s%s  %s\n",
 			peer_name[p], fx(m->ps, 1), fx(m->mcyc, 0),
+			fx(peers[p].wall, 1),
 			fx(ratio(m->ps, peers[P_OURS].m.ps), 2),
 			m->fails ? " (failures)" : "", peer_desc[p]);
 	}
@@ -1749,6 +1834,9 @@ static void print_peers(void)
 			continue;
 		snprintf(name, sizeof(name), "1cpu_pair1_%s_ns", peer_name[p]);
 		out(name, peers[p].m.ps, 1);
+		snprintf(name, sizeof(name), "1cpu_pair1_%s_whole_ns",
+			 peer_name[p]);
+		out(name, peers[p].wall, 1);
 		if (p == P_OURS)
 			continue;
 		snprintf(name, sizeof(name), "1cpu_pair1_ratio_vs_%s",
@@ -1761,15 +1849,21 @@ static void print_bulk(void)
 {
 	pr_info("== Bulk API: ns per page (alloc+free), one kthread bound to CPU %u, empty %u MiB region, median of %u ==\n",
 		cpu_ids[0], SMALL_REGION >> 20, nreps);
-	pr_info("single  64x pcpu_pagecache_alloc(1), 64x free(1)   %8s ns (%s cycles)\n",
-		fx(bulkf[B_SINGLE].m.ps, 1), fx(bulkf[B_SINGLE].m.mcyc, 0));
-	pr_info("bulk    alloc_bulk(1, 64) + free_bulk(1, 64)         %8s ns (%s cycles)\n",
-		fx(bulkf[B_BULK].m.ps, 1), fx(bulkf[B_BULK].m.mcyc, 0));
+	pr_info("median chunk of %u per repetition, as for page_pool; whole: over whole repetitions\n",
+		LF_CHUNKS);
+	pr_info("single  64x pcpu_pagecache_alloc(1), 64x free(1)   %8s ns (%s cycles)  whole %8s ns\n",
+		fx(bulkf[B_SINGLE].m.ps, 1), fx(bulkf[B_SINGLE].m.mcyc, 0),
+		fx(bulkf[B_SINGLE].wall, 1));
+	pr_info("bulk    alloc_bulk(1, 64) + free_bulk(1, 64)         %8s ns (%s cycles)  whole %8s ns\n",
+		fx(bulkf[B_BULK].m.ps, 1), fx(bulkf[B_BULK].m.mcyc, 0),
+		fx(bulkf[B_BULK].wall, 1));
 	if (bulkf[B_SINGLE].m.fails || bulkf[B_BULK].m.fails)
 		pr_info("* allocations failed: single %lu, bulk %lu\n",
 			bulkf[B_SINGLE].m.fails, bulkf[B_BULK].m.fails);
 	out("1cpu_burst64_single_ns", bulkf[B_SINGLE].m.ps, 1);
 	out("1cpu_burst64_bulk_ns", bulkf[B_BULK].m.ps, 1);
+	out("1cpu_burst64_single_whole_ns", bulkf[B_SINGLE].wall, 1);
+	out("1cpu_burst64_bulk_whole_ns", bulkf[B_BULK].wall, 1);
 }
 
 /* Per page: x1000 fixed point of @n / @pages. */
@@ -1789,8 +1883,11 @@ static void print_prodcons(void)
 		pr_info("producer/consumer: skipped: needs 2 CPUs\n");
 		return;
 	}
-	pr_info("%-12s %-6s %12s %14s  %s\n", "allocator", "pairs", "ns/page",
-		"kpages/s", "CPUs (producer>consumer)");
+	pr_info("ns/page: wall time / pages, host stalls included; alloc, free: each side's median batch of %u, per page; busy: the slower side, 1/busy the rate with both sides running\n",
+		PC_BATCH);
+	pr_info("%-12s %-6s %12s %10s %10s %10s %14s  %s\n", "allocator", "pairs",
+		"ns/page", "alloc", "free", "busy", "kpages/s(busy)",
+		"CPUs (producer>consumer)");
 	for (k = 0; k < NPCKINDS; k++)
 		for (np = 0; np < PC_MAX_PAIRS; np++) {
 			struct pcres *res = &pcr[k][np];
@@ -1804,9 +1901,11 @@ static void print_prodcons(void)
 			else
 				snprintf(name, sizeof(name), "%u>%u",
 					 cpu_ids[0], cpu_ids[1]);
-			pr_info("%-12s %-6u %12s %14s  %s\n",
+			pr_info("%-12s %-6u %12s %10s %10s %10s %14s  %s\n",
 				kind_name[pc_kind[k]], np + 1, fx(res->ps, 1),
-				fx(kops(res->ps), 0), name);
+				fx(res->alloc_ps, 1), fx(res->free_ps, 1),
+				fx(res->busy_ps, 1),
+				fx(kops(res->busy_ps) * (np + 1), 0), name);
 		}
 	if (pc2_skip)
 		pr_info("two pairs: skipped: %s (this boot has %u; bench/run.sh boots again with -smp 4 for them)\n",
@@ -1836,6 +1935,15 @@ static void print_prodcons(void)
 			snprintf(name, sizeof(name), "prodcons_%s_%upair_kpages",
 				 kind_name[pc_kind[k]], np + 1);
 			out(name, kops(res->ps), 0);
+			snprintf(name, sizeof(name), "prodcons_%s_%upair_alloc_ns",
+				 kind_name[pc_kind[k]], np + 1);
+			out(name, res->alloc_ps, 1);
+			snprintf(name, sizeof(name), "prodcons_%s_%upair_free_ns",
+				 kind_name[pc_kind[k]], np + 1);
+			out(name, res->free_ps, 1);
+			snprintf(name, sizeof(name), "prodcons_%s_%upair_busy_ns",
+				 kind_name[pc_kind[k]], np + 1);
+			out(name, res->busy_ps, 1);
 			if (res->fails) {
 				snprintf(name, sizeof(name),
 					 "prodcons_%s_%upair_fails",
@@ -1898,6 +2006,8 @@ static void print_summary(void)
 	if (pcr[PC_OURS][0].done && pcr[PC_PAGES][0].done) {
 		out("ratio_vs_alloc_pages_prodcons",
 		    ratio(pcr[PC_PAGES][0].ps, pcr[PC_OURS][0].ps), 2);
+		out("ratio_vs_alloc_pages_prodcons_busy",
+		    ratio(pcr[PC_PAGES][0].busy_ps, pcr[PC_OURS][0].busy_ps), 2);
 		out("prodcons_lock_per_free",
 		    per_page(pcr[PC_OURS][0].locks, pcr[PC_OURS][0].pages), 3);
 	}
@@ -1905,8 +2015,12 @@ static void print_summary(void)
 		/* 2 pairs' pages per second / (2 x one pair's) */
 		out("prodcons_scaling_2pairs",
 		    ratio(pcr[PC_OURS][0].ps, pcr[PC_OURS][1].ps * 2), 2);
+		out("prodcons_scaling_2pairs_busy",
+		    ratio(pcr[PC_OURS][0].busy_ps, pcr[PC_OURS][1].busy_ps), 2);
 		out("prodcons_alloc_pages_scaling_2pairs",
 		    ratio(pcr[PC_PAGES][0].ps, pcr[PC_PAGES][1].ps * 2), 2);
+		out("prodcons_alloc_pages_scaling_2pairs_busy",
+		    ratio(pcr[PC_PAGES][0].busy_ps, pcr[PC_PAGES][1].busy_ps), 2);
 		out("prodcons_lock_per_free_2pairs",
 		    per_page(pcr[PC_OURS][1].locks, pcr[PC_OURS][1].pages), 3);
 	}
