@@ -237,27 +237,27 @@ fi
 targets=$BUILD/targets.txt
 rm -f "$targets.missing"
 {
-printf '%-32s %10s %8s  %s\n' figure value target met
+printf '%-36s %10s %8s  %s\n' figure value target met
 while read -r name op goal mask cpus; do
 	if (( (BENCH_SECTIONS & mask) != mask )); then
-		printf '%-32s %10s %8s  %s\n' "$name" - "$op $goal" \
+		printf '%-36s %10s %8s  %s\n' "$name" - "$op $goal" \
 			"not run (sections=$mask)"
 		continue
 	fi
 	if (( BENCH_SMP < cpus )); then
-		printf '%-32s %10s %8s  %s\n' "$name" - "$op $goal" \
+		printf '%-36s %10s %8s  %s\n' "$name" - "$op $goal" \
 			"not run (needs $cpus vCPUs)"
 		continue
 	fi
 	v=$(sed -n "s/^bench: $name //p" "$out" | head -n 1)
 	if [[ -z $v ]]; then
-		printf '%-32s %10s %8s  %s\n' "$name" MISSING "$op $goal" -
+		printf '%-36s %10s %8s  %s\n' "$name" MISSING "$op $goal" -
 		echo "$name" >>"$targets.missing"
 		continue
 	fi
 	met=$(awk -v v="$v" -v g="$goal" -v op="$op" \
 		'BEGIN { print ((op == ">=" ? v >= g : v <= g) ? "yes" : "NO") }')
-	printf '%-32s %10s %8s  %s\n' "$name" "$v" "$op $goal" "$met"
+	printf '%-36s %10s %8s  %s\n' "$name" "$v" "$op $goal" "$met"
 done <<'EOF'
 ratio_vs_alloc_pages_1cpu >= 12 1 1
 ratio_vs_nocache_1cpu >= 3 1 1
@@ -267,7 +267,9 @@ allcpu_scaling >= 0.8 3 1
 growth_2g_vs_16m <= 1.5 4 1
 ratio_vs_page_pool_1cpu >= 1.0 16 1
 ratio_vs_alloc_pages_prodcons >= 6 32 2
+ratio_vs_alloc_pages_prodcons_busy >= 6 32 2
 prodcons_scaling_2pairs >= 0.8 32 4
+prodcons_scaling_2pairs_busy >= 0.8 32 4
 ratio_bulk_vs_single >= 1.5 64 1
 fastpath_insns_pair <= 40 0 1
 EOF
