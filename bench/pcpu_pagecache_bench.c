@@ -950,9 +950,9 @@ static unsigned long lfig_calibrate(struct lfig *f, struct worker *w)
  * The host runs other guests' vCPUs on our cores and stalls ours for
  * milliseconds at a time: over a whole repetition that adds whatever the
  * host did.  So the loop runs in LF_CHUNKS chunks of about 80 us, each
- * timed with get_cycles() (cheap: the clocksource, an emulated HPET, is
- * not), and the repetition's figure is its median chunk, a stalled chunk
- * being an outlier.  Cycles become ns at the rate the two clocks ran over
+ * timed with get_cycles() (cheap; 6.1's clocksource here, an emulated
+ * HPET, is not), and the repetition's figure is its median chunk, a
+ * stalled chunk being an outlier.  Cycles become ns at the rate the two clocks ran over
  * the repetition.  The repetition's mean is kept too (rwall).
  */
 static void lfig_rep(struct lfig *f)
@@ -1306,7 +1306,7 @@ static __always_inline void pc_produce(struct pc_pair *p, const enum kind kind)
 
 	p->pc0 = get_cycles();
 	p->t0 = ktime_get_ns();
-	/* The clock every 16 batches: reading it costs microseconds here. */
+	/* The clock every 16 batches: an HPET read costs microseconds. */
 	while ((k++ & 15) || ktime_get_ns() < deadline) {
 		/* Acquire: the consumer is done with the slots we reuse. */
 		while (tail - smp_load_acquire(&r->head) > PC_RING - PC_BATCH)

@@ -89,7 +89,7 @@ if [[ -z ${KVER:-} ]]; then
 	for run in "${done_runs[@]}"; do
 		f=$top/build/bench/$run/targets.txt
 		if [[ -e $f ]]; then
-			sed "s|^|$run: |" "$f"
+			grep -v 'not run' "$f" | sed "s|^|$run: |"
 		else
 			echo "$run: no targets (the run failed early)"
 		fi
