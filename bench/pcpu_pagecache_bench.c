@@ -143,6 +143,8 @@ struct meas {
 	u64 ps;			/* median ps per pair */
 	u64 mcyc;		/* median cycles per pair, x1000 */
 	u64 hit_x1000;		/* % of allocations the CPU cache served, x1000 */
+	u64 rwall[MAX_REPS];	/* ps per pair over the whole repetition */
+	u64 wall;		/* their median */
 	bool done;
 };
 
@@ -436,6 +438,13 @@ static void region_close(struct bctx *b)
 
 /* ---- Measuring -------------------------------------------------------------- */
 
+/*
+ * A repetition runs in up to LF_CHUNKS chunks, each timed on its own (see
+ * meas_rep()): the cycles of each chunk.
+ */
+#define LF_CHUNKS	255
+static u64 lf_cyc[LF_CHUNKS];
+
 /* a / b, times 1000 */
 static u64 ratio(u64 a, u64 b)
 {
@@ -492,15 +501,38 @@ static unsigned long calibrate(struct bctx *b, enum test t, struct worker *w)
 }
 
 /*
+ * Store a repetition of @nch chunks of @ops pairs each, which took
+ * lf_cyc[] cycles each and @t1 - @t0 ns (@c1 - @c0 cycles) in all, as its
+ * median chunk: the host runs other guests' vCPUs on our cores and stalls
+ * ours for milliseconds at a time, and over a whole repetition that adds
+ * whatever the host did; a stalled chunk is an outlier.  Cycles become ns
+ * at the rate the two clocks ran over the repetition.  The mean over the
+ * whole repetition is kept too (rwall).
+ */
+static void meas_store(struct meas *m, unsigned int nch, unsigned long ops,
+		       u64 t0, u64 t1, cycles_t c0, cycles_t c1)
+{
+	u64 med = median(lf_cyc, nch);
+
+	m->rcyc[m->nr] = div64_u64(med * 1000, ops);
+	m->rps[m->nr] = mul_u64_u64_div_u64(med * 1000, t1 - t0,
+					    max_t(u64, c1 - c0, 1) * ops);
+	m->rwall[m->nr] = div64_u64((t1 - t0) * 1000, ops * nch);
+}
+
+/*
  * One repetition of a figure; the first one calibrates the loop.  The
- * calling thread is bound to one CPU.
+ * calling thread is bound to one CPU.  The loop runs in up to LF_CHUNKS
+ * chunks (about 80 us each), timed with get_cycles(): cheap, where 6.1's
+ * clocksource here (an emulated HPET) is not.
  */
 static void meas_rep(struct bctx *b, enum test t, struct meas *m)
 {
 	struct pcpu_pagecache_stats st0, st1;
 	struct worker *w = &main_worker;
-	unsigned long ops;
-	cycles_t c0, c1;
+	unsigned long ops, chunk;
+	cycles_t c0, c1, cc;
+	unsigned int i, nch;
 	u64 t0, t1;
 
 	if (m->nr >= MAX_REPS)
@@ -513,11 +545,17 @@ static void meas_rep(struct bctx *b, enum test t, struct meas *m)
 	memset(w, 0, sizeof(*w));
 	if (b->ppc)
 		pcpu_pagecache_get_stats(b->ppc, &st0);
-	ops = m->iters * test_ops[t];
+	nch = min_t(unsigned long, LF_CHUNKS, m->iters);
+	chunk = m->iters / nch;
+	ops = chunk * test_ops[t];
 	cond_resched();
 	c0 = get_cycles();
 	t0 = ktime_get_ns();
-	b_run(b, t, m->iters, w);
+	for (i = 0; i < nch; i++) {
+		cc = get_cycles();
+		b_run(b, t, chunk, w);
+		lf_cyc[i] = get_cycles() - cc;
+	}
 	t1 = ktime_get_ns();
 	c1 = get_cycles();
 	if (b->ppc) {
@@ -525,8 +563,8 @@ static void meas_rep(struct bctx *b, enum test t, struct meas *m)
 		m->fast += st1.alloc_fast - st0.alloc_fast;
 		m->slow += st1.alloc_slow - st0.alloc_slow;
 	}
-	m->rps[m->nr] = div64_u64((t1 - t0) * 1000, ops);
-	m->rcyc[m->nr] = div64_u64((u64)(c1 - c0) * 1000, ops);
+	meas_store(m, nch, ops, t0, t1, c0, c1);
+	ops *= nch;
 	if (verbose && b->ppc)
 		pr_info("rep %u %s %s %zu MiB: %llu ps/pair, %lu iters; alloc fast %llu slow %llu, free fast %llu slow %llu, refills %llu, locks %llu\n",
 			m->nr, kind_name[b->kind], test_name[t], b->size >> 20,
@@ -564,6 +602,7 @@ static void meas_finish(struct meas *m)
 		return;
 	m->ps = median(m->rps, m->nr);
 	m->mcyc = median(m->rcyc, m->nr);
+	m->wall = median(m->rwall, m->nr);
 	m->hit_x1000 = ratio(m->fast * 100, m->fast + m->slow);
 	m->done = true;
 }
@@ -902,23 +941,16 @@ static void unfill_region(struct bctx *b, struct fill *f)
  * For the sections that compare ours with something that is not a region
  * allocator (page_pool, objpool, the bulk API): one loop function per
  * figure, called once per chunk of a repetition, so the indirect call is
- * outside the timed loop.  Same calibration as the other figures, but each
- * repetition is LF_CHUNKS chunks timed on their own, and counts as its
- * median chunk (see lfig_rep()).
+ * outside the timed loop.  Same calibration, chunks and medians as the
+ * other figures.
  */
-#define LF_CHUNKS	255
-
 struct lfig {
 	void (*fn)(void *arg, unsigned long iters, struct worker *w);
 	void *arg;
 	unsigned int ops;		/* alloc+free pairs per iteration */
 	struct pcpu_pagecache *ppc;	/* whose statistics to read, or NULL */
-	struct meas m;			/* median chunk of each repetition */
-	u64 rwall[MAX_REPS];		/* ps per pair over the repetition */
-	u64 wall;			/* their median */
+	struct meas m;
 };
-
-static u64 lf_cyc[LF_CHUNKS];
 
 static unsigned long lfig_calibrate(struct lfig *f, struct worker *w)
 {
@@ -945,16 +977,7 @@ static unsigned long lfig_calibrate(struct lfig *f, struct worker *w)
 		       16, MAX_ITERS);
 }
 
-/*
- * One repetition, on the calling thread's CPU; the first one calibrates.
- * The host runs other guests' vCPUs on our cores and stalls ours for
- * milliseconds at a time: over a whole repetition that adds whatever the
- * host did.  So the loop runs in LF_CHUNKS chunks of about 80 us, each
- * timed with get_cycles() (cheap; 6.1's clocksource here, an emulated
- * HPET, is not), and the repetition's figure is its median chunk, a
- * stalled chunk being an outlier.  Cycles become ns at the rate the two clocks ran over
- * the repetition.  The repetition's mean is kept too (rwall).
- */
+/* One repetition, on the calling thread's CPU, as meas_rep(). */
 static void lfig_rep(struct lfig *f)
 {
 	struct pcpu_pagecache_stats st0, st1;
@@ -962,8 +985,8 @@ static void lfig_rep(struct lfig *f)
 	struct meas *m = &f->m;
 	unsigned long ops, chunk;
 	cycles_t c0, c1, cc;
-	unsigned int i;
-	u64 t0, t1, med;
+	unsigned int i, nch;
+	u64 t0, t1;
 
 	if (m->nr >= MAX_REPS)
 		return;
@@ -975,12 +998,13 @@ static void lfig_rep(struct lfig *f)
 	memset(w, 0, sizeof(*w));
 	if (f->ppc)
 		pcpu_pagecache_get_stats(f->ppc, &st0);
-	chunk = max(m->iters / LF_CHUNKS, 1UL);
+	nch = min_t(unsigned long, LF_CHUNKS, m->iters);
+	chunk = m->iters / nch;
 	ops = chunk * f->ops;
 	cond_resched();
 	c0 = get_cycles();
 	t0 = ktime_get_ns();
-	for (i = 0; i < LF_CHUNKS; i++) {
+	for (i = 0; i < nch; i++) {
 		cc = get_cycles();
 		f->fn(f->arg, chunk, w);
 		lf_cyc[i] = get_cycles() - cc;
@@ -992,28 +1016,16 @@ static void lfig_rep(struct lfig *f)
 		m->fast += st1.alloc_fast - st0.alloc_fast;
 		m->slow += st1.alloc_slow - st0.alloc_slow;
 	}
-	med = median(lf_cyc, LF_CHUNKS);
-	m->rcyc[m->nr] = div64_u64(med * 1000, ops);
-	m->rps[m->nr] = mul_u64_u64_div_u64(med * 1000, t1 - t0,
-					    max_t(u64, c1 - c0, 1) * ops);
-	f->rwall[m->nr] = div64_u64((t1 - t0) * 1000, ops * LF_CHUNKS);
+	meas_store(m, nch, ops, t0, t1, c0, c1);
 	if (verbose)
-		pr_info("rep %u %pS: %llu ps/pair (median chunk), %llu (whole), %lu x %lu iters\n",
-			m->nr, f->fn, m->rps[m->nr], f->rwall[m->nr],
-			(unsigned long)LF_CHUNKS, chunk);
+		pr_info("rep %u %pS: %llu ps/pair (median chunk), %llu (whole), %u x %lu iters\n",
+			m->nr, f->fn, m->rps[m->nr], m->rwall[m->nr], nch,
+			chunk);
 	m->nr++;
-	m->ops += ops * LF_CHUNKS;
+	m->ops += ops * nch;
 	m->fails += w->fails;
 	m->errors += w->errors;
 	total_errors += w->errors;
-}
-
-static void lfig_finish(struct lfig *f)
-{
-	if (!f->m.nr)
-		return;
-	f->wall = median(f->rwall, f->m.nr);
-	meas_finish(&f->m);
 }
 
 /* ---- The kernel's per-CPU caches: page_pool and objpool -------------------- */
@@ -1181,7 +1193,7 @@ static int bench_peers(void)
 		}
 	for (p = 0; p < NPEERS; p++)
 		if (peers_run[p])
-			lfig_finish(&peers[p]);
+			meas_finish(&peers[p].m);
 
 #if HAVE_OBJPOOL
 	if (peers_run[P_OBJPOOL])
@@ -1238,7 +1250,7 @@ static int bench_bulk(void)
 			}
 		}
 	for (k = 0; k < NBULK; k++)
-		lfig_finish(&bulkf[k]);
+		meas_finish(&bulkf[k].m);
 	region_close(&b);
 	pr_info("bulk section done\n");
 	return 0;
@@ -1620,8 +1632,8 @@ static void print_single(void)
 
 	pr_info("== Single CPU (one kthread bound to CPU %u), empty %u MiB region ==\n",
 		cpu_ids[0], SMALL_REGION >> 20);
-	pr_info("ns per alloc+free pair, median of %u (cycles from get_cycles() in brackets)\n",
-		nreps);
+	pr_info("ns per alloc+free pair, median of %u repetitions of its median chunk of up to %u (cycles from get_cycles() in brackets)\n",
+		nreps, LF_CHUNKS);
 	pr_info("%-12s %-26s %16s %16s %16s %18s\n", "test", "what",
 		kind_name[0], kind_name[1], kind_name[2], kind_name[3]);
 	for (t = 0; t < NSINGLE; t++) {
@@ -1660,6 +1672,9 @@ static void print_single(void)
 			snprintf(name, sizeof(name), "1cpu_%s_%s_cycles",
 				 test_name[t], kind_name[k]);
 			out(name, single[k][t].mcyc, 0);
+			snprintf(name, sizeof(name), "1cpu_%s_%s_whole_ns",
+				 test_name[t], kind_name[k]);
+			out(name, single[k][t].wall, 1);
 			if (k == K_OURS)
 				continue;
 			snprintf(name, sizeof(name), "1cpu_%s_ratio_vs_%s",
@@ -1684,7 +1699,7 @@ static void print_allcpu(void)
 				cpu_ids[i]);
 	pr_info("%s\n", line);
 	for (k = 0; k < NKINDS; k++) {
-		u64 scal = ratio(single[k][T_PAIR1].ps, allc[k].ps * ncpus);
+		u64 scal = ratio(single[k][T_PAIR1].wall, allc[k].ps * ncpus);
 
 		len = snprintf(line, sizeof(line), "%-12s %12s %14s %8s",
 			       kind_name[k], fx(allc[k].ps, 1),
@@ -1694,7 +1709,7 @@ static void print_allcpu(void)
 					fx(kops(allc[k].cpu_ps[i]), 0));
 		pr_info("%s\n", line);
 	}
-	pr_info("ns/pair = wall time / all pairs; scaling = total / (CPUs x single-CPU pair1 rate)\n");
+	pr_info("ns/pair = wall time / all pairs; scaling = total / (CPUs x single-CPU pair1 rate over whole repetitions, wall time on both sides)\n");
 
 	for (k = 0; k < NKINDS; k++) {
 		snprintf(name, sizeof(name), "allcpu_%s_ns", kind_name[k]);
@@ -1707,7 +1722,7 @@ static void print_allcpu(void)
 			out(name, kops(allc[k].cpu_ps[i]), 0);
 		}
 		snprintf(name, sizeof(name), "allcpu_%s_scaling", kind_name[k]);
-		out(name, ratio(single[k][T_PAIR1].ps, allc[k].ps * ncpus), 2);
+		out(name, ratio(single[k][T_PAIR1].wall, allc[k].ps * ncpus), 2);
 	}
 }
 
@@ -1716,7 +1731,7 @@ static void print_growth(void)
 	unsigned int s, l, k, t;
 	char name[80];
 
-	pr_info("== Growth: fragmented fills (runs of 1..%u pages, seed %#lx), ns per pair, median of %u ==\n",
+	pr_info("== Growth: fragmented fills (runs of 1..%u pages, seed %#lx), ns per pair, median of %u (of median chunks) ==\n",
 		RUN_MAX, seed, nreps);
 	pr_info("%-6s %-5s %-8s %14s %14s %14s %14s %14s %9s\n", "region", "full",
 		"op", kind_name[0], kind_name[1], kind_name[2], "nocache/ours",
@@ -1781,6 +1796,11 @@ static void print_growth(void)
 						 gsize_name[s], glevel[l],
 						 kind_name[k], t ? "pair64" : "pair1");
 					out(name, m->ps, 1);
+					snprintf(name, sizeof(name),
+						 "growth_%s_%upct_%s_%s_whole_ns",
+						 gsize_name[s], glevel[l],
+						 kind_name[k], t ? "pair64" : "pair1");
+					out(name, m->wall, 1);
 					if (!m->fails)
 						continue;
 					snprintf(name, sizeof(name),
@@ -1823,7 +1843,7 @@ static void print_peers(void)
 			continue;
 		pr_info("%-18s %8s ns (%5s cycles)  whole %8s ns  other's ns / ours %5s%s  %s\n",
 			peer_name[p], fx(m->ps, 1), fx(m->mcyc, 0),
-			fx(peers[p].wall, 1),
+			fx(peers[p].m.wall, 1),
 			fx(ratio(m->ps, peers[P_OURS].m.ps), 2),
 			m->fails ? " (failures)" : "", peer_desc[p]);
 	}
@@ -1836,7 +1856,7 @@ static void print_peers(void)
 		out(name, peers[p].m.ps, 1);
 		snprintf(name, sizeof(name), "1cpu_pair1_%s_whole_ns",
 			 peer_name[p]);
-		out(name, peers[p].wall, 1);
+		out(name, peers[p].m.wall, 1);
 		if (p == P_OURS)
 			continue;
 		snprintf(name, sizeof(name), "1cpu_pair1_ratio_vs_%s",
@@ -1853,17 +1873,17 @@ static void print_bulk(void)
 		LF_CHUNKS);
 	pr_info("single  64x pcpu_pagecache_alloc(1), 64x free(1)   %8s ns (%s cycles)  whole %8s ns\n",
 		fx(bulkf[B_SINGLE].m.ps, 1), fx(bulkf[B_SINGLE].m.mcyc, 0),
-		fx(bulkf[B_SINGLE].wall, 1));
+		fx(bulkf[B_SINGLE].m.wall, 1));
 	pr_info("bulk    alloc_bulk(1, 64) + free_bulk(1, 64)         %8s ns (%s cycles)  whole %8s ns\n",
 		fx(bulkf[B_BULK].m.ps, 1), fx(bulkf[B_BULK].m.mcyc, 0),
-		fx(bulkf[B_BULK].wall, 1));
+		fx(bulkf[B_BULK].m.wall, 1));
 	if (bulkf[B_SINGLE].m.fails || bulkf[B_BULK].m.fails)
 		pr_info("* allocations failed: single %lu, bulk %lu\n",
 			bulkf[B_SINGLE].m.fails, bulkf[B_BULK].m.fails);
 	out("1cpu_burst64_single_ns", bulkf[B_SINGLE].m.ps, 1);
 	out("1cpu_burst64_bulk_ns", bulkf[B_BULK].m.ps, 1);
-	out("1cpu_burst64_single_whole_ns", bulkf[B_SINGLE].wall, 1);
-	out("1cpu_burst64_bulk_whole_ns", bulkf[B_BULK].wall, 1);
+	out("1cpu_burst64_single_whole_ns", bulkf[B_SINGLE].m.wall, 1);
+	out("1cpu_burst64_bulk_whole_ns", bulkf[B_BULK].m.wall, 1);
 }
 
 /* Per page: x1000 fixed point of @n / @pages. */
@@ -1984,11 +2004,13 @@ static void print_summary(void)
 		out("ratio_vs_nocache_allcpu", ratio(allc[K_NOCACHE].ps, allc[K_OURS].ps), 2);
 		out("ratio_vs_genalloc_allcpu", ratio(allc[K_GENALLOC].ps, allc[K_OURS].ps), 2);
 		out("ratio_vs_alloc_pages_allcpu", ratio(allc[K_PAGES].ps, allc[K_OURS].ps), 2);
-		out("allcpu_scaling", ratio(single[K_OURS][T_PAIR1].ps,
+		out("allcpu_scaling", ratio(single[K_OURS][T_PAIR1].wall,
 					    allc[K_OURS].ps * ncpus), 2);
 	}
 	if (g2[0][0].done && g2[2][0].done) {
 		out("ratio_vs_genalloc_2g_50pct", ratio(g2[2][0].ps, g2[0][0].ps), 2);
+		out("ratio_vs_genalloc_2g_50pct_whole",
+		    ratio(g2[2][0].wall, g2[0][0].wall), 2);
 		out("ratio_vs_genalloc_2g_50pct_pair64", ratio(g2[2][1].ps, g2[0][1].ps), 2);
 		out("ratio_vs_nocache_2g_50pct", ratio(g2[1][0].ps, g2[0][0].ps), 2);
 		out("ratio_vs_nocache_2g_50pct_pair64", ratio(g2[1][1].ps, g2[0][1].ps), 2);
