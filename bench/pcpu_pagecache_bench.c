@@ -14,6 +14,12 @@
  *                the same range, first fit (the default algorithm)
  *   alloc_pages  alloc_pages(GFP_KERNEL, order) + __free_pages()
  *
+ * and, for single pages only, the kernel's own per-CPU caches: page_pool
+ * (no device, direct recycling under local_bh_disable()) and, from 6.7,
+ * objpool.  Two more sections pass pages from a producer thread to a
+ * consumer thread on another CPU, and compare the bulk API with single
+ * calls.
+ *
  * Only one user of the range exists at a time: each is created, measured
  * and destroyed before the next.  A figure is the median over @reps runs of
  * a loop sized to take about @target_ms: ns from ktime_get_ns(), cycles
@@ -40,6 +46,18 @@
 #include <linux/slab.h>
 #include <linux/sort.h>
 #include <linux/timex.h>
+/* page_pool's header moved in 6.6, objpool came in 6.7: see Kbuild. */
+#ifdef BENCH_PP_HELPERS_H
+#include <net/page_pool/helpers.h>
+#else
+#include <net/page_pool.h>
+#endif
+#ifdef BENCH_HAVE_OBJPOOL
+#include <linux/objpool.h>
+#define HAVE_OBJPOOL 1
+#else
+#define HAVE_OBJPOOL 0
+#endif
 
 #include "pcpu_pagecache.h"
 
@@ -67,9 +85,13 @@ static bool verbose;
 module_param(verbose, bool, 0444);
 MODULE_PARM_DESC(verbose, "Print every repetition");
 
-static unsigned int sections = 15;
+static bool pc_check;
+module_param(pc_check, bool, 0444);
+MODULE_PARM_DESC(pc_check, "Producer/consumer: track the pages in flight and report one handed out twice or freed while not handed out (slower)");
+
+static unsigned int sections = 127;
 module_param(sections, uint, 0444);
-MODULE_PARM_DESC(sections, "Sections to run: 1 single CPU, 2 all CPUs (needs 1), 4 growth, 8 building blocks (default 15)");
+MODULE_PARM_DESC(sections, "Sections to run: 1 single CPU, 2 all CPUs (needs 1), 4 growth, 8 building blocks, 16 page_pool and objpool, 32 producer/consumer, 64 bulk API (default 127)");
 
 #define MAX_REPS	31
 #define SMALL_REGION	SZ_16M		/* single-CPU and all-CPU runs */
@@ -125,6 +147,8 @@ struct meas {
 	u64 ps;			/* median ps per pair */
 	u64 mcyc;		/* median cycles per pair, x1000 */
 	u64 hit_x1000;		/* % of allocations the CPU cache served, x1000 */
+	u64 rwall[MAX_REPS];	/* ps per pair over the whole repetition */
+	u64 wall;		/* their median */
 	bool done;
 };
 
@@ -418,6 +442,13 @@ static void region_close(struct bctx *b)
 
 /* ---- Measuring -------------------------------------------------------------- */
 
+/*
+ * A repetition runs in up to LF_CHUNKS chunks, each timed on its own (see
+ * meas_rep()): the cycles of each chunk.
+ */
+#define LF_CHUNKS	255
+static u64 lf_cyc[LF_CHUNKS];
+
 /* a / b, times 1000 */
 static u64 ratio(u64 a, u64 b)
 {
@@ -474,15 +505,38 @@ static unsigned long calibrate(struct bctx *b, enum test t, struct worker *w)
 }
 
 /*
+ * Store a repetition of @nch chunks of @ops pairs each, which took
+ * lf_cyc[] cycles each and @t1 - @t0 ns (@c1 - @c0 cycles) in all, as its
+ * median chunk: the host runs other guests' vCPUs on our cores and stalls
+ * ours for milliseconds at a time, and over a whole repetition that adds
+ * whatever the host did; a stalled chunk is an outlier.  Cycles become ns
+ * at the rate the two clocks ran over the repetition.  The mean over the
+ * whole repetition is kept too (rwall).
+ */
+static void meas_store(struct meas *m, unsigned int nch, unsigned long ops,
+		       u64 t0, u64 t1, cycles_t c0, cycles_t c1)
+{
+	u64 med = median(lf_cyc, nch);
+
+	m->rcyc[m->nr] = div64_u64(med * 1000, ops);
+	m->rps[m->nr] = mul_u64_u64_div_u64(med * 1000, t1 - t0,
+					    max_t(u64, c1 - c0, 1) * ops);
+	m->rwall[m->nr] = div64_u64((t1 - t0) * 1000, ops * nch);
+}
+
+/*
  * One repetition of a figure; the first one calibrates the loop.  The
- * calling thread is bound to one CPU.
+ * calling thread is bound to one CPU.  The loop runs in up to LF_CHUNKS
+ * chunks (about 80 us each), timed with get_cycles(): cheap, where 6.1's
+ * clocksource here (an emulated HPET) is not.
  */
 static void meas_rep(struct bctx *b, enum test t, struct meas *m)
 {
 	struct pcpu_pagecache_stats st0, st1;
 	struct worker *w = &main_worker;
-	unsigned long ops;
-	cycles_t c0, c1;
+	unsigned long ops, chunk;
+	cycles_t c0, c1, cc;
+	unsigned int i, nch;
 	u64 t0, t1;
 
 	if (m->nr >= MAX_REPS)
@@ -495,11 +549,17 @@ static void meas_rep(struct bctx *b, enum test t, struct meas *m)
 	memset(w, 0, sizeof(*w));
 	if (b->ppc)
 		pcpu_pagecache_get_stats(b->ppc, &st0);
-	ops = m->iters * test_ops[t];
+	nch = min_t(unsigned long, LF_CHUNKS, m->iters);
+	chunk = m->iters / nch;
+	ops = chunk * test_ops[t];
 	cond_resched();
 	c0 = get_cycles();
 	t0 = ktime_get_ns();
-	b_run(b, t, m->iters, w);
+	for (i = 0; i < nch; i++) {
+		cc = get_cycles();
+		b_run(b, t, chunk, w);
+		lf_cyc[i] = get_cycles() - cc;
+	}
 	t1 = ktime_get_ns();
 	c1 = get_cycles();
 	if (b->ppc) {
@@ -507,8 +567,8 @@ static void meas_rep(struct bctx *b, enum test t, struct meas *m)
 		m->fast += st1.alloc_fast - st0.alloc_fast;
 		m->slow += st1.alloc_slow - st0.alloc_slow;
 	}
-	m->rps[m->nr] = div64_u64((t1 - t0) * 1000, ops);
-	m->rcyc[m->nr] = div64_u64((u64)(c1 - c0) * 1000, ops);
+	meas_store(m, nch, ops, t0, t1, c0, c1);
+	ops *= nch;
 	if (verbose && b->ppc)
 		pr_info("rep %u %s %s %zu MiB: %llu ps/pair, %lu iters; alloc fast %llu slow %llu, free fast %llu slow %llu, refills %llu, locks %llu\n",
 			m->nr, kind_name[b->kind], test_name[t], b->size >> 20,
@@ -530,12 +590,14 @@ static void meas_rep(struct bctx *b, enum test t, struct meas *m)
 	total_errors += w->errors;
 }
 
-/* Forget the repetitions so far, keep the calibration. */
+/*
+ * Forget the repetitions so far, keep the calibration.  A refused free
+ * stays counted in total_errors: it is a refused free, warm-up or not.
+ */
 static void meas_forget(struct meas *m)
 {
 	unsigned long iters = m->iters;
 
-	total_errors -= m->errors;
 	memset(m, 0, sizeof(*m));
 	m->iters = iters;
 }
@@ -546,6 +608,7 @@ static void meas_finish(struct meas *m)
 		return;
 	m->ps = median(m->rps, m->nr);
 	m->mcyc = median(m->rcyc, m->nr);
+	m->wall = median(m->rwall, m->nr);
 	m->hit_x1000 = ratio(m->fast * 100, m->fast + m->slow);
 	m->done = true;
 }
@@ -878,6 +941,684 @@ static void unfill_region(struct bctx *b, struct fill *f)
 	f->runs = NULL;
 }
 
+/* ---- Figures measured through a loop function ---------------------------- */
+
+/*
+ * For the sections that compare ours with something that is not a region
+ * allocator (page_pool, objpool, the bulk API): one loop function per
+ * figure, called once per chunk of a repetition, so the indirect call is
+ * outside the timed loop.  Same calibration, chunks and medians as the
+ * other figures.
+ */
+struct lfig {
+	void (*fn)(void *arg, unsigned long iters, struct worker *w);
+	void *arg;
+	unsigned int ops;		/* alloc+free pairs per iteration */
+	struct pcpu_pagecache *ppc;	/* whose statistics to read, or NULL */
+	struct meas m;
+};
+
+static unsigned long lfig_calibrate(struct lfig *f, struct worker *w)
+{
+	unsigned long iters = 16;
+	unsigned int i;
+	u64 t0, dt;
+
+	for (;;) {
+		t0 = ktime_get_ns();
+		f->fn(f->arg, iters, w);
+		dt = ktime_get_ns() - t0;
+		if (dt >= target_ns() / 8 || iters >= MAX_ITERS)
+			break;
+		iters *= dt < target_ns() / 128 ? 16 : 2;
+		cond_resched();
+	}
+	for (i = 0; i < 2; i++) {
+		cond_resched();
+		t0 = ktime_get_ns();
+		f->fn(f->arg, iters, w);
+		dt = min(dt, ktime_get_ns() - t0);
+	}
+	return clamp_t(u64, div64_u64((u64)iters * target_ns(), max_t(u64, dt, 1)),
+		       16, MAX_ITERS);
+}
+
+/* One repetition, on the calling thread's CPU, as meas_rep(). */
+static void lfig_rep(struct lfig *f)
+{
+	struct pcpu_pagecache_stats st0, st1;
+	struct worker *w = &main_worker;
+	struct meas *m = &f->m;
+	unsigned long ops, chunk;
+	cycles_t c0, c1, cc;
+	unsigned int i, nch;
+	u64 t0, t1;
+
+	if (m->nr >= MAX_REPS)
+		return;
+	if (!m->iters) {
+		memset(w, 0, sizeof(*w));
+		m->iters = lfig_calibrate(f, w);
+		total_errors += w->errors;
+	}
+	memset(w, 0, sizeof(*w));
+	if (f->ppc)
+		pcpu_pagecache_get_stats(f->ppc, &st0);
+	nch = min_t(unsigned long, LF_CHUNKS, m->iters);
+	chunk = m->iters / nch;
+	ops = chunk * f->ops;
+	cond_resched();
+	c0 = get_cycles();
+	t0 = ktime_get_ns();
+	for (i = 0; i < nch; i++) {
+		cc = get_cycles();
+		f->fn(f->arg, chunk, w);
+		lf_cyc[i] = get_cycles() - cc;
+	}
+	t1 = ktime_get_ns();
+	c1 = get_cycles();
+	if (f->ppc) {
+		pcpu_pagecache_get_stats(f->ppc, &st1);
+		m->fast += st1.alloc_fast - st0.alloc_fast;
+		m->slow += st1.alloc_slow - st0.alloc_slow;
+	}
+	meas_store(m, nch, ops, t0, t1, c0, c1);
+	if (verbose)
+		pr_info("rep %u %pS: %llu ps/pair (median chunk), %llu (whole), %u x %lu iters\n",
+			m->nr, f->fn, m->rps[m->nr], m->rwall[m->nr], nch,
+			chunk);
+	m->nr++;
+	m->ops += ops * nch;
+	m->fails += w->fails;
+	m->errors += w->errors;
+	total_errors += w->errors;
+}
+
+/* ---- The kernel's per-CPU caches: page_pool and objpool -------------------- */
+
+enum peer { P_OURS, P_PP, P_PP_BH, P_OBJPOOL, NPEERS };
+static const char *const peer_name[NPEERS] = {
+	"ours", "page_pool", "page_pool_bh_each", "objpool",
+};
+
+static const char *const peer_desc[NPEERS] = {
+	"pcpu_pagecache_alloc(1)+free(1), empty 16 MiB region",
+	"alloc_pages+recycle_direct, local_bh_disable() around the loop",
+	"the same with local_bh_disable()+enable() around each pair",
+	"objpool_pop+objpool_push (no page behind the object)",
+};
+
+static struct lfig peers[NPEERS];
+static bool peers_run[NPEERS];
+static const char *objpool_skip;
+
+static void loop_ours_pair1(void *arg, unsigned long iters, struct worker *w)
+{
+	run_ours(arg, T_PAIR1, iters, w);
+}
+
+static void loop_ours_burst64(void *arg, unsigned long iters, struct worker *w)
+{
+	run_ours(arg, T_BURST64, iters, w);
+}
+
+/*
+ * page_pool's direct recycling is lockless only in softirq context on the
+ * pool's CPU: local_bh_disable() gives that (in_softirq() is then true on
+ * 6.1 and 6.12 alike), once for the whole loop as NAPI would.
+ */
+static noinline void loop_pp(void *arg, unsigned long iters, struct worker *w)
+{
+	struct page_pool *pp = arg;
+	unsigned long i, fails = 0;
+	struct page *p;
+
+	local_bh_disable();
+	for (i = 0; i < iters; i++) {
+		p = page_pool_alloc_pages(pp, GFP_ATOMIC | __GFP_NOWARN);
+		if (likely(p))
+			page_pool_recycle_direct(pp, p);
+		else
+			fails++;
+	}
+	local_bh_enable();
+	w->fails += fails;
+}
+
+/* What a caller outside softirq pays: the bh section around each pair. */
+static noinline void loop_pp_bh(void *arg, unsigned long iters,
+				struct worker *w)
+{
+	struct page_pool *pp = arg;
+	unsigned long i, fails = 0;
+	struct page *p;
+
+	for (i = 0; i < iters; i++) {
+		local_bh_disable();
+		p = page_pool_alloc_pages(pp, GFP_ATOMIC | __GFP_NOWARN);
+		if (likely(p))
+			page_pool_recycle_direct(pp, p);
+		else
+			fails++;
+		local_bh_enable();
+	}
+	w->fails += fails;
+}
+
+#if HAVE_OBJPOOL
+static struct objpool_head peer_objpool;
+
+static noinline void loop_objpool(void *arg, unsigned long iters,
+				  struct worker *w)
+{
+	struct objpool_head *op = arg;
+	unsigned long i, fails = 0;
+	void *obj;
+
+	for (i = 0; i < iters; i++) {
+		obj = objpool_pop(op);
+		if (likely(obj))
+			objpool_push(obj, op);
+		else
+			fails++;
+	}
+	w->fails += fails;
+}
+#endif
+
+/*
+ * A page_pool with no device: flags 0 (no DMA mapping, no sync), order 0,
+ * no NAPI.  page_pool_init() accepts that on 6.1 and 6.12; the pages come
+ * from the page allocator, 64 at a time when the cache is empty.
+ */
+static struct page_pool *peer_pp_create(void)
+{
+	struct page_pool_params pp = {
+		.flags = 0,
+		.order = 0,
+		.pool_size = 256,
+		.nid = NUMA_NO_NODE,
+		.dev = NULL,
+	};
+
+	return page_pool_create(&pp);
+}
+
+/*
+ * Rounds as elsewhere: round r measures repetition r of every figure, ours
+ * first.  Each user keeps its pool for the whole section.
+ */
+static int bench_peers(void)
+{
+	struct page_pool *pp;
+	unsigned int p, r;
+	struct bctx b;
+	int ret;
+
+	ret = region_open(&b, K_OURS, base, SMALL_REGION);
+	if (ret)
+		return ret;
+	pp = peer_pp_create();
+	if (IS_ERR(pp)) {
+		pr_err("page_pool_create(): %ld\n", PTR_ERR(pp));
+		region_close(&b);
+		return PTR_ERR(pp);
+	}
+	peers[P_OURS] = (struct lfig){ loop_ours_pair1, &b, 1, b.ppc };
+	peers[P_PP] = (struct lfig){ loop_pp, pp, 1, NULL };
+	peers[P_PP_BH] = (struct lfig){ loop_pp_bh, pp, 1, NULL };
+	peers_run[P_OURS] = true;
+	peers_run[P_PP] = true;
+	peers_run[P_PP_BH] = true;
+#if HAVE_OBJPOOL
+	/* 64 objects per possible CPU: each CPU pops from its own slot. */
+	ret = objpool_init(&peer_objpool, 64 * num_possible_cpus(),
+			   sizeof(phys_addr_t), GFP_KERNEL, NULL, NULL, NULL);
+	if (ret) {
+		pr_err("objpool_init(): %d\n", ret);
+		objpool_skip = "objpool_init() failed";
+	} else {
+		peers[P_OBJPOOL] = (struct lfig){ loop_objpool, &peer_objpool,
+						  1, NULL };
+		peers_run[P_OBJPOOL] = true;
+	}
+#else
+	objpool_skip = "objpool exists from Linux 6.7 on";
+#endif
+
+	/* A warm-up round, thrown away, then the rounds. */
+	for (r = 0; r <= nreps; r++)
+		for (p = 0; p < NPEERS; p++) {
+			if (!peers_run[p])
+				continue;
+			lfig_rep(&peers[p]);
+			if (!r)
+				peers[p].m = (struct meas){ .iters = peers[p].m.iters };
+		}
+	for (p = 0; p < NPEERS; p++)
+		if (peers_run[p])
+			meas_finish(&peers[p].m);
+
+#if HAVE_OBJPOOL
+	if (peers_run[P_OBJPOOL])
+		objpool_fini(&peer_objpool);
+#endif
+	page_pool_destroy(pp);
+	region_close(&b);
+	pr_info("page_pool/objpool section done\n");
+	return 0;
+}
+
+/* ---- The bulk API against single calls ------------------------------------ */
+
+#define BULK	64
+
+enum bulk { B_SINGLE, B_BULK, NBULK };
+static struct lfig bulkf[NBULK];
+
+static noinline void loop_bulk(void *arg, unsigned long iters,
+			       struct worker *w)
+{
+	struct pcpu_pagecache *ppc = ((struct bctx *)arg)->ppc;
+	phys_addr_t addrs[BULK];
+	unsigned long i;
+	unsigned int n;
+
+	for (i = 0; i < iters; i++) {
+		n = pcpu_pagecache_alloc_bulk(ppc, 1, BULK, addrs);
+		if (unlikely(n < BULK))
+			w->fails += BULK - n;
+		if (unlikely(pcpu_pagecache_free_bulk(ppc, 1, n, addrs)))
+			w->errors++;
+	}
+}
+
+/* alloc_bulk(64)+free_bulk(64) against burst64 (64x alloc, 64x free). */
+static int bench_bulk(void)
+{
+	unsigned int k, r;
+	struct bctx b;
+	int ret;
+
+	ret = region_open(&b, K_OURS, base, SMALL_REGION);
+	if (ret)
+		return ret;
+	bulkf[B_SINGLE] = (struct lfig){ loop_ours_burst64, &b, BULK, b.ppc };
+	bulkf[B_BULK] = (struct lfig){ loop_bulk, &b, BULK, b.ppc };
+	for (r = 0; r <= nreps; r++)
+		for (k = 0; k < NBULK; k++) {
+			lfig_rep(&bulkf[k]);
+			if (!r)
+				bulkf[k].m = (struct meas){ .iters = bulkf[k].m.iters };
+		}
+	for (k = 0; k < NBULK; k++)
+		meas_finish(&bulkf[k].m);
+	region_close(&b);
+	pr_info("bulk section done\n");
+	return 0;
+}
+
+/* ---- Producer/consumer: allocate on one CPU, free on another --------------- */
+
+/*
+ * A single-producer single-consumer ring of handles (physical addresses,
+ * or struct page pointers for alloc_pages).  The producer allocates PC_BATCH
+ * pages into free slots and publishes them at once; the consumer frees
+ * what it finds, up to PC_BATCH at a time, and gives the slots back.
+ */
+#define PC_RING		256
+#define PC_BATCH	64
+#define PC_MAX_PAIRS	2
+#define PC_SAMPLES	4096	/* batch times kept per thread and repetition */
+
+struct pc_ring {
+	unsigned long slot[PC_RING];
+	unsigned long tail ____cacheline_aligned;	/* the producer's */
+	unsigned long head ____cacheline_aligned;	/* the consumer's */
+	int done;
+};
+
+struct pc_pair {
+	struct pc_ring *ring;
+	struct bctx *b;
+	unsigned long pages;		/* handed over and freed */
+	unsigned long fails;		/* allocations that returned nothing */
+	u64 t0, t1;			/* producer's start, consumer's end */
+	u64 pt1;			/* producer's end */
+	cycles_t pc0, pc1;		/* get_cycles() at t0 and pt1 */
+	u64 *cyc[2];			/* cycles of each full batch: alloc, free */
+	unsigned int ncyc[2];
+	struct task_struct *task[2];	/* producer, consumer */
+	struct worker w;		/* the consumer's */
+};
+
+struct pc_thr {
+	struct pc_pair *p;
+	bool consumer;
+};
+
+static atomic_t pc_ready, pc_go, pc_left;
+static unsigned long *pc_inflight;	/* pc_check: pages of ours in flight */
+static atomic_t pc_bad;
+static unsigned int pc_nthreads;
+static u64 pc_deadline;
+static DECLARE_COMPLETION(pc_done);
+
+/*
+ * The ring's ordering: the producer writes slots, then releases ->tail; the
+ * consumer acquires ->tail, then reads them.  The consumer is done with
+ * slots before it releases ->head; the producer acquires ->head before it
+ * writes them again.  ->done is released after the last ->tail, so a
+ * consumer that acquires it and then sees ->tail == head has drained all.
+ */
+/*
+ * pc_check: a page the pool hands out while it is in flight (allocated and
+ * not yet freed) was handed out twice; a page the consumer frees that is
+ * not in flight was never handed out.  Either is the pool's bug.
+ */
+static noinline void pc_mark(struct bctx *b, unsigned long h, bool set)
+{
+	unsigned long i = (h - b->base) >> PAGE_SHIFT;
+
+	if (i >= b->size >> PAGE_SHIFT) {
+		atomic_inc(&pc_bad);
+		pr_err("producer/consumer: %#lx is outside the region\n", h);
+	} else if (set && test_and_set_bit(i, pc_inflight)) {
+		atomic_inc(&pc_bad);
+		pr_err("producer/consumer: %#lx handed out while in flight\n", h);
+	} else if (!set && !test_and_clear_bit(i, pc_inflight)) {
+		atomic_inc(&pc_bad);
+		pr_err("producer/consumer: %#lx freed while not in flight\n", h);
+	}
+}
+
+static __always_inline void pc_produce(struct pc_pair *p, const enum kind kind)
+{
+	u64 deadline = READ_ONCE(pc_deadline);
+	struct pc_ring *r = p->ring;
+	unsigned long tail = 0, h;
+	unsigned int j, k = 0;
+	cycles_t c;
+
+	p->pc0 = get_cycles();
+	p->t0 = ktime_get_ns();
+	/* The clock every 16 batches: an HPET read costs microseconds. */
+	while ((k++ & 15) || ktime_get_ns() < deadline) {
+		/* Acquire: the consumer is done with the slots we reuse. */
+		while (tail - smp_load_acquire(&r->head) > PC_RING - PC_BATCH)
+			cpu_relax();
+		c = get_cycles();
+		for (j = 0; j < PC_BATCH; j++) {
+			h = b_alloc(p->b, kind, 1);
+			if (unlikely(!h)) {
+				p->fails++;
+				break;
+			}
+			if (kind == K_OURS && pc_inflight)
+				pc_mark(p->b, h, true);
+			r->slot[(tail + j) % PC_RING] = h;
+		}
+		if (j == PC_BATCH && p->ncyc[0] < PC_SAMPLES)
+			p->cyc[0][p->ncyc[0]++] = get_cycles() - c;
+		tail += j;
+		/* Release: the slots are written before the consumer sees them. */
+		smp_store_release(&r->tail, tail);
+	}
+	p->pt1 = ktime_get_ns();
+	p->pc1 = get_cycles();
+	/* Release: after the last ->tail. */
+	smp_store_release(&r->done, 1);
+}
+
+static __always_inline void pc_consume(struct pc_pair *p, const enum kind kind)
+{
+	struct pc_ring *r = p->ring;
+	unsigned long head = 0, tail, j;
+	cycles_t c;
+	int done;
+
+	for (;;) {
+		/* Acquire: pairs with the producer's release of ->tail. */
+		tail = smp_load_acquire(&r->tail);
+		if (tail == head) {
+			/* Acquire: ->done is released after the last ->tail. */
+			done = smp_load_acquire(&r->done);
+			/* Acquire: so this ->tail is the last one. */
+			if (done && smp_load_acquire(&r->tail) == head)
+				break;
+			cpu_relax();
+			continue;
+		}
+		tail = min(tail, head + PC_BATCH);
+		c = get_cycles();
+		for (j = head; j != tail; j++) {
+			if (kind == K_OURS && pc_inflight)
+				pc_mark(p->b, r->slot[j % PC_RING], false);
+			b_free(p->b, kind, r->slot[j % PC_RING], 1, &p->w);
+		}
+		if (tail - head == PC_BATCH && p->ncyc[1] < PC_SAMPLES)
+			p->cyc[1][p->ncyc[1]++] = get_cycles() - c;
+		head = tail;
+		/* Release: the slots are read before the producer reuses them. */
+		smp_store_release(&r->head, head);
+	}
+	p->pages = head;
+	p->t1 = ktime_get_ns();
+}
+
+static int pc_thread(void *arg)
+{
+	struct pc_thr *t = arg;
+	struct pc_pair *p = t->p;
+	bool ours = p->b->kind == K_OURS;
+
+	/* All threads start together; the last one sets the deadline. */
+	if (atomic_inc_return(&pc_ready) == pc_nthreads) {
+		WRITE_ONCE(pc_deadline, ktime_get_ns() + target_ns());
+		atomic_set_release(&pc_go, 1);
+	}
+	while (!atomic_read_acquire(&pc_go))
+		cpu_relax();
+	if (!t->consumer && ours)
+		pc_produce(p, K_OURS);
+	else if (!t->consumer)
+		pc_produce(p, K_PAGES);
+	else if (ours)
+		pc_consume(p, K_OURS);
+	else
+		pc_consume(p, K_PAGES);
+	if (atomic_dec_and_test(&pc_left))
+		complete(&pc_done);
+
+	set_current_state(TASK_INTERRUPTIBLE);
+	while (!kthread_should_stop()) {
+		schedule();
+		set_current_state(TASK_INTERRUPTIBLE);
+	}
+	__set_current_state(TASK_RUNNING);
+	return 0;
+}
+
+/* One figure: repetitions of wall ps per page, and ours' statistics. */
+struct pcres {
+	u64 rps[MAX_REPS];
+	u64 ralloc[MAX_REPS], rfree[MAX_REPS], rbusy[MAX_REPS];
+	unsigned int nr;
+	u64 ps;				/* median ps per page handed over */
+	u64 alloc_ps, free_ps;		/* median batch, per page, each side */
+	u64 busy_ps;			/* the slower side's */
+	unsigned long pages, fails, errors;
+	u64 locks, refills, remote, slow, reclaims, fast_frees;
+	bool done;
+};
+
+enum { PC_OURS, PC_PAGES, NPCKINDS };
+static const enum kind pc_kind[NPCKINDS] = { K_OURS, K_PAGES };
+static struct pcres pcr[NPCKINDS][PC_MAX_PAIRS];	/* [kind][pairs - 1] */
+static const char *pc2_skip;
+
+/*
+ * One repetition with @npairs pairs: pair i produces on cpu_ids[2i] and
+ * consumes on cpu_ids[2i + 1], all released together, producers stopping
+ * at the same deadline; the consumers then drain their rings.
+ */
+static int pc_rep(struct bctx *b, unsigned int npairs, struct pcres *res)
+{
+	struct pc_thr thr[2 * PC_MAX_PAIRS];
+	struct pcpu_pagecache_stats st0, st1;
+	struct pc_pair *pairs;
+	unsigned long pages = 0;
+	unsigned int i, n = 2 * npairs;
+	u64 tmin = U64_MAX, tmax = 0;
+	int ret = 0;
+
+	if (res->nr >= MAX_REPS)
+		return 0;
+	pairs = kcalloc(npairs, sizeof(*pairs), GFP_KERNEL);
+	if (!pairs)
+		return -ENOMEM;
+	for (i = 0; i < npairs; i++) {
+		pairs[i].b = b;
+		pairs[i].ring = kzalloc(sizeof(*pairs[i].ring), GFP_KERNEL);
+		pairs[i].cyc[0] = kvcalloc(PC_SAMPLES, sizeof(u64), GFP_KERNEL);
+		pairs[i].cyc[1] = kvcalloc(PC_SAMPLES, sizeof(u64), GFP_KERNEL);
+		if (!pairs[i].ring || !pairs[i].cyc[0] || !pairs[i].cyc[1])
+			ret = -ENOMEM;
+	}
+	atomic_set(&pc_ready, 0);
+	atomic_set(&pc_go, 0);
+	atomic_set(&pc_left, n);
+	pc_nthreads = n;
+	reinit_completion(&pc_done);
+	for (i = 0; i < n && !ret; i++) {
+		struct pc_pair *p = &pairs[i / 2];
+
+		thr[i] = (struct pc_thr){ p, i & 1 };
+		p->task[i & 1] = kthread_create_on_cpu(pc_thread, &thr[i],
+						       cpu_ids[i], "ppc_pc/%u");
+		if (IS_ERR(p->task[i & 1])) {
+			ret = PTR_ERR(p->task[i & 1]);
+			p->task[i & 1] = NULL;
+		}
+	}
+	if (ret) {
+		for (i = 0; i < n; i++)
+			if (pairs[i / 2].task[i & 1])
+				kthread_stop(pairs[i / 2].task[i & 1]);
+		goto out;
+	}
+	if (b->ppc)
+		pcpu_pagecache_get_stats(b->ppc, &st0);
+	for (i = 0; i < n; i++)
+		wake_up_process(pairs[i / 2].task[i & 1]);
+	wait_for_completion(&pc_done);
+	for (i = 0; i < n; i++)
+		kthread_stop(pairs[i / 2].task[i & 1]);
+
+	for (i = 0; i < npairs; i++) {
+		struct pc_pair *p = &pairs[i];
+		u64 cycles = max_t(u64, p->pc1 - p->pc0, 1), side[2];
+		unsigned int k;
+
+		tmin = min(tmin, p->t0);
+		tmax = max(tmax, p->t1);
+		pages += p->pages;
+		res->fails += p->fails;
+		res->errors += p->w.errors;
+		total_errors += p->w.errors;
+		/*
+		 * Each side's median full batch, per page, in ps at the rate
+		 * of the producer's two clocks: what a page costs on each CPU
+		 * when the host lets the batch run, whatever it does between.
+		 */
+		for (k = 0; k < 2; k++)
+			side[k] = p->ncyc[k] ?
+				mul_u64_u64_div_u64(median(p->cyc[k], p->ncyc[k]),
+						    (p->pt1 - p->t0) * 1000,
+						    cycles * PC_BATCH) : 0;
+		res->ralloc[res->nr] += div_u64(side[0], npairs);
+		res->rfree[res->nr] += div_u64(side[1], npairs);
+		res->rbusy[res->nr] += div_u64(max(side[0], side[1]), npairs);
+	}
+	res->rps[res->nr++] = div64_u64((tmax - tmin) * 1000, max(pages, 1UL));
+	res->pages += pages;
+	if (b->ppc) {
+		pcpu_pagecache_get_stats(b->ppc, &st1);
+		res->locks += st1.lock_acquisitions - st0.lock_acquisitions;
+		res->refills += st1.refills - st0.refills;
+		res->remote += st1.free_remote - st0.free_remote;
+		res->slow += st1.alloc_slow - st0.alloc_slow;
+		res->reclaims += st1.reclaims - st0.reclaims;
+		res->fast_frees += st1.free_fast - st0.free_fast;
+	}
+	if (verbose)
+		pr_info("rep %u prodcons %s %u pairs: %llu ps/page, alloc %llu free %llu, %lu pages\n",
+			res->nr - 1, kind_name[b->kind], npairs,
+			res->rps[res->nr - 1], res->ralloc[res->nr - 1],
+			res->rfree[res->nr - 1], pages);
+out:
+	for (i = 0; i < npairs; i++) {
+		kfree(pairs[i].ring);
+		kvfree(pairs[i].cyc[0]);
+		kvfree(pairs[i].cyc[1]);
+	}
+	kfree(pairs);
+	return ret;
+}
+
+static int bench_prodcons(void)
+{
+	unsigned int k, r, np, maxp = min(ncpus / 2, (unsigned int)PC_MAX_PAIRS);
+	struct bctx b;
+	int ret = 0;
+
+	if (maxp < PC_MAX_PAIRS)
+		pc2_skip = "two pairs need 4 CPUs";
+	if (!maxp)
+		return 0;
+	if (pc_check) {
+		pc_inflight = bitmap_zalloc(SMALL_REGION >> PAGE_SHIFT, GFP_KERNEL);
+		if (!pc_inflight)
+			return -ENOMEM;
+	}
+	/* A warm-up round, thrown away, then the rounds. */
+	for (r = 0; r <= nreps; r++) {
+		for (k = 0; k < NPCKINDS; k++) {
+			ret = region_open(&b, pc_kind[k], base, SMALL_REGION);
+			if (ret)
+				goto out;
+			for (np = 1; np <= maxp && !ret; np++)
+				ret = pc_rep(&b, np, &pcr[k][np - 1]);
+			region_close(&b);
+			if (ret)
+				goto out;
+			if (!r)
+				for (np = 0; np < maxp; np++)
+					pcr[k][np] = (struct pcres){};
+		}
+		if (r)
+			pr_info("producer/consumer round %u of %u done\n", r,
+				nreps);
+	}
+	if (pc_check)
+		pr_info("producer/consumer: pc_check: %d pages handed out twice or freed unexpectedly\n",
+			atomic_read(&pc_bad));
+	for (k = 0; k < NPCKINDS; k++)
+		for (np = 0; np < maxp; np++) {
+			struct pcres *res = &pcr[k][np];
+
+			res->ps = median(res->rps, res->nr);
+			res->alloc_ps = median(res->ralloc, res->nr);
+			res->free_ps = median(res->rfree, res->nr);
+			res->busy_ps = median(res->rbusy, res->nr);
+			res->done = true;
+		}
+out:
+	bitmap_free(pc_inflight);
+	pc_inflight = NULL;
+	return ret;
+}
+
 /* ---- Results -------------------------------------------------------------------- */
 
 #define NGSIZES		3
@@ -929,8 +1670,8 @@ static void print_single(void)
 
 	pr_info("== Single CPU (one kthread bound to CPU %u), empty %u MiB region ==\n",
 		cpu_ids[0], SMALL_REGION >> 20);
-	pr_info("ns per alloc+free pair, median of %u (cycles from get_cycles() in brackets)\n",
-		nreps);
+	pr_info("ns per alloc+free pair, median of %u repetitions of its median chunk of up to %u (cycles from get_cycles() in brackets)\n",
+		nreps, LF_CHUNKS);
 	pr_info("%-12s %-26s %16s %16s %16s %18s\n", "test", "what",
 		kind_name[0], kind_name[1], kind_name[2], kind_name[3]);
 	for (t = 0; t < NSINGLE; t++) {
@@ -969,6 +1710,9 @@ static void print_single(void)
 			snprintf(name, sizeof(name), "1cpu_%s_%s_cycles",
 				 test_name[t], kind_name[k]);
 			out(name, single[k][t].mcyc, 0);
+			snprintf(name, sizeof(name), "1cpu_%s_%s_whole_ns",
+				 test_name[t], kind_name[k]);
+			out(name, single[k][t].wall, 1);
 			if (k == K_OURS)
 				continue;
 			snprintf(name, sizeof(name), "1cpu_%s_ratio_vs_%s",
@@ -993,7 +1737,7 @@ static void print_allcpu(void)
 				cpu_ids[i]);
 	pr_info("%s\n", line);
 	for (k = 0; k < NKINDS; k++) {
-		u64 scal = ratio(single[k][T_PAIR1].ps, allc[k].ps * ncpus);
+		u64 scal = ratio(single[k][T_PAIR1].wall, allc[k].ps * ncpus);
 
 		len = snprintf(line, sizeof(line), "%-12s %12s %14s %8s",
 			       kind_name[k], fx(allc[k].ps, 1),
@@ -1003,7 +1747,7 @@ static void print_allcpu(void)
 					fx(kops(allc[k].cpu_ps[i]), 0));
 		pr_info("%s\n", line);
 	}
-	pr_info("ns/pair = wall time / all pairs; scaling = total / (CPUs x single-CPU pair1 rate)\n");
+	pr_info("ns/pair = wall time / all pairs; scaling = total / (CPUs x single-CPU pair1 rate over whole repetitions, wall time on both sides)\n");
 
 	for (k = 0; k < NKINDS; k++) {
 		snprintf(name, sizeof(name), "allcpu_%s_ns", kind_name[k]);
@@ -1016,7 +1760,7 @@ static void print_allcpu(void)
 			out(name, kops(allc[k].cpu_ps[i]), 0);
 		}
 		snprintf(name, sizeof(name), "allcpu_%s_scaling", kind_name[k]);
-		out(name, ratio(single[k][T_PAIR1].ps, allc[k].ps * ncpus), 2);
+		out(name, ratio(single[k][T_PAIR1].wall, allc[k].ps * ncpus), 2);
 	}
 }
 
@@ -1025,7 +1769,7 @@ static void print_growth(void)
 	unsigned int s, l, k, t;
 	char name[80];
 
-	pr_info("== Growth: fragmented fills (runs of 1..%u pages, seed %#lx), ns per pair, median of %u ==\n",
+	pr_info("== Growth: fragmented fills (runs of 1..%u pages, seed %#lx), ns per pair, median of %u (of median chunks) ==\n",
 		RUN_MAX, seed, nreps);
 	pr_info("%-6s %-5s %-8s %14s %14s %14s %14s %14s %9s\n", "region", "full",
 		"op", kind_name[0], kind_name[1], kind_name[2], "nocache/ours",
@@ -1090,6 +1834,11 @@ static void print_growth(void)
 						 gsize_name[s], glevel[l],
 						 kind_name[k], t ? "pair64" : "pair1");
 					out(name, m->ps, 1);
+					snprintf(name, sizeof(name),
+						 "growth_%s_%upct_%s_%s_whole_ns",
+						 gsize_name[s], glevel[l],
+						 kind_name[k], t ? "pair64" : "pair1");
+					out(name, m->wall, 1);
 					if (!m->fails)
 						continue;
 					snprintf(name, sizeof(name),
@@ -1116,6 +1865,165 @@ static void print_ovh(void)
 	}
 }
 
+static void print_peers(void)
+{
+	char name[64];
+	unsigned int p;
+
+	pr_info("== The kernel's per-CPU page caches, one kthread bound to CPU %u, alloc(1)+free(1), median of %u ==\n",
+		cpu_ids[0], nreps);
+	pr_info("ns per pair: each repetition's median chunk of %u (cycles in brackets); \"whole\": over whole repetitions, host stalls included\n",
+		LF_CHUNKS);
+	for (p = 0; p < NPEERS; p++) {
+		struct meas *m = &peers[p].m;
+
+		if (!m->done)
+			continue;
+		pr_info("%-18s %8s ns (%5s cycles)  whole %8s ns  other's ns / ours %5s%s  %s\n",
+			peer_name[p], fx(m->ps, 1), fx(m->mcyc, 0),
+			fx(peers[p].m.wall, 1),
+			fx(ratio(m->ps, peers[P_OURS].m.ps), 2),
+			m->fails ? " (failures)" : "", peer_desc[p]);
+	}
+	if (objpool_skip)
+		pr_info("objpool: skipped: %s\n", objpool_skip);
+	for (p = 0; p < NPEERS; p++) {
+		if (!peers[p].m.done)
+			continue;
+		/* peer_: ours is measured again here, beside them */
+		snprintf(name, sizeof(name), "peer_pair1_%s_ns", peer_name[p]);
+		out(name, peers[p].m.ps, 1);
+		snprintf(name, sizeof(name), "peer_pair1_%s_whole_ns",
+			 peer_name[p]);
+		out(name, peers[p].m.wall, 1);
+		if (p == P_OURS)
+			continue;
+		snprintf(name, sizeof(name), "peer_pair1_ratio_vs_%s",
+			 peer_name[p]);
+		out(name, ratio(peers[p].m.ps, peers[P_OURS].m.ps), 2);
+	}
+}
+
+static void print_bulk(void)
+{
+	pr_info("== Bulk API: ns per page (alloc+free), one kthread bound to CPU %u, empty %u MiB region, median of %u ==\n",
+		cpu_ids[0], SMALL_REGION >> 20, nreps);
+	pr_info("median chunk of %u per repetition, as for page_pool; whole: over whole repetitions\n",
+		LF_CHUNKS);
+	pr_info("single  64x pcpu_pagecache_alloc(1), 64x free(1)   %8s ns (%s cycles)  whole %8s ns\n",
+		fx(bulkf[B_SINGLE].m.ps, 1), fx(bulkf[B_SINGLE].m.mcyc, 0),
+		fx(bulkf[B_SINGLE].m.wall, 1));
+	pr_info("bulk    alloc_bulk(1, 64) + free_bulk(1, 64)         %8s ns (%s cycles)  whole %8s ns\n",
+		fx(bulkf[B_BULK].m.ps, 1), fx(bulkf[B_BULK].m.mcyc, 0),
+		fx(bulkf[B_BULK].m.wall, 1));
+	if (bulkf[B_SINGLE].m.fails || bulkf[B_BULK].m.fails)
+		pr_info("* allocations failed: single %lu, bulk %lu\n",
+			bulkf[B_SINGLE].m.fails, bulkf[B_BULK].m.fails);
+	out("1cpu_burst64_single_ns", bulkf[B_SINGLE].m.ps, 1);
+	out("1cpu_burst64_bulk_ns", bulkf[B_BULK].m.ps, 1);
+	out("1cpu_burst64_single_whole_ns", bulkf[B_SINGLE].m.wall, 1);
+	out("1cpu_burst64_bulk_whole_ns", bulkf[B_BULK].m.wall, 1);
+}
+
+/* Per page: x1000 fixed point of @n / @pages. */
+static u64 per_page(u64 n, unsigned long pages)
+{
+	return pages ? div64_u64(n * 1000, pages) : 0;
+}
+
+static void print_prodcons(void)
+{
+	unsigned int k, np;
+	char name[80];
+
+	pr_info("== Producer/consumer: alloc(1) on one CPU, free(1) on another, batches of %u through a ring of %u, median of %u ==\n",
+		PC_BATCH, PC_RING, nreps);
+	if (ncpus < 2) {
+		pr_info("producer/consumer: skipped: needs 2 CPUs\n");
+		return;
+	}
+	pr_info("ns/page: wall time / pages, host stalls included; alloc, free: each side's median batch of %u, per page; busy: the slower side, 1/busy the rate with both sides running\n",
+		PC_BATCH);
+	pr_info("%-12s %-6s %12s %10s %10s %10s %14s  %s\n", "allocator", "pairs",
+		"ns/page", "alloc", "free", "busy", "kpages/s(busy)",
+		"CPUs (producer>consumer)");
+	for (k = 0; k < NPCKINDS; k++)
+		for (np = 0; np < PC_MAX_PAIRS; np++) {
+			struct pcres *res = &pcr[k][np];
+
+			if (!res->done)
+				continue;
+			if (np)
+				snprintf(name, sizeof(name), "%u>%u, %u>%u",
+					 cpu_ids[0], cpu_ids[1], cpu_ids[2],
+					 cpu_ids[3]);
+			else
+				snprintf(name, sizeof(name), "%u>%u",
+					 cpu_ids[0], cpu_ids[1]);
+			pr_info("%-12s %-6u %12s %10s %10s %10s %14s  %s\n",
+				kind_name[pc_kind[k]], np + 1, fx(res->ps, 1),
+				fx(res->alloc_ps, 1), fx(res->free_ps, 1),
+				fx(res->busy_ps, 1),
+				fx(kops(res->busy_ps) * (np + 1), 0), name);
+		}
+	if (pc2_skip)
+		pr_info("two pairs: skipped: %s (this boot has %u; bench/run.sh boots again with -smp 4 for them)\n",
+			pc2_skip, ncpus);
+	for (np = 0; np < PC_MAX_PAIRS; np++) {
+		struct pcres *res = &pcr[PC_OURS][np];
+
+		if (!res->done)
+			continue;
+		pr_info("ours, %u pair%s: per page freed: %s lock acquisitions, %s refills, %s remote (batched) frees, %s fast frees; %llu slow allocs, %llu reclaims, %lu pages\n",
+			np + 1, np ? "s" : "",
+			fx(per_page(res->locks, res->pages), 3),
+			fx(per_page(res->refills, res->pages), 3),
+			fx(per_page(res->remote, res->pages), 3),
+			fx(per_page(res->fast_frees, res->pages), 3),
+			res->slow, res->reclaims, res->pages);
+	}
+	for (k = 0; k < NPCKINDS; k++)
+		for (np = 0; np < PC_MAX_PAIRS; np++) {
+			struct pcres *res = &pcr[k][np];
+
+			if (!res->done)
+				continue;
+			snprintf(name, sizeof(name), "prodcons_%s_%upair_ns",
+				 kind_name[pc_kind[k]], np + 1);
+			out(name, res->ps, 1);
+			snprintf(name, sizeof(name), "prodcons_%s_%upair_kpages",
+				 kind_name[pc_kind[k]], np + 1);
+			out(name, kops(res->ps), 0);
+			snprintf(name, sizeof(name), "prodcons_%s_%upair_alloc_ns",
+				 kind_name[pc_kind[k]], np + 1);
+			out(name, res->alloc_ps, 1);
+			snprintf(name, sizeof(name), "prodcons_%s_%upair_free_ns",
+				 kind_name[pc_kind[k]], np + 1);
+			out(name, res->free_ps, 1);
+			snprintf(name, sizeof(name), "prodcons_%s_%upair_busy_ns",
+				 kind_name[pc_kind[k]], np + 1);
+			out(name, res->busy_ps, 1);
+			if (res->fails) {
+				snprintf(name, sizeof(name),
+					 "prodcons_%s_%upair_fails",
+					 kind_name[pc_kind[k]], np + 1);
+				out(name, res->fails * 1000ULL, 0);
+			}
+		}
+	for (np = 0; np < PC_MAX_PAIRS; np++) {
+		struct pcres *res = &pcr[PC_OURS][np];
+
+		if (!res->done)
+			continue;
+		snprintf(name, sizeof(name), "prodcons_ours_%upair_locks_per_free",
+			 np + 1);
+		out(name, per_page(res->locks, res->pages), 3);
+		snprintf(name, sizeof(name), "prodcons_ours_%upair_refills_per_alloc",
+			 np + 1);
+		out(name, per_page(res->refills, res->pages), 3);
+	}
+}
+
 static void print_summary(void)
 {
 	/* [kind][test] at 50% full */
@@ -1135,11 +2043,13 @@ static void print_summary(void)
 		out("ratio_vs_nocache_allcpu", ratio(allc[K_NOCACHE].ps, allc[K_OURS].ps), 2);
 		out("ratio_vs_genalloc_allcpu", ratio(allc[K_GENALLOC].ps, allc[K_OURS].ps), 2);
 		out("ratio_vs_alloc_pages_allcpu", ratio(allc[K_PAGES].ps, allc[K_OURS].ps), 2);
-		out("allcpu_scaling", ratio(single[K_OURS][T_PAIR1].ps,
+		out("allcpu_scaling", ratio(single[K_OURS][T_PAIR1].wall,
 					    allc[K_OURS].ps * ncpus), 2);
 	}
 	if (g2[0][0].done && g2[2][0].done) {
 		out("ratio_vs_genalloc_2g_50pct", ratio(g2[2][0].ps, g2[0][0].ps), 2);
+		out("ratio_vs_genalloc_2g_50pct_whole",
+		    ratio(g2[2][0].wall, g2[0][0].wall), 2);
 		out("ratio_vs_genalloc_2g_50pct_pair64", ratio(g2[2][1].ps, g2[0][1].ps), 2);
 		out("ratio_vs_nocache_2g_50pct", ratio(g2[1][0].ps, g2[0][0].ps), 2);
 		out("ratio_vs_nocache_2g_50pct_pair64", ratio(g2[1][1].ps, g2[0][1].ps), 2);
@@ -1148,6 +2058,36 @@ static void print_summary(void)
 		out("growth_2g_vs_16m", ratio(g2[0][1].ps, g16[0][1].ps), 2);
 		out("growth_2g_vs_16m_pair1", ratio(g2[0][0].ps, g16[0][0].ps), 2);
 	}
+	if (peers[P_PP].m.done)
+		out("ratio_vs_page_pool_1cpu",
+		    ratio(peers[P_PP].m.ps, peers[P_OURS].m.ps), 2);
+	if (peers[P_OBJPOOL].m.done)
+		out("ratio_vs_objpool_1cpu",
+		    ratio(peers[P_OBJPOOL].m.ps, peers[P_OURS].m.ps), 2);
+	if (pcr[PC_OURS][0].done && pcr[PC_PAGES][0].done) {
+		out("ratio_vs_alloc_pages_prodcons",
+		    ratio(pcr[PC_PAGES][0].ps, pcr[PC_OURS][0].ps), 2);
+		out("ratio_vs_alloc_pages_prodcons_busy",
+		    ratio(pcr[PC_PAGES][0].busy_ps, pcr[PC_OURS][0].busy_ps), 2);
+		out("prodcons_lock_per_free",
+		    per_page(pcr[PC_OURS][0].locks, pcr[PC_OURS][0].pages), 3);
+	}
+	if (pcr[PC_OURS][1].done) {
+		/* 2 pairs' pages per second / (2 x one pair's) */
+		out("prodcons_scaling_2pairs",
+		    ratio(pcr[PC_OURS][0].ps, pcr[PC_OURS][1].ps * 2), 2);
+		out("prodcons_scaling_2pairs_busy",
+		    ratio(pcr[PC_OURS][0].busy_ps, pcr[PC_OURS][1].busy_ps), 2);
+		out("prodcons_alloc_pages_scaling_2pairs",
+		    ratio(pcr[PC_PAGES][0].ps, pcr[PC_PAGES][1].ps * 2), 2);
+		out("prodcons_alloc_pages_scaling_2pairs_busy",
+		    ratio(pcr[PC_PAGES][0].busy_ps, pcr[PC_PAGES][1].busy_ps), 2);
+		out("prodcons_lock_per_free_2pairs",
+		    per_page(pcr[PC_OURS][1].locks, pcr[PC_OURS][1].pages), 3);
+	}
+	if (bulkf[B_BULK].m.done && bulkf[B_SINGLE].m.done)
+		out("ratio_bulk_vs_single",
+		    ratio(bulkf[B_SINGLE].m.ps, bulkf[B_BULK].m.ps), 2);
 	out("errors", total_errors * 1000, 0);
 }
 
@@ -1264,6 +2204,13 @@ static int bench_main(void *unused)
 		bench_status = bench_single_and_allcpu();
 	if (!bench_status && (sections & 4))
 		bench_status = bench_growth();
+	if (!bench_status && (sections & 16))
+		bench_status = bench_peers();
+	if (!bench_status && (sections & 64))
+		bench_status = bench_bulk();
+	/* Last: a free the pool refuses leaves the region claimed. */
+	if (!bench_status && (sections & 32))
+		bench_status = bench_prodcons();
 
 	if (sections & 1)
 		print_single();
@@ -1273,6 +2220,12 @@ static int bench_main(void *unused)
 		print_growth();
 	if (sections & 8)
 		print_ovh();
+	if (sections & 16)
+		print_peers();
+	if (sections & 32)
+		print_prodcons();
+	if (sections & 64)
+		print_bulk();
 	print_summary();
 	pr_info("bench: seconds %llu\n", div_u64(ktime_get_ns() - t0, NSEC_PER_SEC));
 	if (bench_status)
