@@ -80,3 +80,26 @@ ktap_finished()
 	fi
 	exit $KSFT_PASS
 }
+
+# Short names for a script that lists its results up front in names=(...)
+# and reports them in that order.
+ok()     { ktap_ok "$1"; }
+not_ok() { ktap_not_ok "$1"; }
+skip()   { ktap_skip "$1" "$2"; }
+result() { ktap_result "$1" "$2"; }
+
+# bail REASON: fail every result of names=(...) not reported yet, run the
+# script's ktap_cleanup if it defines one, and stop.
+bail()
+{
+	local i
+
+	ktap_diag "$1"
+	for ((i = __ktap_num; i < ${#names[@]}; i++)); do
+		ktap_not_ok "${names[i]}"
+	done
+	if declare -F ktap_cleanup >/dev/null; then
+		ktap_cleanup
+	fi
+	ktap_finished
+}

@@ -60,24 +60,11 @@ names=(
 	own_pool_discard_then_write
 	own_pool_unload_clean
 )
-done_results=0
-
-ok()     { ktap_ok "$1";      done_results=$((done_results + 1)); }
-not_ok() { ktap_not_ok "$1";  done_results=$((done_results + 1)); }
-result() { if [[ $2 -eq 0 ]]; then ok "$1"; else not_ok "$1"; fi; }
-
-# bail REASON: fail every result not reported yet and stop.
-bail()
+# What bail (ktap.sh) leaves behind it.
+ktap_cleanup()
 {
-	local i
-
-	ktap_diag "$1"
-	for ((i = done_results; i < ${#names[@]}; i++)); do
-		ktap_not_ok "${names[i]}"
-	done
 	umount "$MNT" 2>/dev/null
 	pcb_unload 2>/dev/null
-	ktap_finished
 }
 
 # expect WHAT GOT WANT

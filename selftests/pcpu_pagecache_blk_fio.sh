@@ -33,22 +33,10 @@ names=(
 	fio_pages_match_pool
 	unload_returns_every_page
 )
-done_results=0
-
-ok()     { ktap_ok "$1";      done_results=$((done_results + 1)); }
-not_ok() { ktap_not_ok "$1";  done_results=$((done_results + 1)); }
-result() { if [[ $2 -eq 0 ]]; then ok "$1"; else not_ok "$1"; fi; }
-
-bail()
+# What bail (ktap.sh) leaves behind it.
+ktap_cleanup()
 {
-	local i
-
-	ktap_diag "$1"
-	for ((i = done_results; i < ${#names[@]}; i++)); do
-		ktap_not_ok "${names[i]}"
-	done
 	pcb_unload 2>/dev/null
-	ktap_finished
 }
 
 # fio_run NAME ARGS...: fio, its output kept in $WORK/NAME.out; fails on a

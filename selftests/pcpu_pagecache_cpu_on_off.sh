@@ -32,24 +32,10 @@ names=(
 	stats_invariant
 	unload
 )
-done_results=0
-
-ok()     { ktap_ok "$1";      done_results=$((done_results + 1)); }
-not_ok() { ktap_not_ok "$1";  done_results=$((done_results + 1)); }
-skip()   { ktap_skip "$1" "$2"; done_results=$((done_results + 1)); }
-result() { if [[ $2 -eq 0 ]]; then ok "$1"; else not_ok "$1"; fi; }
-
-# bail REASON: fail every result not reported yet and stop.
-bail()
+# What bail (ktap.sh) leaves behind it.
+ktap_cleanup()
 {
-	local i
-
-	ktap_diag "$1"
-	for ((i = done_results; i < ${#names[@]}; i++)); do
-		ktap_not_ok "${names[i]}"
-	done
 	unload_all 2>/dev/null
-	ktap_finished
 }
 
 # expect_stat NAME WANT
