@@ -98,7 +98,7 @@ static void ppc_test_find_run(struct kunit *test)
 		if (i >= ARRAY_SIZE(masks) && i % 3)
 			m |= m >> 1 | m << 1;	/* longer runs */
 		for (n = 1; n <= BITS_PER_LONG; n++)
-			KUNIT_EXPECT_EQ_MSG(test, ppc_find_run(m, n),
+			KUNIT_EXPECT_EQ_MSG(test, ppc_word_find(m, n),
 					    ppc_ref_find_run(m, n),
 					    "mask %#lx n %u", m, n);
 	}

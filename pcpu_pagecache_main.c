@@ -208,16 +208,6 @@ static __always_inline void ppc_section_exit(struct ppc_cache *c)
 	preempt_enable();
 }
 
-/* ---- Bit helpers (ppc_mask() and ppc_run_starts() are ppc_core.h's) ----- */
-
-/* First bit of a run of @npages set bits in @free, or PPC_WINDOW. */
-static __always_inline unsigned int ppc_find_run(unsigned long free,
-						 unsigned int npages)
-{
-	free = ppc_run_starts(free, npages);
-	return free ? __ffs(free) : PPC_WINDOW;
-}
-
 /* ---- Pages and addresses ------------------------------------------------ */
 
 /* The page index of @addr in @pool, if it is a page of the pool. */
@@ -532,7 +522,7 @@ ppc_cache_refill_alloc(struct pcpu_pagecache *pool, struct ppc_cache *c,
 	unsigned int i;
 
 	if (ppc_pending_merge(pool, c)) {
-		i = ppc_find_run(c->free, npages);
+		i = ppc_word_find(c->free, npages);
 		if (i < PPC_WINDOW) {
 			local_add(npages, &c->pages_out);
 			local_inc(&c->alloc_fast);
@@ -543,7 +533,7 @@ again:
 	flags = ppc_lock(pool);
 	ppc_cache_flush_locked(pool, smp_processor_id(), PPC_FLUSH_REFILL);
 	if (ppc_cache_fill_locked(pool, c, npages))
-		addr = ppc_take(c, ppc_find_run(c->free, npages), npages);
+		addr = ppc_take(c, ppc_word_find(c->free, npages), npages);
 	else
 		addr = ppc_bits_alloc_locked(pool, npages);
 	if (addr)

@@ -41,13 +41,6 @@ static inline unsigned int ppc_shift(unsigned int l)
 
 /* ---- Words ---------------------------------------------------------------- */
 
-/* First bit of a run of @n set bits in @free (1 <= n <= 64), or 64. */
-static inline unsigned int ppc_word_find(unsigned long free, unsigned int n)
-{
-	free = ppc_run_starts(free, n);
-	return free ? __ffs(free) : BITS_PER_LONG;
-}
-
 /*
  * The longest run of clear bits in @x.  f(k) has bit i set when bits i to
  * i + k - 1 are all clear, and f(a + b) = f(a) & f(b) >> a: a binary search

@@ -96,6 +96,14 @@ static __always_inline unsigned long ppc_run_starts(unsigned long free,
 	return free;
 }
 
+/* First bit of a run of @n set bits in @free (1 <= n <= 64), or 64. */
+static __always_inline unsigned int ppc_word_find(unsigned long free,
+						  unsigned int n)
+{
+	free = ppc_run_starts(free, n);
+	return free ? __ffs(free) : BITS_PER_LONG;
+}
+
 int ppc_bits_init(struct ppc_bits *b, unsigned long npages, bool contiguous);
 void ppc_bits_fini(struct ppc_bits *b);
 unsigned long ppc_bits_nfree(const struct ppc_bits *b);
