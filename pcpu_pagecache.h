@@ -68,10 +68,12 @@ struct pcpu_pagecache *pcpu_pagecache_create_flags(const char *name,
 						   unsigned int flags);
 void pcpu_pagecache_destroy(struct pcpu_pagecache *pool);
 struct pcpu_pagecache *pcpu_pagecache_default(void);
-phys_addr_t pcpu_pagecache_alloc(struct pcpu_pagecache *pool,
-				 unsigned int npages);
-int pcpu_pagecache_free(struct pcpu_pagecache *pool, phys_addr_t addr,
-			unsigned int npages);
+phys_addr_t __pcpu_pagecache_alloc(struct pcpu_pagecache *pool,
+				   unsigned int npages);
+int __pcpu_pagecache_free(struct pcpu_pagecache *pool, phys_addr_t addr,
+			  unsigned int npages);
+phys_addr_t pcpu_pagecache_alloc_page(struct pcpu_pagecache *pool);
+int pcpu_pagecache_free_page(struct pcpu_pagecache *pool, phys_addr_t addr);
 void *pcpu_pagecache_va(struct pcpu_pagecache *pool, phys_addr_t addr);
 void pcpu_pagecache_drain(struct pcpu_pagecache *pool);
 unsigned int pcpu_pagecache_alloc_bulk(struct pcpu_pagecache *pool,
@@ -125,5 +127,47 @@ struct pcpu_pagecache_stats {
 
 void pcpu_pagecache_get_stats(struct pcpu_pagecache *pool,
 			      struct pcpu_pagecache_stats *st);
+
+/**
+ * pcpu_pagecache_alloc - allocate physically contiguous pages from a pool
+ * @pool: the pool
+ * @npages: how many pages
+ *
+ * A constant @npages of 1 calls pcpu_pagecache_alloc_page(), the shortest
+ * path; any other calls __pcpu_pagecache_alloc().  Never sleeps; any
+ * context but NMI.
+ *
+ * Return: the physical address of the first page, or 0 if @npages is 0,
+ * larger than the pool can hold, or no run of @npages free pages is left.
+ */
+static __always_inline phys_addr_t
+pcpu_pagecache_alloc(struct pcpu_pagecache *pool, unsigned int npages)
+{
+	if (__builtin_constant_p(npages) && npages == 1)
+		return pcpu_pagecache_alloc_page(pool);
+	return __pcpu_pagecache_alloc(pool, npages);
+}
+
+/**
+ * pcpu_pagecache_free - give pages back to their pool
+ * @pool: the pool they came from
+ * @addr: the physical address pcpu_pagecache_alloc() returned
+ * @npages: how many pages, as passed to pcpu_pagecache_alloc()
+ *
+ * A constant @npages of 1 calls pcpu_pagecache_free_page(); any other
+ * calls __pcpu_pagecache_free().  A range may be freed in parts.  Never
+ * sleeps; any context but NMI.
+ *
+ * Return: 0, or -EINVAL if the range is outside the pool, unaligned, or
+ * not allocated.
+ */
+static __always_inline int pcpu_pagecache_free(struct pcpu_pagecache *pool,
+					       phys_addr_t addr,
+					       unsigned int npages)
+{
+	if (__builtin_constant_p(npages) && npages == 1)
+		return pcpu_pagecache_free_page(pool, addr);
+	return __pcpu_pagecache_free(pool, addr, npages);
+}
 
 #endif /* _PCPU_PAGECACHE_H */

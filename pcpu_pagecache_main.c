@@ -93,15 +93,18 @@ struct ppc_batch_ent {
  * cache lines of its own so that they never touch the fast path's line.
  */
 struct ppc_cache {
-	unsigned int busy;		/* this CPU is inside its section */
-	unsigned int span;		/* pages of the window; 0: none */
+	local_t nest;			/* sections entered here, minus 1 */
+	unsigned long span;		/* pages of the window; 0: none */
 	phys_addr_t base;
 	unsigned long free;		/* pages of the window free here */
 	unsigned long word;		/* the window's word of pool->bits */
 	/*
-	 * Pages handed out here minus pages freed here: may go negative.
-	 * local_t: one instruction, so an interrupt on this CPU that counts
-	 * too never tears it.
+	 * Pages handed out here minus pages freed here, which may go
+	 * negative, is pages_out + alloc_fast - free_fast: a fast operation
+	 * counts its first page in alloc_fast or free_fast, so that one of a
+	 * single page costs one instruction of accounting.  local_t: one
+	 * instruction, so an interrupt on this CPU that counts too never
+	 * tears it.
 	 */
 	local_t pages_out;
 	local_t alloc_fast;
@@ -180,31 +183,44 @@ static void ppc_unlock(struct pcpu_pagecache *pool, unsigned long flags)
 }
 
 /*
- * The section: preemption off and ->busy set.  An interrupt that finds
- * ->busy set has interrupted this CPU's own section, so it must not touch
- * the window or the batch: it takes the locked path instead.  This is the
- * idea of local_trylock_t, which 6.1 and 6.12 do not have.  Only this CPU
- * reads ->busy with intent, so compiler barriers order it.
+ * The section: preemption off and ->nest raised from -1 to 0.  An
+ * interrupt that raises it further has interrupted this CPU's own section,
+ * so it must not touch the window or the batch: it lowers ->nest again and
+ * takes the locked path instead.  This is the idea of local_trylock_t,
+ * which 6.1 and 6.12 do not have.  Starting from -1 makes the test the
+ * increment's own zero flag (local_inc_and_test()), and leaving one
+ * decrement.  Only this CPU reads ->nest with intent, so compiler barriers
+ * order it (local_inc_and_test() is one).
  */
+static __always_inline bool ppc_section_try(struct ppc_cache *c)
+{
+	return likely(local_inc_and_test(&c->nest));
+}
+
+/* ppc_section_try() failed: lower ->nest again and enable preemption. */
+static __always_inline void ppc_section_fail(struct ppc_cache *c)
+{
+	local_dec(&c->nest);
+	preempt_enable();
+}
+
 static __always_inline struct ppc_cache *ppc_section_enter(struct pcpu_pagecache *pool)
 {
 	struct ppc_cache *c;
 
 	preempt_disable();
 	c = this_cpu_ptr(pool->cache);
-	if (unlikely(c->busy)) {
-		preempt_enable();
+	if (unlikely(!ppc_section_try(c))) {
+		ppc_section_fail(c);
 		return NULL;
 	}
-	WRITE_ONCE(c->busy, 1);
-	barrier();
 	return c;
 }
 
 static __always_inline void ppc_section_exit(struct ppc_cache *c)
 {
 	barrier();
-	WRITE_ONCE(c->busy, 0);
+	local_dec(&c->nest);
 	preempt_enable();
 }
 
@@ -370,14 +386,14 @@ static void ppc_reclaim_serve(struct pcpu_pagecache *pool, bool owned)
 
 	if (!req)
 		return;
-	if (owned || !READ_ONCE(c->busy)) {
-		WRITE_ONCE(c->busy, 1);
+	if (owned || local_read(&c->nest) < 0) {
+		local_set(&c->nest, 0);
 		barrier();
 		flags = ppc_lock(pool);
 		ppc_cache_flush_locked(pool, smp_processor_id(), req - 1);
 		ppc_unlock(pool, flags);
 		barrier();
-		WRITE_ONCE(c->busy, owned);
+		local_set(&c->nest, owned ? 0 : -1);
 	}
 	/* After the flush: a requester that sees 0 finds the pages freed. */
 	atomic_set_release(&c->reclaim_req, 0);
@@ -524,7 +540,7 @@ ppc_cache_refill_alloc(struct pcpu_pagecache *pool, struct ppc_cache *c,
 	if (ppc_pending_merge(pool, c)) {
 		i = ppc_word_find(c->free, npages);
 		if (i < PPC_WINDOW) {
-			local_add(npages, &c->pages_out);
+			local_add(npages - 1, &c->pages_out);
 			local_inc(&c->alloc_fast);
 			return ppc_take(c, i, npages);
 		}
@@ -589,7 +605,7 @@ static __always_inline phys_addr_t ppc_take_run(struct ppc_cache *c,
 	unsigned long low = starts & -starts;
 
 	c->free ^= (low << npages) - low;
-	local_add(npages, &c->pages_out);
+	local_add(npages - 1, &c->pages_out);
 	local_inc(&c->alloc_fast);
 	return c->base + ((phys_addr_t)__ffs(low) << PAGE_SHIFT);
 }
@@ -611,9 +627,10 @@ static __always_inline phys_addr_t ppc_alloc_in(struct pcpu_pagecache *pool,
  * for them: each ends what the fast path began.
  */
 static noinline phys_addr_t ppc_alloc_interrupted(struct pcpu_pagecache *pool,
+						  struct ppc_cache *c,
 						  unsigned int npages)
 {
-	preempt_enable();
+	ppc_section_fail(c);
 	return ppc_alloc_slow(pool, npages);
 }
 
@@ -628,7 +645,7 @@ static noinline phys_addr_t ppc_alloc_refill_exit(struct pcpu_pagecache *pool,
 }
 
 /**
- * pcpu_pagecache_alloc - allocate physically contiguous pages from a pool
+ * __pcpu_pagecache_alloc - allocate physically contiguous pages from a pool
  * @pool: the pool
  * @npages: how many pages
  *
@@ -641,8 +658,8 @@ static noinline phys_addr_t ppc_alloc_refill_exit(struct pcpu_pagecache *pool,
  * Return: the physical address of the first page, or 0 if @npages is 0,
  * larger than the pool can hold, or no run of @npages free pages is left.
  */
-phys_addr_t notrace pcpu_pagecache_alloc(struct pcpu_pagecache *pool,
-					 unsigned int npages)
+phys_addr_t notrace __pcpu_pagecache_alloc(struct pcpu_pagecache *pool,
+					   unsigned int npages)
 {
 	struct ppc_cache *c;
 	unsigned long starts;
@@ -653,10 +670,8 @@ phys_addr_t notrace pcpu_pagecache_alloc(struct pcpu_pagecache *pool,
 	/* ppc_section_enter(), spelled out to keep the branches few. */
 	preempt_disable();
 	c = this_cpu_ptr(pool->cache);
-	if (unlikely(c->busy))
-		return ppc_alloc_interrupted(pool, npages);
-	WRITE_ONCE(c->busy, 1);
-	barrier();
+	if (unlikely(!ppc_section_try(c)))
+		return ppc_alloc_interrupted(pool, c, npages);
 	starts = ppc_run_starts(c->free, npages);
 	if (unlikely(!starts))
 		return ppc_alloc_refill_exit(pool, c, npages);
@@ -664,7 +679,69 @@ phys_addr_t notrace pcpu_pagecache_alloc(struct pcpu_pagecache *pool,
 	ppc_section_exit(c);
 	return addr;
 }
-EXPORT_SYMBOL_GPL(pcpu_pagecache_alloc);
+EXPORT_SYMBOL_GPL(__pcpu_pagecache_alloc);
+
+/*
+ * The single-page path's way out when its window holds at most one free
+ * page, @free: the last one is taken here, and an empty window refilled.
+ */
+static noinline phys_addr_t ppc_alloc_page_last(struct pcpu_pagecache *pool,
+						struct ppc_cache *c,
+						unsigned long free)
+{
+	phys_addr_t addr;
+
+	if (free) {
+		c->free = 0;
+		local_inc(&c->alloc_fast);
+		addr = c->base + ((phys_addr_t)__ffs(free) << PAGE_SHIFT);
+	} else if (unlikely(!pool->fast_limit)) {
+		ppc_section_exit(c);
+		return ppc_alloc_slow(pool, 1);
+	} else {
+		addr = ppc_cache_refill_alloc(pool, c, 1);
+	}
+	ppc_section_exit(c);
+	return addr;
+}
+
+/**
+ * pcpu_pagecache_alloc_page - allocate one page from a pool
+ * @pool: the pool
+ *
+ * pcpu_pagecache_alloc() of one page, and its shortest path: the lowest
+ * free page of the calling CPU's window, with preemption disabled.  Never
+ * sleeps; any context but NMI.
+ *
+ * Return: the physical address of the page, or 0 if the pool has no free
+ * page.
+ */
+phys_addr_t notrace pcpu_pagecache_alloc_page(struct pcpu_pagecache *pool)
+{
+	unsigned long free, rest;
+	struct ppc_cache *c;
+	phys_addr_t addr;
+
+	preempt_disable();
+	c = this_cpu_ptr(pool->cache);
+	if (unlikely(!ppc_section_try(c)))
+		return ppc_alloc_interrupted(pool, c, 1);
+	/*
+	 * Branching on what remains, not on the window itself, reuses the
+	 * flags of the "and": the last page goes out of line with the empty
+	 * window, which costs a call once in 64 pages.
+	 */
+	free = c->free;
+	rest = free & (free - 1);
+	if (unlikely(!rest))
+		return ppc_alloc_page_last(pool, c, free);
+	c->free = rest;
+	local_inc(&c->alloc_fast);
+	addr = c->base + ((phys_addr_t)__ffs(free) << PAGE_SHIFT);
+	ppc_section_exit(c);
+	return addr;
+}
+EXPORT_SYMBOL_GPL(pcpu_pagecache_alloc_page);
 
 /**
  * pcpu_pagecache_alloc_bulk - allocate several runs of the same size
@@ -796,11 +873,43 @@ static const char *ppc_free_check_hint(struct pcpu_pagecache *pool,
 }
 
 /*
+ * Ranges on their way to the bitmap, so that the tree's summaries are
+ * updated once for all of them: a batch's frees mostly share a chunk.
+ */
+struct ppc_frees {
+	unsigned int n;
+	struct ppc_run run[PPC_BATCH];
+};
+
+static void ppc_frees_flush_locked(struct pcpu_pagecache *pool,
+				   struct ppc_frees *f)
+{
+	ppc_bits_free_runs(&pool->bits, f->run, f->n);
+	f->n = 0;
+}
+
+static void ppc_frees_add_locked(struct pcpu_pagecache *pool,
+				 struct ppc_frees *f, unsigned long first,
+				 unsigned long npages)
+{
+	struct ppc_run *last = f->n ? &f->run[f->n - 1] : NULL;
+
+	if (last && last->first + last->npages == first) {
+		last->npages += npages;
+		return;
+	}
+	if (f->n == ARRAY_SIZE(f->run))
+		ppc_frees_flush_locked(pool, f);
+	f->run[f->n++] = (struct ppc_run){ first, npages };
+}
+
+/*
  * Free a checked range: pages of a window go to its owner's ->pending,
- * the others to the bitmap, each stretch of them in one update.
+ * the others to @f, each stretch of them as one range.
  */
 static void ppc_free_apply_locked(struct pcpu_pagecache *pool,
-				  unsigned long first, unsigned long npages)
+				  unsigned long first, unsigned long npages,
+				  struct ppc_frees *f)
 {
 	unsigned long end = first + npages, w, run = first;
 	long owner;
@@ -810,13 +919,13 @@ static void ppc_free_apply_locked(struct pcpu_pagecache *pool,
 		if (owner < 0)
 			continue;
 		if (run < w * PPC_WINDOW)
-			ppc_bits_free(&pool->bits, run, w * PPC_WINDOW - run);
+			ppc_frees_add_locked(pool, f, run, w * PPC_WINDOW - run);
 		atomic_long_or(ppc_word_bits(w, first, end),
 			       &ppc_cache_of(pool, owner)->pending);
 		run = (w + 1) * PPC_WINDOW;
 	}
 	if (run < end)
-		ppc_bits_free(&pool->bits, run, end - run);
+		ppc_frees_add_locked(pool, f, run, end - run);
 }
 
 /*
@@ -827,6 +936,7 @@ static void ppc_free_apply_locked(struct pcpu_pagecache *pool,
 static void ppc_batch_apply_locked(struct pcpu_pagecache *pool,
 				   struct ppc_cache *c)
 {
+	struct ppc_frees f = { 0 };
 	struct ppc_batch_ent *e;
 	unsigned long idx;
 	const char *why;
@@ -841,10 +951,11 @@ static void ppc_batch_apply_locked(struct pcpu_pagecache *pool,
 			local_add(e->npages, ppc_out(pool));
 			ppc_bad_free(pool, e->addr, e->npages, why, e->caller);
 		} else {
-			ppc_free_apply_locked(pool, idx, e->npages);
+			ppc_free_apply_locked(pool, idx, e->npages, &f);
 		}
 		c->batch_pages -= e->npages;
 	}
+	ppc_frees_flush_locked(pool, &f);
 	WRITE_ONCE(c->nbatch, 0);
 }
 
@@ -853,6 +964,7 @@ static noinline int ppc_free_locked(struct pcpu_pagecache *pool,
 				    phys_addr_t addr, unsigned int npages,
 				    unsigned long caller)
 {
+	struct ppc_frees f = { 0 };
 	unsigned long flags, idx;
 	const char *why;
 
@@ -863,7 +975,8 @@ static noinline int ppc_free_locked(struct pcpu_pagecache *pool,
 	flags = ppc_lock(pool);
 	why = ppc_free_check_locked(pool, idx, npages);
 	if (!why) {
-		ppc_free_apply_locked(pool, idx, npages);
+		ppc_free_apply_locked(pool, idx, npages, &f);
+		ppc_frees_flush_locked(pool, &f);
 		local_sub(npages, ppc_out(pool));
 	}
 	ppc_unlock(pool, flags);
@@ -949,7 +1062,7 @@ static __always_inline void ppc_put_run(struct ppc_cache *c,
 					unsigned long bits, unsigned int npages)
 {
 	c->free |= bits;
-	local_sub(npages, &c->pages_out);
+	local_sub(npages - 1, &c->pages_out);
 	local_inc(&c->free_fast);
 }
 
@@ -968,10 +1081,10 @@ static __always_inline int ppc_free_in(struct pcpu_pagecache *pool,
 
 /* The fast path's ways out, as for allocations. */
 static noinline int ppc_free_interrupted(struct pcpu_pagecache *pool,
-					 phys_addr_t addr, unsigned int npages,
-					 unsigned long caller)
+					 struct ppc_cache *c, phys_addr_t addr,
+					 unsigned int npages, unsigned long caller)
 {
-	preempt_enable();
+	ppc_section_fail(c);
 	return ppc_free_locked(pool, addr, npages, caller);
 }
 
@@ -987,7 +1100,7 @@ static noinline int ppc_free_remote_exit(struct pcpu_pagecache *pool,
 }
 
 /**
- * pcpu_pagecache_free - give pages back to their pool
+ * __pcpu_pagecache_free - give pages back to their pool
  * @pool: the pool they came from
  * @addr: the physical address pcpu_pagecache_alloc() returned
  * @npages: how many pages, as passed to pcpu_pagecache_alloc()
@@ -1004,8 +1117,8 @@ static noinline int ppc_free_remote_exit(struct pcpu_pagecache *pool,
  * first free of the same pages on another CPU may return 0, and is then
  * dropped and counted in invalid_frees when it is applied.
  */
-int notrace pcpu_pagecache_free(struct pcpu_pagecache *pool, phys_addr_t addr,
-				unsigned int npages)
+int notrace __pcpu_pagecache_free(struct pcpu_pagecache *pool,
+				  phys_addr_t addr, unsigned int npages)
 {
 	struct ppc_cache *c;
 	unsigned long bits;
@@ -1014,17 +1127,70 @@ int notrace pcpu_pagecache_free(struct pcpu_pagecache *pool, phys_addr_t addr,
 		return ppc_free_locked(pool, addr, npages, _RET_IP_);
 	preempt_disable();
 	c = this_cpu_ptr(pool->cache);
-	if (unlikely(c->busy))
-		return ppc_free_interrupted(pool, addr, npages, _RET_IP_);
-	WRITE_ONCE(c->busy, 1);
-	barrier();
+	if (unlikely(!ppc_section_try(c)))
+		return ppc_free_interrupted(pool, c, addr, npages, _RET_IP_);
 	if (unlikely(!ppc_window_bits(c, addr, npages, &bits)))
 		return ppc_free_remote_exit(pool, c, addr, npages, _RET_IP_);
 	ppc_put_run(c, bits, npages);
 	ppc_section_exit(c);
 	return 0;
 }
-EXPORT_SYMBOL_GPL(pcpu_pagecache_free);
+EXPORT_SYMBOL_GPL(__pcpu_pagecache_free);
+
+/*
+ * The single-page path's way out for a page outside its window: @off is
+ * the page's offset from the window's base, rotated.  In this order, the
+ * arguments sit where the fast path has them already.
+ */
+static noinline int ppc_free_page_remote(struct pcpu_pagecache *pool,
+					 unsigned long off, struct ppc_cache *c,
+					 unsigned long caller)
+{
+	phys_addr_t addr = c->base + rol64(off, PAGE_SHIFT);
+
+	if (unlikely(!pool->fast_limit)) {
+		ppc_section_exit(c);
+		return ppc_free_locked(pool, addr, 1, caller);
+	}
+	return ppc_free_remote_exit(pool, c, addr, 1, caller);
+}
+
+/**
+ * pcpu_pagecache_free_page - give one page back to its pool
+ * @pool: the pool it came from
+ * @addr: its physical address
+ *
+ * pcpu_pagecache_free() of one page, and its shortest path for a page of
+ * the calling CPU's window.  Never sleeps; any context but NMI.
+ *
+ * Return: 0, or -EINVAL as pcpu_pagecache_free() returns it.
+ */
+int notrace pcpu_pagecache_free_page(struct pcpu_pagecache *pool,
+				     phys_addr_t addr)
+{
+	struct ppc_cache *c;
+	unsigned long idx, free;
+
+	preempt_disable();
+	c = this_cpu_ptr(pool->cache);
+	if (unlikely(!ppc_section_try(c)))
+		return ppc_free_interrupted(pool, c, addr, 1, _RET_IP_);
+	/*
+	 * Rotated, the offset of an unaligned address keeps its low bits on
+	 * top, and one below the base wraps: either is far past ->span.  The
+	 * way out gets the address back from it, so that it need not be kept.
+	 */
+	idx = ror64(addr - c->base, PAGE_SHIFT);
+	free = c->free;
+	if (unlikely(idx >= c->span ||
+		     (free | atomic_long_read(&c->pending)) & BIT(idx)))
+		return ppc_free_page_remote(pool, idx, c, _RET_IP_);
+	c->free = free | BIT(idx);
+	local_inc(&c->free_fast);
+	ppc_section_exit(c);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(pcpu_pagecache_free_page);
 
 /**
  * pcpu_pagecache_free_bulk - free several runs of the same size
@@ -1187,7 +1353,9 @@ void pcpu_pagecache_get_stats(struct pcpu_pagecache *pool,
 			st->pages_cached += held;
 		else
 			st->pages_leaked += held;
-		st->pages_inuse += local_read(&c->pages_out);
+		st->pages_inuse += local_read(&c->pages_out) +
+				   local_read(&c->alloc_fast) -
+				   local_read(&c->free_fast);
 		st->alloc_fast += local_read(&c->alloc_fast);
 		st->alloc_slow += READ_ONCE(c->alloc_slow);
 		st->alloc_fail += READ_ONCE(c->alloc_fail);
@@ -1528,6 +1696,7 @@ struct pcpu_pagecache *pcpu_pagecache_create_flags(const char *name,
 		goto err_pool;
 	for_each_possible_cpu(i) {
 		ppc_cache_of(pool, i)->pool = pool;
+		local_set(&ppc_cache_of(pool, i)->nest, -1);
 		INIT_CSD(&ppc_cache_of(pool, i)->reclaim_csd, ppc_reclaim_ipi,
 			 ppc_cache_of(pool, i));
 	}

@@ -619,6 +619,68 @@ void ppc_bits_free(struct ppc_bits *b, unsigned long first,
 	b->hint = min(b->hint, first);
 }
 
+/* Chunks whose summaries wait in ppc_bits_free_runs(). */
+#define PPC_DIRTY	16
+
+static void ppc_update_dirty(struct ppc_bits *b, const unsigned long *dirty,
+			     unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		ppc_prefetch_path(b, dirty[i]);
+	for (i = 0; i < n; i++)
+		ppc_update(b, dirty[i], dirty[i], true);
+}
+
+/**
+ * ppc_bits_free_runs - make several allocated ranges free
+ * @b: the bits
+ * @runs: the ranges, none overlapping another
+ * @n: how many
+ *
+ * As ppc_bits_free() of each range, but a chunk that several of them touch
+ * is summarized once: a batch of frees that land in a few chunks costs a
+ * few updates of the tree, not one a range.  Searches are consistent again
+ * when it returns.
+ */
+void ppc_bits_free_runs(struct ppc_bits *b, const struct ppc_run *runs,
+			unsigned int n)
+{
+	unsigned long dirty[PPC_DIRTY], c, first, npages, sc, ec;
+	unsigned int i, j, nd = 0;
+
+	for (i = 0; i < n; i++) {
+		first = runs[i].first;
+		npages = runs[i].npages;
+		if (WARN_ON_ONCE(!npages || first >= b->npages ||
+				 npages > b->npages - first))
+			continue;
+		ppc_range_clear(b->words, first, npages);
+		b->nfree += npages;
+		b->hint = min(b->hint, first);
+		sc = first >> PPC_CHUNK_SHIFT;
+		ec = (first + npages - 1) >> PPC_CHUNK_SHIFT;
+		if (ec - sc > 1) {
+			/* The chunks between become all free at once. */
+			ppc_update(b, sc, ec, true);
+			continue;
+		}
+		for (c = sc; c <= ec; c++) {
+			for (j = 0; j < nd && dirty[j] != c; j++)
+				;
+			if (j < nd)
+				continue;
+			if (nd == PPC_DIRTY) {
+				ppc_update_dirty(b, dirty, nd);
+				nd = 0;
+			}
+			dirty[nd++] = c;
+		}
+	}
+	ppc_update_dirty(b, dirty, nd);
+}
+
 /**
  * ppc_bits_allocated - whether a range may be freed
  * @b: the bits
@@ -636,8 +698,6 @@ bool ppc_bits_allocated(const struct ppc_bits *b, unsigned long first,
 
 	if (!npages || first >= b->npages || npages > b->npages - first)
 		return false;
-	/* A free of the range usually follows. */
-	ppc_prefetch_path(b, first >> PPC_CHUNK_SHIFT);
 	last = first + npages - 1;
 	for (w = first / BITS_PER_LONG; w <= last / BITS_PER_LONG; w++) {
 		if (w == first / BITS_PER_LONG || !(w % PPC_CHUNK_WORDS))

@@ -104,12 +104,24 @@ static __always_inline unsigned int ppc_word_find(unsigned long free,
 	return free ? __ffs(free) : BITS_PER_LONG;
 }
 
+/**
+ * struct ppc_run - a range of pages
+ * @first: its first page
+ * @npages: its pages
+ */
+struct ppc_run {
+	unsigned long first;
+	unsigned long npages;
+};
+
 int ppc_bits_init(struct ppc_bits *b, unsigned long npages, bool contiguous);
 void ppc_bits_fini(struct ppc_bits *b);
 unsigned long ppc_bits_nfree(const struct ppc_bits *b);
 unsigned long ppc_bits_alloc(struct ppc_bits *b, unsigned long npages);
 void ppc_bits_free(struct ppc_bits *b, unsigned long first,
 		   unsigned long npages);
+void ppc_bits_free_runs(struct ppc_bits *b, const struct ppc_run *runs,
+			unsigned int n);
 bool ppc_bits_allocated(const struct ppc_bits *b, unsigned long first,
 			unsigned long npages);
 unsigned long ppc_bits_take_window(struct ppc_bits *b, unsigned int npages,

@@ -103,18 +103,25 @@ def fast_path(name):
                 todo.append(j)
     sys.exit("no call-free path to a return in " + name)
 
-total = 0
-for short, name in (("alloc1", "pcpu_pagecache_alloc"),
-                    ("free1", "pcpu_pagecache_free")):
-    if name not in funcs:
-        sys.exit(name + " not found")
-    path = fast_path(name)
-    total += len(path)
-    if verbose:
-        print("# %s: %d instructions" % (name, len(path)))
-        for ins in path:
-            print("#  " + ins["text"].strip() +
-                  ("    [" + ins["rel"] + "]" if ins["rel"] else ""))
-    print("bench: fastpath_insns_%s %d" % (short, len(path)))
-print("bench: fastpath_insns_pair %d" % total)
+def count(pairs, suffix):
+    total = 0
+    for short, name in pairs:
+        if name not in funcs:
+            sys.exit(name + " not found")
+        path = fast_path(name)
+        total += len(path)
+        if verbose:
+            print("# %s: %d instructions" % (name, len(path)))
+            for ins in path:
+                print("#  " + ins["text"].strip() +
+                      ("    [" + ins["rel"] + "]" if ins["rel"] else ""))
+        print("bench: fastpath_insns_%s %d" % (short, len(path)))
+    print("bench: fastpath_insns_pair%s %d" % (suffix, total))
+
+# pcpu_pagecache_alloc(pool, 1) and pcpu_pagecache_free(pool, a, 1) are
+# these two; a run of n pages (n not a constant 1) takes the other two.
+count((("alloc1", "pcpu_pagecache_alloc_page"),
+       ("free1", "pcpu_pagecache_free_page")), "")
+count((("alloc_n", "__pcpu_pagecache_alloc"),
+       ("free_n", "__pcpu_pagecache_free")), "_n")
 ' "$verbose"

@@ -383,6 +383,11 @@ struct oncpu {
 	int ret;
 };
 
+/*
+ * Single pages go through the single-page entries, as they do for a client
+ * that passes a constant 1; t_page_entries() tests the general entries
+ * with one page against them.
+ */
 static long oncpu_fn(void *arg)
 {
 	struct oncpu *o = arg;
@@ -391,13 +396,17 @@ static long oncpu_fn(void *arg)
 
 	for (i = 0; i < o->count; i++) {
 		if (o->op == OP_ALLOC) {
-			o->addrs[i] = pcpu_pagecache_alloc(o->pool, o->n);
+			o->addrs[i] = o->n == 1 ?
+				pcpu_pagecache_alloc_page(o->pool) :
+				__pcpu_pagecache_alloc(o->pool, o->n);
 			if (!o->addrs[i]) {
 				o->ret = -ENOMEM;
 				break;
 			}
 		} else {
-			r = pcpu_pagecache_free(o->pool, o->addrs[i], o->n);
+			r = o->n == 1 ?
+				pcpu_pagecache_free_page(o->pool, o->addrs[i]) :
+				__pcpu_pagecache_free(o->pool, o->addrs[i], o->n);
 			if (r && !o->ret)
 				o->ret = r;
 		}
@@ -1931,8 +1940,23 @@ struct ctx_op {
 static void ctx_ops(struct ctx_op *c)
 {
 	static const unsigned int sizes[] = { 1, 1, 7, 15, 16, 64 };
-	phys_addr_t a[ARRAY_SIZE(sizes)];
+	phys_addr_t a[ARRAY_SIZE(sizes)], p;
 	unsigned int i;
+
+	/* The single-page entries, a double free among them. */
+	p = pcpu_pagecache_alloc_page(c->pool);
+	if (!p) {
+		c->err = -ENOMEM;
+		c->line = __LINE__;
+		return;
+	}
+	memset(pcpu_pagecache_va(c->pool, p), 0x5a, PAGE_SIZE);
+	if (pcpu_pagecache_free_page(c->pool, p) ||
+	    pcpu_pagecache_free_page(c->pool, p) != -EINVAL) {
+		c->err = -EIO;
+		c->line = __LINE__;
+		return;
+	}
 
 	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
 		a[i] = pcpu_pagecache_alloc(c->pool, sizes[i]);
@@ -2011,7 +2035,8 @@ static int t_context_atomic(void)
 	if (!CHECK_EQ(c.err, 0))
 		goto fail;
 	snap_take(tp.pool, &s);
-	if (!IDLE(&s, "after atomic contexts") || !CHECK_EQ(s.v[ST_INVAL], 4))
+	/* Two refused frees in each of the four contexts. */
+	if (!IDLE(&s, "after atomic contexts") || !CHECK_EQ(s.v[ST_INVAL], 8))
 		goto out;
 	if (exhaust_check(&tp, cpu, false))
 		goto out;
@@ -2065,6 +2090,11 @@ static void preempt_ops(struct preempt_op *p)
 				p->err = -EIO;
 				p->line = __LINE__;
 			}
+		}
+		a[0] = pcpu_pagecache_alloc_page(p->pool);
+		if (!a[0] || pcpu_pagecache_free_page(p->pool, a[0])) {
+			p->err = -EIO;
+			p->line = __LINE__;
 		}
 		if (raw_smp_processor_id() < BITS_PER_LONG)
 			p->cpus |= BIT(raw_smp_processor_id());
@@ -2250,8 +2280,14 @@ static void actor_alloc(struct actor *a, struct hold *h)
 {
 	struct engine *e = a->e;
 	unsigned int n = 1 + prandom_u32_state(&a->rnd) % MAX_RUN;
-	phys_addr_t addr = pcpu_pagecache_alloc(e->pool, n);
 	unsigned long pg, i;
+	phys_addr_t addr;
+
+	/* Single pages take either entry, and are freed through either. */
+	if (n == 1 && (a->seq & 1))
+		addr = pcpu_pagecache_alloc_page(e->pool);
+	else
+		addr = __pcpu_pagecache_alloc(e->pool, n);
 
 	if (!addr) {
 		atomic_long_inc(&e->fails);
@@ -2296,7 +2332,10 @@ static void actor_free(struct actor *a, struct hold *h)
 				engine_err(e, "%s: page %lu of held run %pa+%u was not marked",
 					   e->what, pg + i, &h->addr, h->n);
 	}
-	r = pcpu_pagecache_free(e->pool, h->addr, h->n);
+	if (h->n == 1 && (h->tag >> 17 & 1))
+		r = pcpu_pagecache_free_page(e->pool, h->addr);
+	else
+		r = __pcpu_pagecache_free(e->pool, h->addr, h->n);
 	if (r)
 		engine_err(e, "%s: free(%pa, %u): %d", e->what, &h->addr, h->n, r);
 	atomic_long_inc(&e->frees);
@@ -3253,6 +3292,119 @@ out_free:
 }
 
 /* Stats are read without stopping CPUs: fine with interrupts off. */
+/*
+ * The single-page entries against the general ones with one page (@one is
+ * 1, read at run time so that the header's dispatch cannot see it): the
+ * same pages, the same counts, the same refusals; and on a NOCACHE pool,
+ * the locked path.
+ */
+static unsigned int one_page = 1;
+
+static long page_entries_fn(void *arg)
+{
+	unsigned int one = READ_ONCE(one_page), i;
+	phys_addr_t a[WINDOW + 1], g;
+	struct tpool *tp = arg;
+	struct snap s0, s1;
+
+	/* A fresh pool's first window, page by page, then the next one. */
+	snap_take(tp->pool, &s0);
+	for (i = 0; i < WINDOW + 1; i++)
+		a[i] = pcpu_pagecache_alloc_page(tp->pool);
+	snap_take(tp->pool, &s1);
+	for (i = 0; i < WINDOW + 1; i++)
+		if (!CHECK_EQ(a[i], tp->base + i * PAGE_SIZE))
+			return -EIO;
+	if (!DELTA(&s0, &s1, "two windows' first pages, page by page",
+		   ST_INUSE, WINDOW + 1, ST_FREE, -2 * WINDOW,
+		   ST_CACHED, WINDOW - 1, ST_AFAST, WINDOW - 1, ST_ASLOW, 2,
+		   ST_REFILLS, 2, ST_FLUSHES, 1, ST_LOCKS, 2))
+		return -EIO;
+
+	/* Either entry frees what the other took, and takes it back. */
+	snap_take(tp->pool, &s0);
+	if (!CHECK_EQ(__pcpu_pagecache_free(tp->pool, a[WINDOW], one), 0) ||
+	    !CHECK_EQ(__pcpu_pagecache_alloc(tp->pool, one), a[WINDOW]) ||
+	    !CHECK_EQ(pcpu_pagecache_free_page(tp->pool, a[WINDOW]), 0) ||
+	    !CHECK_EQ(pcpu_pagecache_alloc_page(tp->pool), a[WINDOW]))
+		return -EIO;
+	g = __pcpu_pagecache_alloc(tp->pool, one);
+	if (!CHECK_EQ(g, a[WINDOW] + PAGE_SIZE) ||
+	    !CHECK_EQ(pcpu_pagecache_free_page(tp->pool, g), 0))
+		return -EIO;
+	snap_take(tp->pool, &s1);
+	if (!DELTA(&s0, &s1, "single pages through both entries",
+		   ST_AFAST, 3, ST_FFAST, 3))
+		return -EIO;
+
+	/* Refusals: twice, unaligned, below the pool, past the window. */
+	if (!BAD_FREE(tp, -1, g, 1, "a page of the window, freed twice") ||
+	    !CHECK_EQ(pcpu_pagecache_free_page(tp->pool, g), -EINVAL) ||
+	    !CHECK_EQ(pcpu_pagecache_free_page(tp->pool, a[WINDOW] + 8), -EINVAL) ||
+	    !CHECK_EQ(pcpu_pagecache_free_page(tp->pool, tp->base - PAGE_SIZE), -EINVAL) ||
+	    !CHECK_EQ(pcpu_pagecache_free_page(tp->pool, g + PAGE_SIZE), -EINVAL) ||
+	    !CHECK_EQ(pcpu_pagecache_free_page(tp->pool, tp->base + tp->size), -EINVAL))
+		return -EIO;
+
+	/* The first window's pages are outside the window now: remote. */
+	snap_take(tp->pool, &s0);
+	for (i = 0; i < WINDOW + 1; i++)
+		if (!CHECK_EQ(i & 1 ? pcpu_pagecache_free_page(tp->pool, a[i]) :
+			      __pcpu_pagecache_free(tp->pool, a[i], one), 0))
+			return -EIO;
+	snap_take(tp->pool, &s1);
+	if (!DELTA(&s0, &s1, "the first window, freed from the second",
+		   ST_INUSE, -(WINDOW + 1), ST_FFAST, 1, ST_FREMOTE, WINDOW,
+		   ST_FREE, ST_ANY, ST_CACHED, ST_ANY, ST_LOCKS, ST_ANY))
+		return -EIO;
+	return 0;
+}
+
+static int t_page_entries(void)
+{
+	struct tpool tp = {};
+	struct snap s0, s1;
+	int cpu, other, ret;
+	phys_addr_t a;
+
+	if (two_cpus(&cpu, &other))
+		return -EIO;
+	ret = tpool_create(&tp, "t_page", resv(0), SZ_POOL, 0);
+	if (ret)
+		return ret;
+	ret = run_on(cpu, page_entries_fn, &tp);
+	pcpu_pagecache_drain(tp.pool);
+	snap_take(tp.pool, &s0);
+	if (ret || !IDLE(&s0, "after the single-page entries") ||
+	    exhaust_check(&tp, cpu, false)) {
+		ret = -EIO;
+		goto out;
+	}
+	tpool_destroy(&tp);
+
+	/* NOCACHE: the same entries take the lock every time. */
+	ret = tpool_create(&tp, "t_page_nocache", resv(0), SZ_POOL,
+			   PCPU_PAGECACHE_NOCACHE);
+	if (ret)
+		return ret;
+	ret = -EIO;
+	snap_take(tp.pool, &s0);
+	a = pcpu_pagecache_alloc_page(tp.pool);
+	if (!CHECK_EQ(a, tp.base) ||
+	    !CHECK_EQ(pcpu_pagecache_free_page(tp.pool, a), 0) ||
+	    !CHECK_EQ(pcpu_pagecache_free_page(tp.pool, a), -EINVAL))
+		goto out;
+	snap_take(tp.pool, &s1);
+	if (!DELTA(&s0, &s1, "single pages of a NOCACHE pool",
+		   ST_ASLOW, 1, ST_FSLOW, 1, ST_INVAL, 1, ST_LOCKS, 3) ||
+	    exhaust_check(&tp, cpu, false))
+		goto out;
+	ret = 0;
+out:
+	tpool_destroy(&tp);
+	return ret;
+}
+
 static int t_stats_atomic(void)
 {
 	struct pcpu_pagecache_stats st;
@@ -3309,6 +3461,7 @@ static const struct tp_test tests[] = {
 	{ "bulk", t_bulk },
 	{ "stats_atomic", t_stats_atomic },
 	{ "free_near_window", t_free_near_window },
+	{ "page_entries", t_page_entries },
 	{ "remote_free_vs_refill", t_remote_free_vs_refill },
 };
 

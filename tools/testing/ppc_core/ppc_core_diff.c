@@ -51,12 +51,12 @@ static unsigned long op_count, op_total;
 static const char *op_name;
 
 /* What the operations did, over all pools. */
-enum { N_ALLOC, N_ALLOC_NONE, N_FREE, N_FREE_OWNED, N_RANGE, N_TAKE,
-	N_TAKE_NONE, N_RETURN, N_USE, N_INFO, N_CHECK, N_KINDS };
+enum { N_ALLOC, N_ALLOC_NONE, N_FREE, N_FREE_OWNED, N_FREE_RUNS, N_RANGE,
+	N_TAKE, N_TAKE_NONE, N_RETURN, N_USE, N_INFO, N_CHECK, N_KINDS };
 static const char * const n_names[N_KINDS] = {
-	"alloc", "alloc_none", "free", "free_in_window", "check_range",
-	"take", "take_none", "return", "use_window", "owner_info",
-	"full_check",
+	"alloc", "alloc_none", "free", "free_in_window", "free_runs",
+	"check_range", "take", "take_none", "return", "use_window",
+	"owner_info", "full_check",
 };
 
 static unsigned long n_ops[N_KINDS];
@@ -305,6 +305,40 @@ static void op_free(void)
 		add_run(first + n, k);
 }
 
+/*
+ * Up to 20 ranges in one ppc_bits_free_runs(), as the module frees a batch:
+ * parts of held runs, often several in one chunk.  The model is updated
+ * range by range; the bitmap and the tree at once.
+ */
+static void op_free_runs(void)
+{
+	struct ppc_run fr[20];
+	unsigned long i, first, n;
+	unsigned int k, nfr = 0;
+	struct run r;
+
+	op_name = "free_runs";
+	for (k = 1 + rnd_below(ARRAY_SIZE(fr)); k && m.nruns; k--) {
+		i = rnd_below(m.nruns);
+		r = m.runs[i];
+		n = 1 + rnd_below(r.n);
+		first = r.first + rnd_below(r.n - n + 1);
+		if (!model_allocated(first, n))
+			continue;	/* pages of an owned word */
+		fr[nfr++] = (struct ppc_run){ first, n };
+		model_set(first, n, ST_FREE);
+		drop_run(i);
+		if (first > r.first)
+			add_run(r.first, first - r.first);
+		if (first + n < r.first + r.n)
+			add_run(first + n, r.first + r.n - (first + n));
+	}
+	if (!nfr)
+		return;
+	n_ops[N_FREE_RUNS]++;
+	ppc_bits_free_runs(&bits, fr, nfr);
+}
+
 /* Ranges that are mostly not allocated: free pages, windows, the end. */
 static void op_check_range(void)
 {
@@ -521,8 +555,10 @@ static void run_config(const struct config *c)
 				op_use_window();
 			else if (r < 45)
 				op_alloc();
-			else if (r < 85)
+			else if (r < 75)
 				op_free();
+			else if (r < 85)
+				op_free_runs();
 			else if (r < 95)
 				op_check_range();
 			else

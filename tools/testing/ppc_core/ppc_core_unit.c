@@ -450,6 +450,57 @@ static void layout(struct ppc_bits *b, unsigned long npages, bool contiguous,
 	CHECK_EQ(ref_check_tree(b), 0);
 }
 
+/*
+ * ppc_bits_free_runs(): a batch's ranges, several in one chunk, one across
+ * two chunks and one across four (whose middle chunks become free at
+ * once), more chunks than it keeps waiting, and an adjacent pair.
+ */
+static void test_free_runs(void)
+{
+	static const struct ppc_run fr[] = {
+		{ 5, 1 }, { 7, 3 }, { 700, 2 }, { 6, 1 },
+		{ PPC_CHUNK_PAGES - 2, 4 },
+		{ 3 * PPC_CHUNK_PAGES - 1, 2 * PPC_CHUNK_PAGES + 2 },
+		{ 100 * PPC_CHUNK_PAGES, 1 }, { 100 * PPC_CHUNK_PAGES + 1, 1 },
+	};
+	unsigned long npages = 160 * PPC_CHUNK_PAGES, c;
+	struct ppc_run many[40];
+	struct ppc_bits b;
+	unsigned int i;
+
+	CHECK_EQ(ppc_bits_init(&b, npages, true), 0);
+	CHECK_EQ(ppc_bits_alloc(&b, npages), 0);
+	ppc_bits_free_runs(&b, fr, ARRAY_SIZE(fr));
+	CHECK_EQ(ref_check_tree(&b), 0);
+	CHECK_EQ(ppc_bits_nfree(&b), 1 + 3 + 2 + 1 + 4 +
+		 2 * PPC_CHUNK_PAGES + 2 + 2);
+	CHECK_EQ(ppc_bits_alloc(&b, 5), 5);
+	CHECK_EQ(ppc_bits_alloc(&b, 2 * PPC_CHUNK_PAGES),
+		 3 * PPC_CHUNK_PAGES - 1);
+	CHECK_EQ(ppc_bits_alloc(&b, 4), PPC_CHUNK_PAGES - 2);
+	CHECK_EQ(ppc_bits_alloc(&b, 2), 700);
+	CHECK_EQ(ppc_bits_alloc(&b, 2), 5 * PPC_CHUNK_PAGES - 1);
+	CHECK_EQ(ppc_bits_alloc(&b, 2), 100 * PPC_CHUNK_PAGES);
+	CHECK_EQ(ref_check_tree(&b), 0);
+	ppc_bits_fini(&b);
+
+	/* 40 chunks, each twice: the waiting list fills and is emptied. */
+	CHECK_EQ(ppc_bits_init(&b, npages, false), 0);
+	while (ppc_bits_alloc(&b, 1) != PPC_NONE)
+		;
+	for (i = 0; i < ARRAY_SIZE(many); i++) {
+		c = (i * 7) % 20 * 3;
+		many[i] = (struct ppc_run){ c * PPC_CHUNK_PAGES + 10 * i, 1 };
+	}
+	ppc_bits_free_runs(&b, many, ARRAY_SIZE(many));
+	CHECK_EQ(ref_check_tree(&b), 0);
+	CHECK_EQ(ppc_bits_nfree(&b), ARRAY_SIZE(many));
+	for (i = 0; i < ARRAY_SIZE(many); i++)
+		CHECK(!ppc_bits_allocated(&b, many[i].first, 1),
+		      "page %lu still allocated", many[i].first);
+	ppc_bits_fini(&b);
+}
+
 /* Issue 11's cases, small: the searches end at the root. */
 static void test_one_free_page_per_chunk(void)
 {
@@ -623,6 +674,7 @@ int main(int argc, char **argv)
 	t_run("levels", test_levels);
 	t_run("init_errors", test_init_errors);
 	t_run("max_pool", test_max_pool);
+	t_run("free_runs", test_free_runs);
 	t_run("one_free_page_per_chunk", test_one_free_page_per_chunk);
 	t_run("straddling_runs", test_straddling_runs);
 	t_run("straddle_levels", test_straddle_levels);
