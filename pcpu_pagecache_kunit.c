@@ -26,6 +26,7 @@ static struct pcpu_pagecache *ppc_test_pool(struct kunit *test,
 	KUNIT_ASSERT_NOT_NULL(test, pool->cache);
 	for_each_possible_cpu(i) {
 		ppc_cache_of(pool, i)->pool = pool;
+		local_set(&ppc_cache_of(pool, i)->nest, -1);
 		INIT_CSD(&ppc_cache_of(pool, i)->reclaim_csd, ppc_reclaim_ipi,
 			 ppc_cache_of(pool, i));
 	}
@@ -300,6 +301,66 @@ static void ppc_test_cache_refill_and_free(struct kunit *test)
 	ppc_test_pool_free(pool);
 }
 
+/* @n single-page frees of pages @first on, from one call site. */
+static int ppc_test_free_pages(struct pcpu_pagecache *pool, unsigned long first,
+			       unsigned int n)
+{
+	int ret = 0;
+
+	while (n--)
+		ret |= pcpu_pagecache_free(pool, PPC_TEST_BASE +
+					   ((phys_addr_t)first++ << PAGE_SHIFT), 1);
+	return ret;
+}
+
+/*
+ * Remote frees of pages in a row, from one call site, wait as one entry of
+ * the batch; a gap, a new chunk or an entry in between starts another.  A
+ * page freed again while its entry waits is refused.  The batch goes back
+ * after PPC_BATCH frees, however few entries they made.
+ */
+static void ppc_test_batch_coalesce(struct kunit *test)
+{
+	struct pcpu_pagecache *pool = ppc_test_pool(test, 2, true);
+	unsigned long flags, locks;
+	struct ppc_cache *c;
+
+	ppc_test_only_free(pool, 0, 0);
+	local_irq_save(flags);
+	c = this_cpu_ptr(pool->cache);
+	locks = c->lock_acquisitions;
+	KUNIT_EXPECT_EQ(test, ppc_test_free_pages(pool, 0, 5), 0);
+	KUNIT_EXPECT_EQ(test, c->nbatch, 1);
+	KUNIT_EXPECT_EQ(test, c->batch[0].npages, 5);
+	KUNIT_EXPECT_EQ(test, pcpu_pagecache_free(pool, PPC_TEST_BASE +
+						  2 * PAGE_SIZE, 1), -EINVAL);
+	KUNIT_EXPECT_EQ(test, ppc_test_free_pages(pool, 6, 1), 0);
+	KUNIT_EXPECT_EQ(test, c->nbatch, 2);
+	KUNIT_EXPECT_EQ(test, ppc_test_free_pages(pool, PPC_CHUNK_PAGES - 2, 4), 0);
+	KUNIT_EXPECT_EQ(test, c->nbatch, 4);
+	KUNIT_EXPECT_EQ(test, ppc_test_free_pages(pool, 7, 1), 0);
+	KUNIT_EXPECT_EQ(test, ppc_test_free_pages(pool, 100, 4), 0);
+	KUNIT_EXPECT_EQ(test, c->nbatch, 6);
+	KUNIT_EXPECT_EQ(test, c->batch_pages, 15);
+	KUNIT_EXPECT_EQ(test, c->lock_acquisitions, locks);
+	KUNIT_EXPECT_TRUE(test, ppc_bits_allocated(&pool->bits, 0, 5));
+	/* The 16th free. */
+	KUNIT_EXPECT_EQ(test, ppc_test_free_pages(pool, 104, 1), 0);
+	KUNIT_EXPECT_EQ(test, c->nbatch, 0);
+	KUNIT_EXPECT_EQ(test, c->batch_pages, 0);
+	KUNIT_EXPECT_EQ(test, c->lock_acquisitions, locks + 1);
+	KUNIT_EXPECT_EQ(test, c->invalid_frees, 1);
+	local_irq_restore(flags);
+	KUNIT_EXPECT_EQ(test, pool->bits.nfree, 16);
+	KUNIT_EXPECT_FALSE(test, ppc_bits_allocated(&pool->bits, 0, 1));
+	KUNIT_EXPECT_FALSE(test, ppc_bits_allocated(&pool->bits, 4, 1));
+	KUNIT_EXPECT_FALSE(test, ppc_bits_allocated(&pool->bits, 7, 1));
+	KUNIT_EXPECT_FALSE(test, ppc_bits_allocated(&pool->bits, PPC_CHUNK_PAGES, 1));
+	KUNIT_EXPECT_FALSE(test, ppc_bits_allocated(&pool->bits, 104, 1));
+	KUNIT_EXPECT_TRUE(test, ppc_bits_allocated(&pool->bits, 5, 1));
+	ppc_test_pool_free(pool);
+}
+
 static struct kunit_case ppc_kunit_cases[] = {
 	KUNIT_CASE(ppc_test_find_run),
 	KUNIT_CASE(ppc_test_bits_alloc),
@@ -307,6 +368,7 @@ static struct kunit_case ppc_kunit_cases[] = {
 	KUNIT_CASE(ppc_test_cache_alloc),
 	KUNIT_CASE(ppc_test_cache_flush),
 	KUNIT_CASE(ppc_test_cache_refill_and_free),
+	KUNIT_CASE(ppc_test_batch_coalesce),
 	{}
 };
 

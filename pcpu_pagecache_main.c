@@ -80,10 +80,17 @@ struct ppc_block {
 	void *va;
 };
 
-/* A free that waits in a batch: its pages are counted as cached. */
+/*
+ * Frees that wait in a batch, their pages counted as cached: one free of
+ * @npages pages, or @frees frees of single pages in a row from one call
+ * site (a consumer that frees a producer's pages in order), which go back
+ * as one range.
+ */
 struct ppc_batch_ent {
 	phys_addr_t addr;
+	unsigned long idx;
 	unsigned int npages;
+	unsigned int frees;
 	unsigned long caller;
 };
 
@@ -118,7 +125,8 @@ struct ppc_cache {
 	unsigned long reclaims;
 	unsigned long lock_acquisitions;
 	unsigned long invalid_frees;
-	unsigned int nbatch;
+	unsigned int nbatch;		/* entries */
+	unsigned int batch_frees;	/* frees in them */
 	unsigned long batch_pages;
 	struct ppc_batch_ent batch[PPC_BATCH];
 
@@ -944,18 +952,29 @@ static void ppc_batch_apply_locked(struct pcpu_pagecache *pool,
 
 	for (i = 0; i < c->nbatch; i++) {
 		e = &c->batch[i];
-		/* Its address was checked when it was queued. */
-		ppc_page_of(pool, e->addr, &idx);
-		why = ppc_free_check_locked(pool, idx, e->npages);
-		if (why) {
+		why = ppc_free_check_locked(pool, e->idx, e->npages);
+		if (!why) {
+			ppc_free_apply_locked(pool, e->idx, e->npages, &f);
+		} else if (e->frees == 1) {
 			local_add(e->npages, ppc_out(pool));
 			ppc_bad_free(pool, e->addr, e->npages, why, e->caller);
 		} else {
-			ppc_free_apply_locked(pool, idx, e->npages, &f);
+			/* Single pages: find the one freed twice. */
+			for (idx = e->idx; idx < e->idx + e->npages; idx++) {
+				why = ppc_free_check_locked(pool, idx, 1);
+				if (!why) {
+					ppc_free_apply_locked(pool, idx, 1, &f);
+					continue;
+				}
+				local_inc(ppc_out(pool));
+				ppc_bad_free(pool, ppc_phys(pool, idx), 1, why,
+					     e->caller);
+			}
 		}
 		c->batch_pages -= e->npages;
 	}
 	ppc_frees_flush_locked(pool, &f);
+	c->batch_frees = 0;
 	WRITE_ONCE(c->nbatch, 0);
 }
 
@@ -988,26 +1007,46 @@ static noinline int ppc_free_locked(struct pcpu_pagecache *pool,
 	return 0;
 }
 
-static bool ppc_batch_overlaps(struct ppc_cache *c, phys_addr_t addr,
+static bool ppc_batch_overlaps(struct ppc_cache *c, unsigned long idx,
 			       unsigned int npages)
 {
-	phys_addr_t end = addr + ((phys_addr_t)npages << PAGE_SHIFT);
 	struct ppc_batch_ent *e;
 	unsigned int i;
 
 	for (i = 0; i < c->nbatch; i++) {
 		e = &c->batch[i];
-		if (addr < e->addr + ((phys_addr_t)e->npages << PAGE_SHIFT) &&
-		    e->addr < end)
+		if (idx < e->idx + e->npages && e->idx < idx + npages)
 			return true;
 	}
 	return false;
 }
 
+/* Queue a checked free: a single page may extend the last entry. */
+static void ppc_batch_add(struct ppc_cache *c, phys_addr_t addr,
+			  unsigned long idx, unsigned int npages,
+			  unsigned long caller)
+{
+	struct ppc_batch_ent *e = c->nbatch ? &c->batch[c->nbatch - 1] : NULL;
+
+	if (npages == 1 && e && e->frees == e->npages &&
+	    e->idx + e->npages == idx && e->caller == caller &&
+	    e->idx / PPC_CHUNK_PAGES == idx / PPC_CHUNK_PAGES) {
+		e->npages++;
+		e->frees++;
+	} else {
+		c->batch[c->nbatch] = (struct ppc_batch_ent){
+			addr, idx, npages, 1, caller };
+		WRITE_ONCE(c->nbatch, c->nbatch + 1);
+	}
+	c->batch_frees++;
+	c->batch_pages += npages;
+}
+
 /*
  * Inside the section, a free outside the window: into the batch, checked
- * as far as can be seen without the lock.  A full batch goes back under
- * the lock at once, so the lock is taken once per PPC_BATCH such frees.
+ * as far as can be seen without the lock.  The batch goes back under the
+ * lock after PPC_BATCH such frees, so the lock is taken once per
+ * PPC_BATCH of them.
  */
 static noinline int ppc_free_remote(struct pcpu_pagecache *pool,
 				    struct ppc_cache *c, phys_addr_t addr,
@@ -1019,17 +1058,15 @@ static noinline int ppc_free_remote(struct pcpu_pagecache *pool,
 	why = ppc_free_args(pool, addr, npages, &idx);
 	if (!why)
 		why = ppc_free_check_hint(pool, idx, npages);
-	if (!why && ppc_batch_overlaps(c, addr, npages))
+	if (!why && ppc_batch_overlaps(c, idx, npages))
 		why = "pages freed already, waiting in this CPU's batch";
 	if (why)
 		return ppc_bad_free(pool, addr, npages, why, caller);
 
-	c->batch[c->nbatch] = (struct ppc_batch_ent){ addr, npages, caller };
-	WRITE_ONCE(c->nbatch, c->nbatch + 1);
-	c->batch_pages += npages;
+	ppc_batch_add(c, addr, idx, npages, caller);
 	local_sub(npages, &c->pages_out);
 	this_cpu_inc(pool->cache->free_remote);
-	if (c->nbatch == PPC_BATCH) {
+	if (c->batch_frees == PPC_BATCH) {
 		flags = ppc_lock(pool);
 		ppc_batch_apply_locked(pool, c);
 		ppc_unlock(pool, flags);
