@@ -234,19 +234,13 @@ static __always_inline void ppc_section_exit(struct ppc_cache *c)
 
 /* ---- Pages and addresses ------------------------------------------------ */
 
-/* The page index of @addr in @pool, if it is a page of the pool. */
-static bool ppc_page_of(struct pcpu_pagecache *pool, phys_addr_t addr,
-			unsigned long *idx)
+/* ppc_page_of() in a pool of blocks: a binary search of their addresses. */
+static bool ppc_block_page_of(struct pcpu_pagecache *pool, phys_addr_t addr,
+			      unsigned long *idx)
 {
 	unsigned long lo = 0, hi = pool->nchunks, mid;
 	struct ppc_block *bl;
 
-	if (!pool->blocks) {
-		if (addr < pool->base || addr - pool->base >= pool->size)
-			return false;
-		*idx = (addr - pool->base) >> PAGE_SHIFT;
-		return true;
-	}
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
 		bl = &pool->blocks[mid];
@@ -261,6 +255,18 @@ static bool ppc_page_of(struct pcpu_pagecache *pool, phys_addr_t addr,
 		}
 	}
 	return false;
+}
+
+/* The page index of @addr in @pool, if it is a page of the pool. */
+static inline bool ppc_page_of(struct pcpu_pagecache *pool, phys_addr_t addr,
+			       unsigned long *idx)
+{
+	if (pool->blocks)
+		return ppc_block_page_of(pool, addr, idx);
+	if (addr < pool->base || addr - pool->base >= pool->size)
+		return false;
+	*idx = (addr - pool->base) >> PAGE_SHIFT;
+	return true;
 }
 
 static phys_addr_t ppc_phys(struct pcpu_pagecache *pool, unsigned long idx)
@@ -800,8 +806,9 @@ static int ppc_bad_free(struct pcpu_pagecache *pool, phys_addr_t addr,
 }
 
 /* Why [@addr, +@npages) cannot be a run of @pool, or NULL; its first page. */
-static const char *ppc_free_args(struct pcpu_pagecache *pool, phys_addr_t addr,
-				 unsigned int npages, unsigned long *idx)
+static inline const char *ppc_free_args(struct pcpu_pagecache *pool,
+					phys_addr_t addr, unsigned int npages,
+					unsigned long *idx)
 {
 	if (!npages)
 		return "zero pages";
@@ -826,6 +833,27 @@ static unsigned long ppc_word_bits(unsigned long w, unsigned long first,
 	return BITMAP_FIRST_WORD_MASK(lo) & BITMAP_LAST_WORD_MASK(hi);
 }
 
+/* ppc_free_check_locked() of one page, the common remote free: two reads. */
+static __always_inline const char *ppc_free_check_page(struct pcpu_pagecache *pool,
+						       unsigned long p)
+{
+	long owner = ppc_bits_page(&pool->bits, p);
+	struct ppc_cache *o;
+
+	if (owner == PPC_PAGE_ALLOCATED)
+		return NULL;
+	if (owner == PPC_PAGE_FREE)
+		return "pages not allocated";
+	/* Without the lock, a torn read is retried: never follow it. */
+	if (unlikely((unsigned long)owner >= nr_cpu_ids))
+		return NULL;
+	o = ppc_cache_of(pool, owner);
+	if ((READ_ONCE(o->free) | atomic_long_read(&o->pending)) &
+	    BIT(p % PPC_WINDOW))
+		return "pages free in a CPU cache";
+	return NULL;
+}
+
 /*
  * Why pages [@first, +@npages) may not be freed, or NULL.  A page of a word
  * no window owns must be allocated in the bitmap; a page of a window must
@@ -840,6 +868,8 @@ static const char *ppc_free_check_locked(struct pcpu_pagecache *pool,
 	struct ppc_cache *o;
 	long owner;
 
+	if (npages == 1)
+		return ppc_free_check_page(pool, first);
 	for (w = first / PPC_WINDOW; w * PPC_WINDOW < end; w++) {
 		b = max(first, w * PPC_WINDOW);
 		owner = ppc_bits_owner(&pool->bits, w);
@@ -866,7 +896,7 @@ static const char *ppc_free_check_locked(struct pcpu_pagecache *pool,
  * free (the batch is checked again under the lock).  The owner of a word
  * changes only inside owners_seq's write sections.
  */
-static const char *ppc_free_check_hint(struct pcpu_pagecache *pool,
+static inline const char *ppc_free_check_hint(struct pcpu_pagecache *pool,
 				       unsigned long first,
 				       unsigned long npages)
 {
@@ -875,7 +905,8 @@ static const char *ppc_free_check_hint(struct pcpu_pagecache *pool,
 
 	do {
 		seq = read_seqcount_begin(&pool->owners_seq);
-		why = ppc_free_check_locked(pool, first, npages);
+		why = npages == 1 ? ppc_free_check_page(pool, first) :
+				    ppc_free_check_locked(pool, first, npages);
 	} while (read_seqcount_retry(&pool->owners_seq, seq));
 	return why;
 }
@@ -1007,8 +1038,9 @@ static noinline int ppc_free_locked(struct pcpu_pagecache *pool,
 	return 0;
 }
 
-static bool ppc_batch_overlaps(struct ppc_cache *c, unsigned long idx,
-			       unsigned int npages)
+static __always_inline bool ppc_batch_overlaps(struct ppc_cache *c,
+					       unsigned long idx,
+					       unsigned int npages)
 {
 	struct ppc_batch_ent *e;
 	unsigned int i;
@@ -1022,9 +1054,10 @@ static bool ppc_batch_overlaps(struct ppc_cache *c, unsigned long idx,
 }
 
 /* Queue a checked free: a single page may extend the last entry. */
-static void ppc_batch_add(struct ppc_cache *c, phys_addr_t addr,
-			  unsigned long idx, unsigned int npages,
-			  unsigned long caller)
+static __always_inline void ppc_batch_add(struct ppc_cache *c,
+					  phys_addr_t addr, unsigned long idx,
+					  unsigned int npages,
+					  unsigned long caller)
 {
 	struct ppc_batch_ent *e = c->nbatch ? &c->batch[c->nbatch - 1] : NULL;
 
@@ -1048,9 +1081,10 @@ static void ppc_batch_add(struct ppc_cache *c, phys_addr_t addr,
  * lock after PPC_BATCH such frees, so the lock is taken once per
  * PPC_BATCH of them.
  */
-static noinline int ppc_free_remote(struct pcpu_pagecache *pool,
-				    struct ppc_cache *c, phys_addr_t addr,
-				    unsigned int npages, unsigned long caller)
+static __always_inline int ppc_free_remote(struct pcpu_pagecache *pool,
+					   struct ppc_cache *c, phys_addr_t addr,
+					   unsigned int npages,
+					   unsigned long caller)
 {
 	unsigned long flags, idx;
 	const char *why;
@@ -1184,12 +1218,15 @@ static noinline int ppc_free_page_remote(struct pcpu_pagecache *pool,
 					 unsigned long caller)
 {
 	phys_addr_t addr = c->base + rol64(off, PAGE_SHIFT);
+	int ret;
 
 	if (unlikely(!pool->fast_limit)) {
 		ppc_section_exit(c);
 		return ppc_free_locked(pool, addr, 1, caller);
 	}
-	return ppc_free_remote_exit(pool, c, addr, 1, caller);
+	ret = ppc_free_remote(pool, c, addr, 1, caller);
+	ppc_section_exit(c);
+	return ret;
 }
 
 /**
@@ -1206,7 +1243,7 @@ int notrace pcpu_pagecache_free_page(struct pcpu_pagecache *pool,
 				     phys_addr_t addr)
 {
 	struct ppc_cache *c;
-	unsigned long idx, free;
+	unsigned long idx;
 
 	preempt_disable();
 	c = this_cpu_ptr(pool->cache);
@@ -1216,13 +1253,15 @@ int notrace pcpu_pagecache_free_page(struct pcpu_pagecache *pool,
 	 * Rotated, the offset of an unaligned address keeps its low bits on
 	 * top, and one below the base wraps: either is far past ->span.  The
 	 * way out gets the address back from it, so that it need not be kept.
+	 * The page must not be in ->pending (test_bit() is one read of it, as
+	 * atomic_long_read() is); setting it in ->free tells whether it was
+	 * there already, and changes nothing then.
 	 */
 	idx = ror64(addr - c->base, PAGE_SHIFT);
-	free = c->free;
 	if (unlikely(idx >= c->span ||
-		     (free | atomic_long_read(&c->pending)) & BIT(idx)))
+		     test_bit(idx, (const unsigned long *)&c->pending) ||
+		     __test_and_set_bit(idx, &c->free)))
 		return ppc_free_page_remote(pool, idx, c, _RET_IP_);
-	c->free = free | BIT(idx);
 	local_inc(&c->free_fast);
 	ppc_section_exit(c);
 	return 0;

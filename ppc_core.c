@@ -17,14 +17,10 @@
  */
 #include "ppc_core.h"
 
-#define PPC_CHUNK_SHIFT		10
-#define PPC_CHUNK_WORDS		(PPC_CHUNK_PAGES / PPC_WORD_PAGES)
 #define PPC_FAN_SHIFT		3
 #define PPC_FAN			BIT(PPC_FAN_SHIFT)
 /* Levels 0-2 have counts below 2^17: three of them and wmax fit a u64. */
 #define PPC_NARROW		3
-/* Level 0 keeps a chunk's owned words above its counts. */
-#define PPC_OWNED_SHIFT		48
 #define PPC_SUM_MASK		((1ULL << PPC_OWNED_SHIFT) - 1)
 
 static_assert(PPC_CHUNK_PAGES == 1 << PPC_CHUNK_SHIFT, "chunk shift");

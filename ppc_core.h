@@ -15,7 +15,11 @@
 #include "ppc_compat.h"
 
 #define PPC_CHUNK_PAGES		1024	/* pages under one leaf summary */
+#define PPC_CHUNK_SHIFT		10
 #define PPC_WORD_PAGES		64	/* a window is one bitmap word */
+#define PPC_CHUNK_WORDS		(PPC_CHUNK_PAGES / PPC_WORD_PAGES)
+/* Level 0 of the tree keeps a chunk's owned words above its counts. */
+#define PPC_OWNED_SHIFT		48
 #define PPC_NONE		(~0UL)
 #define PPC_MAX_PAGES		BIT(34)		/* 64 TiB of 4 KiB pages */
 /* Levels of summaries for PPC_MAX_PAGES: 2^24 chunks, 8 children a node. */
@@ -113,6 +117,31 @@ struct ppc_run {
 	unsigned long first;
 	unsigned long npages;
 };
+
+/* What ppc_bits_page() says of a page no window owns. */
+#define PPC_PAGE_ALLOCATED	(-1L)
+#define PPC_PAGE_FREE		(-2L)
+
+/**
+ * ppc_bits_page - what a free of one page finds
+ * @b: the bits
+ * @p: the page, below @b->npages
+ *
+ * Inline, and two reads: a remote free asks it of every page, without the
+ * lock (the caller then makes sure no window changed hands meanwhile).
+ *
+ * Return: the owner given to ppc_bits_take_window() if a window owns the
+ * page's word, else %PPC_PAGE_ALLOCATED or %PPC_PAGE_FREE.
+ */
+static inline long ppc_bits_page(const struct ppc_bits *b, unsigned long p)
+{
+	unsigned long w = p / BITS_PER_LONG, x = b->words[w];
+
+	if (b->sums[p >> PPC_CHUNK_SHIFT] >>
+	    (PPC_OWNED_SHIFT + w % PPC_CHUNK_WORDS) & 1)
+		return x;
+	return x >> (p % BITS_PER_LONG) & 1 ? PPC_PAGE_ALLOCATED : PPC_PAGE_FREE;
+}
 
 int ppc_bits_init(struct ppc_bits *b, unsigned long npages, bool contiguous);
 void ppc_bits_fini(struct ppc_bits *b);

@@ -489,12 +489,19 @@ static void op_owner_and_info(void)
 	unsigned long w = rnd_below((m.npages + 63) / 64 + 2);
 	unsigned long c = rnd_below(bits.nchunks + 1), p, nf = 0, run = 0;
 	unsigned int got_nf, got_longest, longest = 0;
+	long want;
 
 	op_name = "owner_and_info";
 	n_ops[N_INFO]++;
 	if (ppc_bits_owner(&bits, w) !=
 	    (w < (m.npages + 63) / 64 ? m.owner[w] : -1))
 		FAIL("owner(%lu) = %ld", w, ppc_bits_owner(&bits, w));
+	p = rnd_below(m.npages);
+	want = m.owner[p / 64] >= 0 ? m.owner[p / 64] :
+	       m.st[p] == ST_FREE ? PPC_PAGE_FREE : PPC_PAGE_ALLOCATED;
+	if (ppc_bits_page(&bits, p) != want)
+		FAIL("page(%lu) = %ld, want %ld", p, ppc_bits_page(&bits, p),
+		     want);
 	ppc_bits_chunk_info(&bits, c, &got_nf, &got_longest);
 	for (p = c * PPC_CHUNK_PAGES;
 	     p < (c + 1) * PPC_CHUNK_PAGES && p < m.npages; p++) {
