@@ -3296,97 +3296,126 @@ out_free:
  * The single-page entries against the general ones with one page (@one is
  * 1, read at run time so that the header's dispatch cannot see it): the
  * same pages, the same counts, the same refusals; and on a NOCACHE pool,
- * the locked path.
+ * the locked path.  Each step runs on one CPU; the snapshots are taken
+ * between steps (stop_machine() may not run in run_on()'s worker).
  */
 static unsigned int one_page = 1;
+
+struct pe {
+	struct tpool *tp;
+	int step;
+	phys_addr_t a[WINDOW + 1], g;
+	int bad;			/* refusals seen */
+};
 
 static long page_entries_fn(void *arg)
 {
 	unsigned int one = READ_ONCE(one_page), i;
-	phys_addr_t a[WINDOW + 1], g;
-	struct tpool *tp = arg;
-	struct snap s0, s1;
+	struct pe *pe = arg;
+	struct tpool *tp = pe->tp;
+	phys_addr_t *a = pe->a;
 
-	/* A fresh pool's first window, page by page, then the next one. */
-	snap_take(tp->pool, &s0);
-	for (i = 0; i < WINDOW + 1; i++)
-		a[i] = pcpu_pagecache_alloc_page(tp->pool);
-	snap_take(tp->pool, &s1);
-	for (i = 0; i < WINDOW + 1; i++)
-		if (!CHECK_EQ(a[i], tp->base + i * PAGE_SIZE))
+	switch (pe->step) {
+	case 0:	/* A fresh pool's first window, page by page, then the next. */
+		for (i = 0; i < WINDOW + 1; i++)
+			a[i] = pcpu_pagecache_alloc_page(tp->pool);
+		return 0;
+	case 1:	/* Either entry frees what the other took, and takes it back. */
+		if (!CHECK_EQ(__pcpu_pagecache_free(tp->pool, a[WINDOW], one), 0) ||
+		    !CHECK_EQ(__pcpu_pagecache_alloc(tp->pool, one), a[WINDOW]) ||
+		    !CHECK_EQ(pcpu_pagecache_free_page(tp->pool, a[WINDOW]), 0) ||
+		    !CHECK_EQ(pcpu_pagecache_alloc_page(tp->pool), a[WINDOW]))
 			return -EIO;
-	if (!DELTA(&s0, &s1, "two windows' first pages, page by page",
-		   ST_INUSE, WINDOW + 1, ST_FREE, -2 * WINDOW,
-		   ST_CACHED, WINDOW - 1, ST_AFAST, WINDOW - 1, ST_ASLOW, 2,
-		   ST_REFILLS, 2, ST_FLUSHES, 1, ST_LOCKS, 2))
-		return -EIO;
-
-	/* Either entry frees what the other took, and takes it back. */
-	snap_take(tp->pool, &s0);
-	if (!CHECK_EQ(__pcpu_pagecache_free(tp->pool, a[WINDOW], one), 0) ||
-	    !CHECK_EQ(__pcpu_pagecache_alloc(tp->pool, one), a[WINDOW]) ||
-	    !CHECK_EQ(pcpu_pagecache_free_page(tp->pool, a[WINDOW]), 0) ||
-	    !CHECK_EQ(pcpu_pagecache_alloc_page(tp->pool), a[WINDOW]))
-		return -EIO;
-	g = __pcpu_pagecache_alloc(tp->pool, one);
-	if (!CHECK_EQ(g, a[WINDOW] + PAGE_SIZE) ||
-	    !CHECK_EQ(pcpu_pagecache_free_page(tp->pool, g), 0))
-		return -EIO;
-	snap_take(tp->pool, &s1);
-	if (!DELTA(&s0, &s1, "single pages through both entries",
-		   ST_AFAST, 3, ST_FFAST, 3))
-		return -EIO;
-
-	/* Refusals: twice, unaligned, below the pool, past the window. */
-	if (!BAD_FREE(tp, -1, g, 1, "a page of the window, freed twice") ||
-	    !CHECK_EQ(pcpu_pagecache_free_page(tp->pool, g), -EINVAL) ||
-	    !CHECK_EQ(pcpu_pagecache_free_page(tp->pool, a[WINDOW] + 8), -EINVAL) ||
-	    !CHECK_EQ(pcpu_pagecache_free_page(tp->pool, tp->base - PAGE_SIZE), -EINVAL) ||
-	    !CHECK_EQ(pcpu_pagecache_free_page(tp->pool, g + PAGE_SIZE), -EINVAL) ||
-	    !CHECK_EQ(pcpu_pagecache_free_page(tp->pool, tp->base + tp->size), -EINVAL))
-		return -EIO;
-
-	/* The first window's pages are outside the window now: remote. */
-	snap_take(tp->pool, &s0);
-	for (i = 0; i < WINDOW + 1; i++)
-		if (!CHECK_EQ(i & 1 ? pcpu_pagecache_free_page(tp->pool, a[i]) :
-			      __pcpu_pagecache_free(tp->pool, a[i], one), 0))
+		pe->g = __pcpu_pagecache_alloc(tp->pool, one);
+		if (!CHECK_EQ(pe->g, a[WINDOW] + PAGE_SIZE) ||
+		    !CHECK_EQ(pcpu_pagecache_free_page(tp->pool, pe->g), 0))
 			return -EIO;
-	snap_take(tp->pool, &s1);
-	if (!DELTA(&s0, &s1, "the first window, freed from the second",
-		   ST_INUSE, -(WINDOW + 1), ST_FFAST, 1, ST_FREMOTE, WINDOW,
-		   ST_FREE, ST_ANY, ST_CACHED, ST_ANY, ST_LOCKS, ST_ANY))
+		return 0;
+	case 2:	/* Twice, twice again, unaligned, below, past the window. */
+		pe->bad += __pcpu_pagecache_free(tp->pool, pe->g, one) == -EINVAL;
+		pe->bad += pcpu_pagecache_free_page(tp->pool, pe->g) == -EINVAL;
+		pe->bad += pcpu_pagecache_free_page(tp->pool, a[WINDOW] + 8) == -EINVAL;
+		pe->bad += pcpu_pagecache_free_page(tp->pool, tp->base - PAGE_SIZE) == -EINVAL;
+		pe->bad += pcpu_pagecache_free_page(tp->pool, pe->g + PAGE_SIZE) == -EINVAL;
+		pe->bad += pcpu_pagecache_free_page(tp->pool, tp->base + tp->size) == -EINVAL;
+		return 0;
+	default: /* The first window's pages are remote now. */
+		for (i = 0; i < WINDOW + 1; i++)
+			if (!CHECK_EQ(i & 1 ? pcpu_pagecache_free_page(tp->pool, a[i]) :
+				      __pcpu_pagecache_free(tp->pool, a[i], one), 0))
+				return -EIO;
+		return 0;
+	}
+}
+
+static int page_entries_step(struct pe *pe, int cpu, int step,
+			     struct snap *s0, struct snap *s1)
+{
+	pe->step = step;
+	snap_take(pe->tp->pool, s0);
+	if (run_on(cpu, page_entries_fn, pe))
 		return -EIO;
+	snap_take(pe->tp->pool, s1);
 	return 0;
 }
 
 static int t_page_entries(void)
 {
+	struct pe *pe = kzalloc(sizeof(*pe), GFP_KERNEL);
 	struct tpool tp = {};
 	struct snap s0, s1;
 	int cpu, other, ret;
+	unsigned int i;
 	phys_addr_t a;
 
-	if (two_cpus(&cpu, &other))
+	if (!pe)
+		return -ENOMEM;
+	if (two_cpus(&cpu, &other)) {
+		kfree(pe);
 		return -EIO;
+	}
 	ret = tpool_create(&tp, "t_page", resv(0), SZ_POOL, 0);
-	if (ret)
+	if (ret) {
+		kfree(pe);
 		return ret;
-	ret = run_on(cpu, page_entries_fn, &tp);
+	}
+	ret = -EIO;
+	pe->tp = &tp;
+	if (page_entries_step(pe, cpu, 0, &s0, &s1))
+		goto out;
+	for (i = 0; i < WINDOW + 1; i++)
+		if (!CHECK_EQ(pe->a[i], tp.base + i * PAGE_SIZE))
+			goto out;
+	if (!DELTA(&s0, &s1, "two windows' first pages, page by page",
+		   ST_INUSE, WINDOW + 1, ST_FREE, -2 * WINDOW,
+		   ST_CACHED, WINDOW - 1, ST_AFAST, WINDOW - 1, ST_ASLOW, 2,
+		   ST_REFILLS, 2, ST_FLUSHES, 1, ST_LOCKS, 2))
+		goto out;
+	if (page_entries_step(pe, cpu, 1, &s0, &s1) ||
+	    !DELTA(&s0, &s1, "single pages through both entries",
+		   ST_AFAST, 3, ST_FFAST, 3))
+		goto out;
+	if (page_entries_step(pe, cpu, 2, &s0, &s1) || !CHECK_EQ(pe->bad, 6) ||
+	    !DELTA(&s0, &s1, "refused frees of single pages",
+		   ST_INVAL, 6, ST_LOCKS, ST_ANY, ST_FSLOW, ST_ANY))
+		goto out;
+	if (page_entries_step(pe, cpu, 3, &s0, &s1) ||
+	    !DELTA(&s0, &s1, "the first window, freed from the second",
+		   ST_INUSE, -(WINDOW + 1), ST_FFAST, 1, ST_FREMOTE, WINDOW,
+		   ST_FREE, ST_ANY, ST_CACHED, ST_ANY, ST_LOCKS, ST_ANY))
+		goto out;
 	pcpu_pagecache_drain(tp.pool);
 	snap_take(tp.pool, &s0);
-	if (ret || !IDLE(&s0, "after the single-page entries") ||
-	    exhaust_check(&tp, cpu, false)) {
-		ret = -EIO;
+	if (!IDLE(&s0, "after the single-page entries") ||
+	    exhaust_check(&tp, cpu, false))
 		goto out;
-	}
 	tpool_destroy(&tp);
 
 	/* NOCACHE: the same entries take the lock every time. */
 	ret = tpool_create(&tp, "t_page_nocache", resv(0), SZ_POOL,
 			   PCPU_PAGECACHE_NOCACHE);
 	if (ret)
-		return ret;
+		goto out_free;
 	ret = -EIO;
 	snap_take(tp.pool, &s0);
 	a = pcpu_pagecache_alloc_page(tp.pool);
@@ -3402,6 +3431,8 @@ static int t_page_entries(void)
 	ret = 0;
 out:
 	tpool_destroy(&tp);
+out_free:
+	kfree(pe);
 	return ret;
 }
 
