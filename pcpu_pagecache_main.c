@@ -705,13 +705,14 @@ static noinline phys_addr_t ppc_alloc_page_last(struct pcpu_pagecache *pool,
 {
 	phys_addr_t addr;
 
+	if (unlikely(!free && !pool->fast_limit)) {
+		ppc_section_exit(c);
+		return ppc_alloc_slow(pool, 1);
+	}
 	if (free) {
 		c->free = 0;
 		local_inc(&c->alloc_fast);
 		addr = c->base + ((phys_addr_t)__ffs(free) << PAGE_SHIFT);
-	} else if (unlikely(!pool->fast_limit)) {
-		ppc_section_exit(c);
-		return ppc_alloc_slow(pool, 1);
 	} else {
 		addr = ppc_cache_refill_alloc(pool, c, 1);
 	}
@@ -897,8 +898,8 @@ static const char *ppc_free_check_locked(struct pcpu_pagecache *pool,
  * changes only inside owners_seq's write sections.
  */
 static inline const char *ppc_free_check_hint(struct pcpu_pagecache *pool,
-				       unsigned long first,
-				       unsigned long npages)
+					      unsigned long first,
+					      unsigned long npages)
 {
 	const char *why;
 	unsigned int seq;
