@@ -45,6 +45,7 @@
 #define _PCPU_PAGECACHE_H
 
 #include <linux/types.h>
+#include "pcpu_pagecache_stats.h"
 
 /* Pages in one chunk: its bitmap is this many bits. */
 #define PCPU_PAGECACHE_CHUNK_PAGES	1024
@@ -104,7 +105,8 @@ int pcpu_pagecache_free_bulk(struct pcpu_pagecache *pool, unsigned int npages,
  * @reclaims: times a CPU asked every cache for its pages before failing
  *
  * pages_total == pages_free + pages_cached + pages_inuse + pages_leaked
- * when the pool is quiet; see pcpu_pagecache_get_stats().
+ * when the pool is quiet; see pcpu_pagecache_get_stats().  The fields are
+ * those of PCPU_PAGECACHE_STATS(), in its order.
  */
 struct pcpu_pagecache_stats {
 	u64 pages_total;

@@ -74,6 +74,20 @@
 static_assert(PPC_CHUNK_PAGES == PCPU_PAGECACHE_CHUNK_PAGES);
 static_assert(PPC_WINDOW == PPC_WORD_PAGES);
 
+/* The lines of debugfs <pool>/stats: every field, named once. */
+static const struct ppc_stat_row {
+	const char *name;
+	size_t off;
+} ppc_stat_rows[] = {
+#define PPC_STAT_ROW(n)	{ #n, offsetof(struct pcpu_pagecache_stats, n) },
+	PCPU_PAGECACHE_STATS(PPC_STAT_ROW)
+#undef PPC_STAT_ROW
+};
+
+/* A field not in the list, or listed twice, changes the sum. */
+static_assert(sizeof(struct pcpu_pagecache_stats) ==
+	      ARRAY_SIZE(ppc_stat_rows) * sizeof(u64));
+
 /* A 4 MiB block of a pool made from the page allocator. */
 struct ppc_block {
 	phys_addr_t phys;
@@ -1454,23 +1468,13 @@ static int ppc_stats_show(struct seq_file *m, void *v)
 {
 	struct pcpu_pagecache_stats st;
 
+	const struct ppc_stat_row *r;
+
 	pcpu_pagecache_get_stats(m->private, &st);
-	seq_printf(m, "pages_total %llu\n", st.pages_total);
-	seq_printf(m, "pages_free %llu\n", st.pages_free);
-	seq_printf(m, "pages_cached %llu\n", st.pages_cached);
-	seq_printf(m, "pages_inuse %lld\n", st.pages_inuse);
-	seq_printf(m, "pages_leaked %llu\n", st.pages_leaked);
-	seq_printf(m, "alloc_fast %llu\n", st.alloc_fast);
-	seq_printf(m, "alloc_slow %llu\n", st.alloc_slow);
-	seq_printf(m, "alloc_fail %llu\n", st.alloc_fail);
-	seq_printf(m, "free_fast %llu\n", st.free_fast);
-	seq_printf(m, "free_slow %llu\n", st.free_slow);
-	seq_printf(m, "refills %llu\n", st.refills);
-	seq_printf(m, "flushes %llu\n", st.flushes);
-	seq_printf(m, "lock_acquisitions %llu\n", st.lock_acquisitions);
-	seq_printf(m, "invalid_frees %llu\n", st.invalid_frees);
-	seq_printf(m, "free_remote %llu\n", st.free_remote);
-	seq_printf(m, "reclaims %llu\n", st.reclaims);
+	/* Only pages_inuse is signed; no other count comes near 2^63. */
+	for (r = ppc_stat_rows; r < ppc_stat_rows + ARRAY_SIZE(ppc_stat_rows); r++)
+		seq_printf(m, "%s %lld\n", r->name,
+			   *(const s64 *)((const char *)&st + r->off));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(ppc_stats);

@@ -12,23 +12,37 @@
 
 #include <linux/tracepoint.h>
 
+/*
+ * Why a window went back to the bitmaps, or was taken from them: the enum,
+ * its export to user space and the names printed, from one list (the
+ * EM()/EMe() idiom of include/trace/events/migrate.h).
+ */
+#define PPC_FLUSH_REASONS				\
+	EM(PPC_FLUSH_REFILL,	"refill")		\
+	EM(PPC_FLUSH_HOTPLUG,	"hotplug")		\
+	EM(PPC_FLUSH_DRAIN,	"drain")		\
+	EM(PPC_FLUSH_DESTROY,	"destroy")		\
+	EMe(PPC_FLUSH_RECLAIM,	"reclaim")
+
 #ifndef _PCPU_PAGECACHE_TRACE_ENUM
 #define _PCPU_PAGECACHE_TRACE_ENUM
-/* Why a window went back to the bitmaps, or was taken from them. */
-enum ppc_flush_reason {
-	PPC_FLUSH_REFILL,
-	PPC_FLUSH_HOTPLUG,
-	PPC_FLUSH_DRAIN,
-	PPC_FLUSH_DESTROY,
-	PPC_FLUSH_RECLAIM,
-};
+#undef EM
+#undef EMe
+#define EM(a, b)	a,
+#define EMe(a, b)	a
+enum ppc_flush_reason { PPC_FLUSH_REASONS };
 #endif
 
-TRACE_DEFINE_ENUM(PPC_FLUSH_REFILL);
-TRACE_DEFINE_ENUM(PPC_FLUSH_HOTPLUG);
-TRACE_DEFINE_ENUM(PPC_FLUSH_DRAIN);
-TRACE_DEFINE_ENUM(PPC_FLUSH_DESTROY);
-TRACE_DEFINE_ENUM(PPC_FLUSH_RECLAIM);
+#undef EM
+#undef EMe
+#define EM(a, b)	TRACE_DEFINE_ENUM(a);
+#define EMe(a, b)	TRACE_DEFINE_ENUM(a);
+PPC_FLUSH_REASONS
+
+#undef EM
+#undef EMe
+#define EM(a, b)	{ a, b },
+#define EMe(a, b)	{ a, b }
 
 /*
  * The pool name is copied into a fixed array rather than __string(): the
@@ -54,12 +68,7 @@ DECLARE_EVENT_CLASS(pcpu_pagecache_window,
 	),
 	TP_printk("pool=%s cpu=%u base=0x%llx npages=%u reason=%s",
 		  __entry->pool, __entry->cpu, __entry->base, __entry->npages,
-		  __print_symbolic(__entry->reason,
-				   { PPC_FLUSH_REFILL, "refill" },
-				   { PPC_FLUSH_HOTPLUG, "hotplug" },
-				   { PPC_FLUSH_DRAIN, "drain" },
-				   { PPC_FLUSH_DESTROY, "destroy" },
-				   { PPC_FLUSH_RECLAIM, "reclaim" }))
+		  __print_symbolic(__entry->reason, PPC_FLUSH_REASONS))
 );
 
 /* A window taken from the bitmaps: npages is how many of it were free. */

@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "kselftest.h"
+#include "pcpu_pagecache_stats.h"
 
 #define DEBUGFS		"/sys/kernel/debug"
 #define TP_DIR		DEBUGFS "/test_pcpu_pagecache"
@@ -171,19 +172,16 @@ static void kmsg_dump_since_mark(int max)
 /* ------------------------------------------------------------------ */
 /* Stats                                                              */
 
-enum {
-	S_TOTAL, S_FREE, S_CACHED, S_INUSE, S_LEAKED,
-	S_AFAST, S_ASLOW, S_AFAIL, S_FFAST, S_FSLOW,
-	S_REFILLS, S_FLUSHES, S_LOCKS, S_INVAL, S_FREMOTE, S_RECLAIMS,
-	S_N
-};
+/* S_<name>: a stat's index, in the order of PCPU_PAGECACHE_STATS(). */
+#define S_INDEX(n)	S_##n,
+enum { PCPU_PAGECACHE_STATS(S_INDEX) S_N };
+#undef S_INDEX
 
-static const char * const stat_names[S_N] = {
-	"pages_total", "pages_free", "pages_cached", "pages_inuse",
-	"pages_leaked", "alloc_fast", "alloc_slow", "alloc_fail",
-	"free_fast", "free_slow", "refills", "flushes",
-	"lock_acquisitions", "invalid_frees", "free_remote", "reclaims",
-};
+#define S_STR(n)	#n
+#define S_NAME(n)	S_STR(n),
+static const char * const stat_names[S_N] = { PCPU_PAGECACHE_STATS(S_NAME) };
+#undef S_NAME
+#undef S_STR
 
 struct stats {
 	long long v[S_N];
@@ -248,13 +246,13 @@ static int read_stats(const char *pool, struct stats *st, char *why,
 
 static bool invariant_ok(const struct stats *st, char *why, size_t whylen)
 {
-	if (st->v[S_TOTAL] == st->v[S_FREE] + st->v[S_CACHED] +
-			      st->v[S_INUSE] + st->v[S_LEAKED])
+	if (st->v[S_pages_total] == st->v[S_pages_free] + st->v[S_pages_cached] +
+			      st->v[S_pages_inuse] + st->v[S_pages_leaked])
 		return true;
 	snprintf(why, whylen,
 		 "pages_total %lld != free %lld + cached %lld + inuse %lld + leaked %lld",
-		 st->v[S_TOTAL], st->v[S_FREE], st->v[S_CACHED],
-		 st->v[S_INUSE], st->v[S_LEAKED]);
+		 st->v[S_pages_total], st->v[S_pages_free], st->v[S_pages_cached],
+		 st->v[S_pages_inuse], st->v[S_pages_leaked]);
 	return false;
 }
 
@@ -268,9 +266,9 @@ static bool stats_sane(const char *pool, struct stats *st, const char *when)
 		ksft_print_msg("%s: %s\n", when, why);
 		return false;
 	}
-	if (st->v[S_LEAKED]) {
+	if (st->v[S_pages_leaked]) {
 		ksft_print_msg("%s: pages_leaked %lld, expected 0\n", when,
-			       st->v[S_LEAKED]);
+			       st->v[S_pages_leaked]);
 		return false;
 	}
 	return true;
@@ -611,17 +609,17 @@ static void t_debugfs_files_root_only(const char *name)
 			free_sum += nfree;
 			nchunks++;
 		}
-		want = (st.v[S_TOTAL] + CHUNK_PAGES - 1) / CHUNK_PAGES;
+		want = (st.v[S_pages_total] + CHUNK_PAGES - 1) / CHUNK_PAGES;
 		if (nchunks != want) {
 			ksft_print_msg("chunks: %d rows, expected %lld for %lld pages\n",
-				       nchunks, want, st.v[S_TOTAL]);
+				       nchunks, want, st.v[S_pages_total]);
 			ok = false;
 		}
 		/* Free in the bitmaps: pages_free (the caches are not in it). */
 		if (!read_stats("default", &st, why, sizeof(why)) &&
-		    free_sum != st.v[S_FREE]) {
+		    free_sum != st.v[S_pages_free]) {
 			ksft_print_msg("chunks: %lld free pages in all, stats pages_free %lld\n",
-				       free_sum, st.v[S_FREE]);
+				       free_sum, st.v[S_pages_free]);
 			ok = false;
 		}
 	}
@@ -723,9 +721,9 @@ static void t_drain_via_debugfs(const char *name)
 	}
 	if (!stats_sane("default", &a, "warm"))
 		goto out;
-	if (a.v[S_CACHED] <= 0) {
+	if (a.v[S_pages_cached] <= 0) {
 		ksft_print_msg("after warm_all: pages_cached %lld, expected > 0\n",
-			       a.v[S_CACHED]);
+			       a.v[S_pages_cached]);
 		goto out;
 	}
 	r = write_file(PP_DIR "/default/drain", "1");
@@ -735,11 +733,13 @@ static void t_drain_via_debugfs(const char *name)
 	}
 	if (!stats_sane("default", &b, "drained"))
 		goto out;
-	if (b.v[S_CACHED] != 0 || b.v[S_FREE] != a.v[S_FREE] + a.v[S_CACHED] ||
-	    b.v[S_INUSE] != a.v[S_INUSE]) {
+	if (b.v[S_pages_cached] != 0 ||
+	    b.v[S_pages_free] != a.v[S_pages_free] + a.v[S_pages_cached] ||
+	    b.v[S_pages_inuse] != a.v[S_pages_inuse]) {
 		ksft_print_msg("drain: cached %lld->%lld free %lld->%lld inuse %lld->%lld\n",
-			       a.v[S_CACHED], b.v[S_CACHED], a.v[S_FREE], b.v[S_FREE],
-			       a.v[S_INUSE], b.v[S_INUSE]);
+			       a.v[S_pages_cached], b.v[S_pages_cached],
+			       a.v[S_pages_free], b.v[S_pages_free],
+			       a.v[S_pages_inuse], b.v[S_pages_inuse]);
 		goto out;
 	}
 	if (write_file(PP_DIR "/default/drain", "2") != -EINVAL) {
@@ -791,14 +791,15 @@ static void t_hotplug_offline_flush(const char *name)
 		snprintf(when, sizeof(when), "cpu%d offline", cpu);
 		if (!stats_sane("default", &b, when))
 			goto out;
-		if (b.v[S_CACHED] != a.v[S_CACHED] - row.cached ||
-		    b.v[S_FREE] != a.v[S_FREE] + row.cached ||
-		    b.v[S_INUSE] != a.v[S_INUSE]) {
+		if (b.v[S_pages_cached] != a.v[S_pages_cached] - row.cached ||
+		    b.v[S_pages_free] != a.v[S_pages_free] + row.cached ||
+		    b.v[S_pages_inuse] != a.v[S_pages_inuse]) {
 			ksft_print_msg("cpu%d held %lld pages; offline moved\n",
 				       cpu, row.cached);
 			ksft_print_msg("cached %lld->%lld free %lld->%lld inuse %lld->%lld\n",
-				       a.v[S_CACHED], b.v[S_CACHED],
-				       a.v[S_FREE], b.v[S_FREE], a.v[S_INUSE], b.v[S_INUSE]);
+				       a.v[S_pages_cached], b.v[S_pages_cached],
+				       a.v[S_pages_free], b.v[S_pages_free],
+				       a.v[S_pages_inuse], b.v[S_pages_inuse]);
 			goto out;
 		}
 		if (!cpu_row("default", cpu, &row))
@@ -1072,9 +1073,9 @@ static void t_leak_report(const char *name)
 	}
 	if (!stats_sane("default", &b, "after the leaky client"))
 		goto out;
-	if (b.v[S_INUSE] != a.v[S_INUSE] + leak) {
+	if (b.v[S_pages_inuse] != a.v[S_pages_inuse] + leak) {
 		ksft_print_msg("pages_inuse %lld -> %lld, expected +%lld\n",
-			       a.v[S_INUSE], b.v[S_INUSE], leak);
+			       a.v[S_pages_inuse], b.v[S_pages_inuse], leak);
 		goto out;
 	}
 	kmsg_mark();
@@ -1092,9 +1093,9 @@ static void t_leak_report(const char *name)
 		n = atoll(p);
 		ksft_print_msg("dmesg: %s\n", line);
 		seen = true;
-		if (n != b.v[S_INUSE]) {
+		if (n != b.v[S_pages_inuse]) {
 			ksft_print_msg("destroy reported %lld pages, pages_inuse was %lld\n",
-				       n, b.v[S_INUSE]);
+				       n, b.v[S_pages_inuse]);
 			goto out;
 		}
 	}

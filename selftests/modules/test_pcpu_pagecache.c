@@ -121,20 +121,18 @@ static bool tp_check_eq(s64 a, s64 b, const char *ea, const char *eb,
 /* ------------------------------------------------------------------ */
 /* Stats snapshots                                                    */
 
-enum {
-	ST_TOTAL, ST_FREE, ST_CACHED, ST_INUSE, ST_LEAKED,
-	ST_AFAST, ST_ASLOW, ST_AFAIL, ST_FFAST, ST_FSLOW,
-	ST_REFILLS, ST_FLUSHES, ST_LOCKS, ST_INVAL,
-	ST_FREMOTE, ST_RECLAIMS,
-	ST_N
-};
+/* ST_<name>: a stat's index, in the order of PCPU_PAGECACHE_STATS(). */
+#define ST_INDEX(n)	ST_##n,
+enum { PCPU_PAGECACHE_STATS(ST_INDEX) ST_N };
+#undef ST_INDEX
 
-static const char * const st_names[ST_N] = {
-	"pages_total", "pages_free", "pages_cached", "pages_inuse",
-	"pages_leaked", "alloc_fast", "alloc_slow", "alloc_fail",
-	"free_fast", "free_slow", "refills", "flushes",
-	"lock_acquisitions", "invalid_frees", "free_remote", "reclaims",
-};
+#define ST_NAME(n)	__stringify(n),
+static const char * const st_names[ST_N] = { PCPU_PAGECACHE_STATS(ST_NAME) };
+#undef ST_NAME
+
+#define ST_OFF(n)	offsetof(struct pcpu_pagecache_stats, n),
+static const size_t st_offs[ST_N] = { PCPU_PAGECACHE_STATS(ST_OFF) };
+#undef ST_OFF
 
 /* In an expected delta: this field is not checked. */
 #define ST_ANY	S64_MIN
@@ -169,35 +167,22 @@ static void snap_take(struct pcpu_pagecache *pool, struct snap *s)
 {
 	struct pcpu_pagecache_stats st;
 	struct snap_req r = { pool, &st };
+	unsigned int i;
 
 	memset(&st, 0, sizeof(st));
 	stop_machine(snap_stopped, &r, NULL);
-	s->v[ST_TOTAL] = st.pages_total;
-	s->v[ST_FREE] = st.pages_free;
-	s->v[ST_CACHED] = st.pages_cached;
-	s->v[ST_INUSE] = st.pages_inuse;
-	s->v[ST_LEAKED] = st.pages_leaked;
-	s->v[ST_AFAST] = st.alloc_fast;
-	s->v[ST_ASLOW] = st.alloc_slow;
-	s->v[ST_AFAIL] = st.alloc_fail;
-	s->v[ST_FFAST] = st.free_fast;
-	s->v[ST_FSLOW] = st.free_slow;
-	s->v[ST_REFILLS] = st.refills;
-	s->v[ST_FLUSHES] = st.flushes;
-	s->v[ST_LOCKS] = st.lock_acquisitions;
-	s->v[ST_INVAL] = st.invalid_frees;
-	s->v[ST_FREMOTE] = st.free_remote;
-	s->v[ST_RECLAIMS] = st.reclaims;
+	for (i = 0; i < ST_N; i++)
+		s->v[i] = *(const s64 *)((const char *)&st + st_offs[i]);
 }
 
 static bool snap_invariant(const struct snap *s, const char *what, int line)
 {
-	if (s->v[ST_TOTAL] == s->v[ST_FREE] + s->v[ST_CACHED] +
-			     s->v[ST_INUSE] + s->v[ST_LEAKED])
+	if (s->v[ST_pages_total] == s->v[ST_pages_free] + s->v[ST_pages_cached] +
+			     s->v[ST_pages_inuse] + s->v[ST_pages_leaked])
 		return true;
 	pr_err("line %d, %s: pages_total %lld != pages_free %lld + pages_cached %lld + pages_inuse %lld + pages_leaked %lld\n",
-	       line, what, s->v[ST_TOTAL], s->v[ST_FREE], s->v[ST_CACHED],
-	       s->v[ST_INUSE], s->v[ST_LEAKED]);
+	       line, what, s->v[ST_pages_total], s->v[ST_pages_free], s->v[ST_pages_cached],
+	       s->v[ST_pages_inuse], s->v[ST_pages_leaked]);
 	return false;
 }
 
@@ -239,11 +224,11 @@ static bool snap_idle(const struct snap *s, const char *what, int line)
 {
 	bool ok = snap_invariant(s, what, line);
 
-	if (s->v[ST_INUSE] || s->v[ST_LEAKED] ||
-	    s->v[ST_FREE] + s->v[ST_CACHED] != s->v[ST_TOTAL]) {
+	if (s->v[ST_pages_inuse] || s->v[ST_pages_leaked] ||
+	    s->v[ST_pages_free] + s->v[ST_pages_cached] != s->v[ST_pages_total]) {
 		pr_err("line %d, %s: not idle: total %lld free %lld cached %lld inuse %lld leaked %lld\n",
-		       line, what, s->v[ST_TOTAL], s->v[ST_FREE],
-		       s->v[ST_CACHED], s->v[ST_INUSE], s->v[ST_LEAKED]);
+		       line, what, s->v[ST_pages_total], s->v[ST_pages_free],
+		       s->v[ST_pages_cached], s->v[ST_pages_inuse], s->v[ST_pages_leaked]);
 		ok = false;
 	}
 	return ok;
@@ -319,11 +304,11 @@ static int tpool_create(struct tpool *tp, const char *name, phys_addr_t base,
 	tp->base = base;
 	tp->size = size;
 	snap_take(pool, &s);
-	tp->npages = s.v[ST_TOTAL];
-	if (!CHECK_EQ(s.v[ST_TOTAL], size >> PAGE_SHIFT) ||
+	tp->npages = s.v[ST_pages_total];
+	if (!CHECK_EQ(s.v[ST_pages_total], size >> PAGE_SHIFT) ||
 	    !DELTA(&(struct snap){}, &s, "new pool",
-		   ST_TOTAL, size >> PAGE_SHIFT,
-		   ST_FREE, size >> PAGE_SHIFT)) {
+		   ST_pages_total, size >> PAGE_SHIFT,
+		   ST_pages_free, size >> PAGE_SHIFT)) {
 		pcpu_pagecache_destroy(pool);
 		tp->pool = NULL;
 		return -EIO;
@@ -613,18 +598,18 @@ static int exh_take(struct exh *x, int cpu)
 
 	pcpu_pagecache_drain(pool);
 	snap_take(pool, &s0);
-	if (!CHECK_EQ(s0.v[ST_CACHED], 0) || !CHECK_EQ(s0.v[ST_LEAKED], 0))
+	if (!CHECK_EQ(s0.v[ST_pages_cached], 0) || !CHECK_EQ(s0.v[ST_pages_leaked], 0))
 		return -EIO;
 	if (run_on(cpu, exh_take_fn, x) || !CHECK_EQ(x->err, 0))
 		return -EIO;
 	snap_take(pool, &s1);
 	if (!CHECK_EQ(x->pages, x->tp->npages) ||
-	    !CHECK_EQ(x->pages, s0.v[ST_FREE]) ||
+	    !CHECK_EQ(x->pages, s0.v[ST_pages_free]) ||
 	    !DELTA(&s0, &s1, "exhaustion",
-		   ST_FREE, -(s64)x->pages, ST_INUSE, x->pages,
-		   ST_AFAST, ST_ANY, ST_ASLOW, ST_ANY,
-		   ST_AFAIL, x->fails, ST_REFILLS, ST_ANY,
-		   ST_FLUSHES, ST_ANY, ST_LOCKS, ST_ANY, ST_RECLAIMS, ST_ANY))
+		   ST_pages_free, -(s64)x->pages, ST_pages_inuse, x->pages,
+		   ST_alloc_fast, ST_ANY, ST_alloc_slow, ST_ANY,
+		   ST_alloc_fail, x->fails, ST_refills, ST_ANY,
+		   ST_flushes, ST_ANY, ST_lock_acquisitions, ST_ANY, ST_reclaims, ST_ANY))
 		return -EIO;
 	if (!exh_distinct(x))
 		return -EIO;
@@ -633,9 +618,9 @@ static int exh_take(struct exh *x, int cpu)
 	a = alloc1_on(cpu, pool, 1);
 	snap_take(pool, &s2);
 	if (!CHECK_EQ(a, 0) ||
-	    !DELTA(&s1, &s2, "alloc from an exhausted pool", ST_AFAIL, 1,
-		   ST_ASLOW, ST_ANY, ST_REFILLS, ST_ANY,
-		   ST_FLUSHES, ST_ANY, ST_LOCKS, ST_ANY, ST_RECLAIMS, 1))
+	    !DELTA(&s1, &s2, "alloc from an exhausted pool", ST_alloc_fail, 1,
+		   ST_alloc_slow, ST_ANY, ST_refills, ST_ANY,
+		   ST_flushes, ST_ANY, ST_lock_acquisitions, ST_ANY, ST_reclaims, 1))
 		return -EIO;
 	return 0;
 }
@@ -703,9 +688,9 @@ static int t_api_single_page(void)
 		if (!exh_distinct(&x))
 			goto out;
 		snap_take(tp.pool, &s1);
-		if (!CHECK_EQ(s1.v[ST_INUSE], count) ||
-		    !CHECK_EQ(s1.v[ST_AFAST] + s1.v[ST_ASLOW], count) ||
-		    !CHECK_EQ(s1.v[ST_AFAIL], 0) || !INVARIANT(&s1, "allocated"))
+		if (!CHECK_EQ(s1.v[ST_pages_inuse], count) ||
+		    !CHECK_EQ(s1.v[ST_alloc_fast] + s1.v[ST_alloc_slow], count) ||
+		    !CHECK_EQ(s1.v[ST_alloc_fail], 0) || !INVARIANT(&s1, "allocated"))
 			goto out;
 		for (i = 0; i < count; i++)
 			if (!CHECK_EQ(pcpu_pagecache_free(tp.pool, x.runs[i].addr, 1), 0))
@@ -713,9 +698,9 @@ static int t_api_single_page(void)
 		x.nruns = 0;
 		snap_take(tp.pool, &s1);
 		if (!IDLE(&s1, "freed") ||
-		    !CHECK_EQ(s1.v[ST_FFAST] + s1.v[ST_FSLOW] +
-			      s1.v[ST_FREMOTE], count) ||
-		    !CHECK_EQ(s1.v[ST_INVAL], 0))
+		    !CHECK_EQ(s1.v[ST_free_fast] + s1.v[ST_free_slow] +
+			      s1.v[ST_free_remote], count) ||
+		    !CHECK_EQ(s1.v[ST_invalid_frees], 0))
 			goto out;
 		exh_fini(&x);
 		tpool_destroy(&tp);
@@ -880,7 +865,7 @@ static int t_api_cross_chunk(void)
 	    !CHECK_EQ(pcpu_pagecache_free(tp.pool, b, chunk), 0))
 		goto out;
 	snap_take(tp.pool, &s);
-	if (!IDLE(&s, "block pool freed") || !CHECK_EQ(s.v[ST_AFAIL], 4))
+	if (!IDLE(&s, "block pool freed") || !CHECK_EQ(s.v[ST_alloc_fail], 4))
 		goto out;
 	ret = 0;
 out:
@@ -1067,7 +1052,7 @@ static int t_api_multi_pool(void)
 				goto out;
 			s[j] = t[j];
 		}
-		if (!CHECK_EQ(t[i].v[ST_INUSE], 1 + 5 + 16 + 64 + 200))
+		if (!CHECK_EQ(t[i].v[ST_pages_inuse], 1 + 5 + 16 + 64 + 200))
 			goto out;
 	}
 
@@ -1104,8 +1089,8 @@ static int t_api_multi_pool(void)
 				goto out;
 			snap_take(tp[other].pool, &t[other]);
 			if (!DELTA(&s[other], &t[other], "another pool's pages",
-				   ST_INVAL, 2, ST_LOCKS, ST_ANY,
-				   ST_FSLOW, ST_ANY))
+				   ST_invalid_frees, 2, ST_lock_acquisitions, ST_ANY,
+				   ST_free_slow, ST_ANY))
 				goto out;
 		}
 		for (k = 0; k < ns; k++) {
@@ -1224,7 +1209,7 @@ static int t_bad_npages(void)
 		if (!CHECK_EQ(pcpu_pagecache_alloc(tp.pool, 0), 0))
 			goto out;
 		snap_take(tp.pool, &s1);
-		if (!DELTA(&s0, &s1, "alloc(0)", ST_AFAIL, ST_ANY))
+		if (!DELTA(&s0, &s1, "alloc(0)", ST_alloc_fail, ST_ANY))
 			goto out;
 
 		snap_take(tp.pool, &s0);
@@ -1233,7 +1218,7 @@ static int t_bad_npages(void)
 		    !CHECK_EQ(pcpu_pagecache_alloc(tp.pool, 1U << 31), 0))
 			goto out;
 		snap_take(tp.pool, &s1);
-		if (!DELTA(&s0, &s1, "alloc(> pages_total)", ST_AFAIL, 3))
+		if (!DELTA(&s0, &s1, "alloc(> pages_total)", ST_alloc_fail, 3))
 			goto out;
 
 		if (!tp.base) {
@@ -1242,7 +1227,7 @@ static int t_bad_npages(void)
 			    !CHECK_EQ(pcpu_pagecache_alloc(tp.pool, tp.npages), 0))
 				goto out;
 			snap_take(tp.pool, &s1);
-			if (!DELTA(&s0, &s1, "alloc(1025) from blocks", ST_AFAIL, 2))
+			if (!DELTA(&s0, &s1, "alloc(1025) from blocks", ST_alloc_fail, 2))
 				goto out;
 		}
 
@@ -1287,8 +1272,8 @@ static bool bad_free(struct tpool *tp, int cpu, phys_addr_t addr,
 		       line, what, &addr, n, cpu, r);
 		return false;
 	}
-	return snap_delta(&s0, &s1, ST_PAIRS(ST_INVAL, 1, ST_LOCKS, ST_ANY,
-					     ST_FSLOW, ST_ANY, ST_RECLAIMS, ST_ANY),
+	return snap_delta(&s0, &s1, ST_PAIRS(ST_invalid_frees, 1, ST_lock_acquisitions, ST_ANY,
+					     ST_free_slow, ST_ANY, ST_reclaims, ST_ANY),
 			  what, line);
 }
 
@@ -1519,9 +1504,10 @@ static int t_bad_free_double_other_cpu(void)
 	pcpu_pagecache_drain(tp.pool);
 	snap_take(tp.pool, &s1);
 	if (!DELTA(&s0, &s1, "double free while the first waits in a batch",
-		   ST_INUSE, -1, ST_INVAL, 1, ST_FREE, ST_ANY, ST_CACHED, ST_ANY,
-		   ST_FFAST, 1, ST_FREMOTE, 1, ST_LOCKS, ST_ANY,
-		   ST_FLUSHES, ST_ANY) || !IDLE(&s1, "after the drain"))
+		   ST_pages_inuse, -1, ST_invalid_frees, 1, ST_pages_free, ST_ANY,
+		   ST_pages_cached, ST_ANY,
+		   ST_free_fast, 1, ST_free_remote, 1, ST_lock_acquisitions, ST_ANY,
+		   ST_flushes, ST_ANY) || !IDLE(&s1, "after the drain"))
 		goto out;
 
 	/*
@@ -1540,8 +1526,8 @@ static int t_bad_free_double_other_cpu(void)
 		goto out;
 	snap_take(tp.pool, &s1);
 	if (!DELTA(&s0, &s1, "a batch of remote frees of a windowed page",
-		   ST_INUSE, -(s64)ARRAY_SIZE(r), ST_CACHED, ARRAY_SIZE(r),
-		   ST_FREMOTE, ARRAY_SIZE(r), ST_LOCKS, 1))
+		   ST_pages_inuse, -(s64)ARRAY_SIZE(r), ST_pages_cached, ARRAY_SIZE(r),
+		   ST_free_remote, ARRAY_SIZE(r), ST_lock_acquisitions, 1))
 		goto out;
 	if (!BAD_FREE(&tp, cpu, a, 1, "double free on the window's cpu") ||
 	    !BAD_FREE(&tp, other, a, 1, "double free on the freeing cpu") ||
@@ -1681,7 +1667,7 @@ static int t_percpu_no_lock(void)
 		goto out;
 	snap_take(tp.pool, &s1);
 	if (!DELTA(&s0, &s1, "100000 alloc(1)+free pairs, warm cache",
-		   ST_AFAST, count, ST_FFAST, count))
+		   ST_alloc_fast, count, ST_free_fast, count))
 		goto out;
 
 	/* Sizes up to 15 stay on the fast path too. */
@@ -1692,7 +1678,7 @@ static int t_percpu_no_lock(void)
 		goto out;
 	snap_take(tp.pool, &s1);
 	if (!DELTA(&s0, &s1, "10000 alloc(15)+free pairs",
-		   ST_AFAST, 10000, ST_FFAST, 10000))
+		   ST_alloc_fast, 10000, ST_free_fast, 10000))
 		goto out;
 
 	/* On another CPU too, with its own window. */
@@ -1706,7 +1692,7 @@ static int t_percpu_no_lock(void)
 		goto out;
 	snap_take(tp.pool, &s1);
 	if (!DELTA(&s0, &s1, "10000 pairs on a second cpu",
-		   ST_AFAST, 10000, ST_FFAST, 10000))
+		   ST_alloc_fast, 10000, ST_free_fast, 10000))
 		goto out;
 	ret = 0;
 out:
@@ -1753,14 +1739,14 @@ static int t_percpu_counts(void)
 
 	/* A first allocation refills: a whole window, one page of it used. */
 	if (!CHECK_EQ(alloc_on(cpu, tp.pool, &w0[0], 1, 1), 0) ||
-	    !STEP(tp.pool, &s0, "first alloc(1)", ST_REFILLS, 1, ST_ASLOW, 1,
-		  ST_LOCKS, 1, ST_FREE, -WINDOW,
-		  ST_CACHED, WINDOW - 1, ST_INUSE, 1))
+	    !STEP(tp.pool, &s0, "first alloc(1)", ST_refills, 1, ST_alloc_slow, 1,
+		  ST_lock_acquisitions, 1, ST_pages_free, -WINDOW,
+		  ST_pages_cached, WINDOW - 1, ST_pages_inuse, 1))
 		goto out;
 	/* The other 63 come from the cache. */
 	if (!CHECK_EQ(alloc_on(cpu, tp.pool, &w0[1], WINDOW - 1, 1), 0) ||
-	    !STEP(tp.pool, &s0, "63 more alloc(1)", ST_AFAST, WINDOW - 1,
-		  ST_CACHED, -(WINDOW - 1), ST_INUSE, WINDOW - 1))
+	    !STEP(tp.pool, &s0, "63 more alloc(1)", ST_alloc_fast, WINDOW - 1,
+		  ST_pages_cached, -(WINDOW - 1), ST_pages_inuse, WINDOW - 1))
 		goto out;
 	for (i = 1; i < WINDOW; i++)
 		if (!CHECK_EQ(w0[i] & ~((phys_addr_t)WINDOW * PAGE_SIZE - 1),
@@ -1768,57 +1754,57 @@ static int t_percpu_counts(void)
 			goto out;
 	/* The 65th: the window is used up, a new one. */
 	if (!CHECK_EQ(alloc_on(cpu, tp.pool, &w1, 1, 1), 0) ||
-	    !STEP(tp.pool, &s0, "65th alloc(1)", ST_REFILLS, 1, ST_ASLOW, 1,
-		  ST_LOCKS, 1, ST_FREE, -WINDOW,
-		  ST_CACHED, WINDOW - 1, ST_INUSE, 1,
-		  ST_FLUSHES, ST_ANY))
+	    !STEP(tp.pool, &s0, "65th alloc(1)", ST_refills, 1, ST_alloc_slow, 1,
+		  ST_lock_acquisitions, 1, ST_pages_free, -WINDOW,
+		  ST_pages_cached, WINDOW - 1, ST_pages_inuse, 1,
+		  ST_flushes, ST_ANY))
 		goto out;
 	/* Freeing it: inside the window, fast. */
 	if (!CHECK_EQ(free_on(cpu, tp.pool, &w1, 1, 1), 0) ||
-	    !STEP(tp.pool, &s0, "free inside the window", ST_FFAST, 1,
-		  ST_CACHED, 1, ST_INUSE, -1))
+	    !STEP(tp.pool, &s0, "free inside the window", ST_free_fast, 1,
+		  ST_pages_cached, 1, ST_pages_inuse, -1))
 		goto out;
 	/* 16 pages: the bitmaps, under the lock, both ways. */
 	if (!CHECK_EQ(alloc_on(cpu, tp.pool, &q, 1, 16), 0) ||
-	    !STEP(tp.pool, &s0, "alloc(16)", ST_ASLOW, 1, ST_LOCKS, 1,
-		  ST_FREE, -16, ST_INUSE, 16) ||
+	    !STEP(tp.pool, &s0, "alloc(16)", ST_alloc_slow, 1, ST_lock_acquisitions, 1,
+		  ST_pages_free, -16, ST_pages_inuse, 16) ||
 	    !CHECK_EQ(free_on(cpu, tp.pool, &q, 1, 16), 0) ||
-	    !STEP(tp.pool, &s0, "free(16)", ST_FSLOW, 1, ST_LOCKS, 1,
-		  ST_FREE, 16, ST_INUSE, -16))
+	    !STEP(tp.pool, &s0, "free(16)", ST_free_slow, 1, ST_lock_acquisitions, 1,
+		  ST_pages_free, 16, ST_pages_inuse, -16))
 		goto out;
 	/* Four runs of 15 from the 64 cached pages. */
 	if (!CHECK_EQ(alloc_on(cpu, tp.pool, c, 4, 15), 0) ||
-	    !STEP(tp.pool, &s0, "4 x alloc(15)", ST_AFAST, 4, ST_CACHED, -60,
-		  ST_INUSE, 60))
+	    !STEP(tp.pool, &s0, "4 x alloc(15)", ST_alloc_fast, 4, ST_pages_cached, -60,
+		  ST_pages_inuse, 60))
 		goto out;
 	/* A fifth does not fit in the 4 left: flush them, refill. */
 	if (!CHECK_EQ(alloc_on(cpu, tp.pool, &c[4], 1, 15), 0) ||
-	    !STEP(tp.pool, &s0, "alloc(15) with 4 cached", ST_REFILLS, 1,
-		  ST_FLUSHES, 1, ST_ASLOW, 1, ST_LOCKS, 1,
-		  ST_FREE, 4 - WINDOW, ST_CACHED, WINDOW - 15 - 4,
-		  ST_INUSE, 15))
+	    !STEP(tp.pool, &s0, "alloc(15) with 4 cached", ST_refills, 1,
+		  ST_flushes, 1, ST_alloc_slow, 1, ST_lock_acquisitions, 1,
+		  ST_pages_free, 4 - WINDOW, ST_pages_cached, WINDOW - 15 - 4,
+		  ST_pages_inuse, 15))
 		goto out;
 	/*
 	 * Frees outside the current window wait in the CPU's batch, without
 	 * the lock; their pages count as cached until the batch goes back.
 	 */
 	if (!CHECK_EQ(free_on(cpu, tp.pool, &w0[0], 1, 1), 0) ||
-	    !STEP(tp.pool, &s0, "free of an old window's page", ST_FREMOTE, 1,
-		  ST_CACHED, 1, ST_INUSE, -1) ||
+	    !STEP(tp.pool, &s0, "free of an old window's page", ST_free_remote, 1,
+		  ST_pages_cached, 1, ST_pages_inuse, -1) ||
 	    !CHECK_EQ(free_on(cpu, tp.pool, c, 4, 15), 0) ||
-	    !STEP(tp.pool, &s0, "4 x free(15) of the old window", ST_FREMOTE, 4,
-		  ST_CACHED, 60, ST_INUSE, -60) ||
+	    !STEP(tp.pool, &s0, "4 x free(15) of the old window", ST_free_remote, 4,
+		  ST_pages_cached, 60, ST_pages_inuse, -60) ||
 	    !CHECK_EQ(free_on(cpu, tp.pool, &c[4], 1, 15), 0) ||
-	    !STEP(tp.pool, &s0, "free(15) in the window", ST_FFAST, 1,
-		  ST_CACHED, 15, ST_INUSE, -15))
+	    !STEP(tp.pool, &s0, "free(15) in the window", ST_free_fast, 1,
+		  ST_pages_cached, 15, ST_pages_inuse, -15))
 		goto out;
 	/* A page of cpu's window freed on another CPU: the lock. */
 	if (!CHECK_EQ(alloc_on(cpu, tp.pool, &q, 1, 1), 0) ||
-	    !STEP(tp.pool, &s0, "alloc(1)", ST_AFAST, 1, ST_CACHED, -1,
-		  ST_INUSE, 1) ||
+	    !STEP(tp.pool, &s0, "alloc(1)", ST_alloc_fast, 1, ST_pages_cached, -1,
+		  ST_pages_inuse, 1) ||
 	    !CHECK_EQ(free_on(other, tp.pool, &q, 1, 1), 0) ||
-	    !STEP(tp.pool, &s0, "free on another cpu", ST_FREMOTE, 1,
-		  ST_CACHED, 1, ST_INUSE, -1))
+	    !STEP(tp.pool, &s0, "free on another cpu", ST_free_remote, 1,
+		  ST_pages_cached, 1, ST_pages_inuse, -1))
 		goto out;
 	/*
 	 * 5 frees wait in cpu's batch; 63 more fill it four times: four lock
@@ -1826,18 +1812,18 @@ static int t_percpu_counts(void)
 	 */
 	if (!CHECK_EQ(free_on(cpu, tp.pool, &w0[1], WINDOW - 1, 1), 0) ||
 	    !STEP(tp.pool, &s0, "63 frees of the old window",
-		  ST_FREMOTE, WINDOW - 1, ST_LOCKS, 4,
-		  ST_FREE, 1 + 60 + (WINDOW - 1 - 4),
-		  ST_CACHED, (WINDOW - 1) - (1 + 60 + (WINDOW - 1 - 4)),
-		  ST_INUSE, -(WINDOW - 1)))
+		  ST_free_remote, WINDOW - 1, ST_lock_acquisitions, 4,
+		  ST_pages_free, 1 + 60 + (WINDOW - 1 - 4),
+		  ST_pages_cached, (WINDOW - 1) - (1 + 60 + (WINDOW - 1 - 4)),
+		  ST_pages_inuse, -(WINDOW - 1)))
 		goto out;
 	if (!IDLE(&s0, "all freed"))
 		goto out;
 	/* A drain gives back every window and batch. */
 	pcpu_pagecache_drain(tp.pool);
-	if (!STEP(tp.pool, &s0, "drain", ST_FREE, s0.v[ST_CACHED],
-		  ST_CACHED, -s0.v[ST_CACHED], ST_FLUSHES, ST_ANY,
-		  ST_LOCKS, ST_ANY))
+	if (!STEP(tp.pool, &s0, "drain", ST_pages_free, s0.v[ST_pages_cached],
+		  ST_pages_cached, -s0.v[ST_pages_cached], ST_flushes, ST_ANY,
+		  ST_lock_acquisitions, ST_ANY))
 		goto out;
 	tpool_destroy(&tp);
 
@@ -1849,27 +1835,28 @@ static int t_percpu_counts(void)
 	ret = -EIO;
 	snap_take(tp.pool, &s0);
 	if (!CHECK_EQ(alloc_on(cpu, tp.pool, w0, 10, 1), 0) ||
-	    !STEP(tp.pool, &s0, "nocache: 10 x alloc(1)", ST_ASLOW, 10, ST_LOCKS, 10,
-		  ST_FREE, -10, ST_INUSE, 10) ||
+	    !STEP(tp.pool, &s0, "nocache: 10 x alloc(1)", ST_alloc_slow, 10,
+		  ST_lock_acquisitions, 10,
+		  ST_pages_free, -10, ST_pages_inuse, 10) ||
 	    !CHECK_EQ(alloc_on(cpu, tp.pool, c, 3, 5), 0) ||
-	    !STEP(tp.pool, &s0, "nocache: 3 x alloc(5)", ST_ASLOW, 3, ST_LOCKS, 3,
-		  ST_FREE, -15, ST_INUSE, 15) ||
+	    !STEP(tp.pool, &s0, "nocache: 3 x alloc(5)", ST_alloc_slow, 3, ST_lock_acquisitions, 3,
+		  ST_pages_free, -15, ST_pages_inuse, 15) ||
 	    !CHECK_EQ(free_on(cpu, tp.pool, w0, 10, 1), 0) ||
-	    !STEP(tp.pool, &s0, "nocache: 10 x free(1)", ST_FSLOW, 10, ST_LOCKS, 10,
-		  ST_FREE, 10, ST_INUSE, -10) ||
+	    !STEP(tp.pool, &s0, "nocache: 10 x free(1)", ST_free_slow, 10, ST_lock_acquisitions, 10,
+		  ST_pages_free, 10, ST_pages_inuse, -10) ||
 	    !CHECK_EQ(free_on(other, tp.pool, c, 3, 5), 0) ||
-	    !STEP(tp.pool, &s0, "nocache: 3 x free(5)", ST_FSLOW, 3, ST_LOCKS, 3,
-		  ST_FREE, 15, ST_INUSE, -15))
+	    !STEP(tp.pool, &s0, "nocache: 3 x free(5)", ST_free_slow, 3, ST_lock_acquisitions, 3,
+		  ST_pages_free, 15, ST_pages_inuse, -15))
 		goto out;
 	if (!CHECK_EQ(alloc_on(cpu, tp.pool, &q, 1, 16), 0) ||
-	    !STEP(tp.pool, &s0, "nocache: alloc(16)", ST_ASLOW, 1, ST_LOCKS, 1,
-		  ST_FREE, -16, ST_INUSE, 16) ||
+	    !STEP(tp.pool, &s0, "nocache: alloc(16)", ST_alloc_slow, 1, ST_lock_acquisitions, 1,
+		  ST_pages_free, -16, ST_pages_inuse, 16) ||
 	    !CHECK_EQ(free_on(cpu, tp.pool, &q, 1, 16), 0) ||
-	    !STEP(tp.pool, &s0, "nocache: free(16)", ST_FSLOW, 1, ST_LOCKS, 1,
-		  ST_FREE, 16, ST_INUSE, -16))
+	    !STEP(tp.pool, &s0, "nocache: free(16)", ST_free_slow, 1, ST_lock_acquisitions, 1,
+		  ST_pages_free, 16, ST_pages_inuse, -16))
 		goto out;
 	pcpu_pagecache_drain(tp.pool);
-	if (!STEP(tp.pool, &s0, "nocache: drain", ST_LOCKS, ST_ANY))
+	if (!STEP(tp.pool, &s0, "nocache: drain", ST_lock_acquisitions, ST_ANY))
 		goto out;
 	if (exhaust_check(&tp, cpu, false))
 		goto out;
@@ -1897,21 +1884,21 @@ static int t_percpu_drain(void)
 		n++;
 	}
 	snap_take(tp.pool, &s0);
-	if (!CHECK_EQ(s0.v[ST_CACHED], n * WINDOW) ||
-	    !CHECK_EQ(s0.v[ST_REFILLS], n) || !IDLE(&s0, "warm"))
+	if (!CHECK_EQ(s0.v[ST_pages_cached], n * WINDOW) ||
+	    !CHECK_EQ(s0.v[ST_refills], n) || !IDLE(&s0, "warm"))
 		goto out;
 	pcpu_pagecache_drain(tp.pool);
 	snap_take(tp.pool, &s1);
-	if (!DELTA(&s0, &s1, "drain", ST_CACHED, -n * WINDOW,
-		   ST_FREE, n * WINDOW, ST_FLUSHES, n,
-		   ST_LOCKS, ST_ANY) ||
-	    !CHECK_EQ(s1.v[ST_FREE], tp.npages))
+	if (!DELTA(&s0, &s1, "drain", ST_pages_cached, -n * WINDOW,
+		   ST_pages_free, n * WINDOW, ST_flushes, n,
+		   ST_lock_acquisitions, ST_ANY) ||
+	    !CHECK_EQ(s1.v[ST_pages_free], tp.npages))
 		goto out;
 	/* Again: nothing to do. */
 	s0 = s1;
 	pcpu_pagecache_drain(tp.pool);
 	snap_take(tp.pool, &s1);
-	if (!DELTA(&s0, &s1, "second drain", ST_LOCKS, ST_ANY))
+	if (!DELTA(&s0, &s1, "second drain", ST_lock_acquisitions, ST_ANY))
 		goto out;
 	/* And the caches refill afterwards. */
 	for_each_online_cpu(cpu) {
@@ -1920,7 +1907,7 @@ static int t_percpu_drain(void)
 			goto out;
 	}
 	snap_take(tp.pool, &s0);
-	if (!CHECK_EQ(s0.v[ST_CACHED], n * WINDOW) || !IDLE(&s0, "rewarmed"))
+	if (!CHECK_EQ(s0.v[ST_pages_cached], n * WINDOW) || !IDLE(&s0, "rewarmed"))
 		goto out;
 	ret = 0;
 out:
@@ -2036,7 +2023,7 @@ static int t_context_atomic(void)
 		goto fail;
 	snap_take(tp.pool, &s);
 	/* Two refused frees in each of the four contexts. */
-	if (!IDLE(&s, "after atomic contexts") || !CHECK_EQ(s.v[ST_INVAL], 8))
+	if (!IDLE(&s, "after atomic contexts") || !CHECK_EQ(s.v[ST_invalid_frees], 8))
 		goto out;
 	if (exhaust_check(&tp, cpu, false))
 		goto out;
@@ -2157,7 +2144,7 @@ static int t_context_preemptible(void)
 		goto out;
 
 	snap_take(tp.pool, &s);
-	if (IDLE(&s, "after preemptible contexts") && CHECK_EQ(s.v[ST_INVAL], 0))
+	if (IDLE(&s, "after preemptible contexts") && CHECK_EQ(s.v[ST_invalid_frees], 0))
 		ret = 0;
 out:
 	tpool_destroy(&tp);
@@ -2554,11 +2541,11 @@ static int stress_stop(void)
 		ret = -EIO;
 	snap_take(stress_pool.pool, &s);
 	pr_info("stress: final stats: total %lld free %lld cached %lld inuse %lld leaked %lld fast %lld/%lld slow %lld/%lld refills %lld flushes %lld locks %lld invalid %lld\n",
-		s.v[ST_TOTAL], s.v[ST_FREE], s.v[ST_CACHED], s.v[ST_INUSE],
-		s.v[ST_LEAKED], s.v[ST_AFAST], s.v[ST_FFAST], s.v[ST_ASLOW],
-		s.v[ST_FSLOW], s.v[ST_REFILLS], s.v[ST_FLUSHES], s.v[ST_LOCKS],
-		s.v[ST_INVAL]);
-	if (!IDLE(&s, "stress end") || !CHECK_EQ(s.v[ST_INVAL], 0))
+		s.v[ST_pages_total], s.v[ST_pages_free], s.v[ST_pages_cached], s.v[ST_pages_inuse],
+		s.v[ST_pages_leaked], s.v[ST_alloc_fast], s.v[ST_free_fast], s.v[ST_alloc_slow],
+		s.v[ST_free_slow], s.v[ST_refills], s.v[ST_flushes], s.v[ST_lock_acquisitions],
+		s.v[ST_invalid_frees]);
+	if (!IDLE(&s, "stress end") || !CHECK_EQ(s.v[ST_invalid_frees], 0))
 		ret = -EIO;
 	/* Every page still there, exactly once. */
 	if (!ret && exhaust_check(&stress_pool, cpu, false))
@@ -2585,7 +2572,7 @@ static int t_stress(unsigned int secs)
 		snap_take(stress_pool.pool, &s);
 		reads++;
 		if (!INVARIANT(&s, "during stress") ||
-		    !CHECK_EQ(s.v[ST_LEAKED], 0))
+		    !CHECK_EQ(s.v[ST_pages_leaked], 0))
 			bad++;
 		if (fatal_signal_pending(current))
 			break;
@@ -2683,7 +2670,7 @@ static int default_tpool(struct tpool *tp)
 	if (!tp->pool)
 		return -ENODEV;
 	snap_take(tp->pool, &s);
-	tp->npages = s.v[ST_TOTAL];
+	tp->npages = s.v[ST_pages_total];
 	return 0;
 }
 
@@ -2843,7 +2830,7 @@ static int t_reclaim_windows(void)
 	if (warm_windows(tp.pool))
 		goto out;
 	snap_take(tp.pool, &s);
-	if (!CHECK(s.v[ST_CACHED] >= 2 * WINDOW))
+	if (!CHECK(s.v[ST_pages_cached] >= 2 * WINDOW))
 		goto out;
 	a = alloc1_on(cpu, tp.pool, 16);
 	if (!CHECK(a) || !tpool_run_ok(&tp, a, 16) ||
@@ -2888,13 +2875,13 @@ static int t_remote_free_batch(void)
 			goto out;
 	}
 	snap_take(tp.pool, &s1);
-	frees = s1.v[ST_FREMOTE] - s0.v[ST_FREMOTE];
-	locks = s1.v[ST_LOCKS] - s0.v[ST_LOCKS];
+	frees = s1.v[ST_free_remote] - s0.v[ST_free_remote];
+	locks = s1.v[ST_lock_acquisitions] - s0.v[ST_lock_acquisitions];
 	pr_info("remote frees: %lld of %u, lock acquisitions %lld, refills %lld\n",
-		frees, rounds * ring, locks, s1.v[ST_REFILLS] - s0.v[ST_REFILLS]);
+		frees, rounds * ring, locks, s1.v[ST_refills] - s0.v[ST_refills]);
 	if (!CHECK_EQ(frees, rounds * ring) ||
 	    !CHECK(locks <= frees / PCPU_PAGECACHE_BATCH + 4) ||
-	    !CHECK_EQ(s1.v[ST_INVAL], s0.v[ST_INVAL]) ||
+	    !CHECK_EQ(s1.v[ST_invalid_frees], s0.v[ST_invalid_frees]) ||
 	    !INVARIANT(&s1, "after producer/consumer"))
 		goto out;
 	pcpu_pagecache_drain(tp.pool);
@@ -3010,10 +2997,10 @@ static int t_double_free_race(void)
 	pr_info("double free race: %u of %u pages freed twice with 0 both times\n",
 		won, rounds * WINDOW);
 	if (!DELTA(&s0, &s1, "racing double frees",
-		   ST_INVAL, rounds * WINDOW, ST_AFAST, ST_ANY, ST_ASLOW, ST_ANY,
-		   ST_FFAST, ST_ANY, ST_FSLOW, ST_ANY, ST_FREMOTE, ST_ANY,
-		   ST_REFILLS, ST_ANY, ST_FLUSHES, ST_ANY, ST_LOCKS, ST_ANY,
-		   ST_RECLAIMS, ST_ANY, ST_FREE, ST_ANY, ST_CACHED, ST_ANY) ||
+		   ST_invalid_frees, rounds * WINDOW, ST_alloc_fast, ST_ANY, ST_alloc_slow, ST_ANY,
+		   ST_free_fast, ST_ANY, ST_free_slow, ST_ANY, ST_free_remote, ST_ANY,
+		   ST_refills, ST_ANY, ST_flushes, ST_ANY, ST_lock_acquisitions, ST_ANY,
+		   ST_reclaims, ST_ANY, ST_pages_free, ST_ANY, ST_pages_cached, ST_ANY) ||
 	    !IDLE(&s1, "after racing double frees") ||
 	    exhaust_check(&tp, cpu, false) || exhaust_check(&tp, other, true))
 		goto out;
@@ -3079,7 +3066,7 @@ static int t_bulk(void)
 			if (!tpool_run_ok(&tp, b.addrs[i], b.n))
 				goto out;
 		snap_take(tp.pool, &s1);
-		if (!CHECK_EQ(s1.v[ST_INUSE] - s0.v[ST_INUSE], b.got * b.n))
+		if (!CHECK_EQ(s1.v[ST_pages_inuse] - s0.v[ST_pages_inuse], b.got * b.n))
 			goto out;
 		/* Freed on the other CPU, one bad address among them. */
 		b.addrs[b.count] = b.addrs[0];
@@ -3088,7 +3075,7 @@ static int t_bulk(void)
 			goto out;
 		pcpu_pagecache_drain(tp.pool);
 		snap_take(tp.pool, &s1);
-		if (!CHECK_EQ(s1.v[ST_INVAL] - s0.v[ST_INVAL], 1) ||
+		if (!CHECK_EQ(s1.v[ST_invalid_frees] - s0.v[ST_invalid_frees], 1) ||
 		    !IDLE(&s1, "after a bulk free"))
 			goto out;
 	}
@@ -3099,8 +3086,8 @@ static int t_bulk(void)
 	    !CHECK_EQ(pcpu_pagecache_free_bulk(tp.pool, 0, 1, b.addrs), -EINVAL))
 		goto out;
 	snap_take(tp.pool, &s1);
-	if (!DELTA(&s0, &s1, "bulk with bad sizes", ST_AFAIL, 2, ST_INVAL, 1,
-		   ST_LOCKS, ST_ANY, ST_RECLAIMS, ST_ANY))
+	if (!DELTA(&s0, &s1, "bulk with bad sizes", ST_alloc_fail, 2, ST_invalid_frees, 1,
+		   ST_lock_acquisitions, ST_ANY, ST_reclaims, ST_ANY))
 		goto out;
 	/* More than the pool has: every page, then a short count. */
 	b.n = 1;
@@ -3159,7 +3146,7 @@ static int t_free_near_window(void)
 		goto out;
 	snap_take(tp.pool, &s1);
 	if (!DELTA(&s0, &s1, "free of the page below the window",
-		   ST_INUSE, -1, ST_CACHED, 1, ST_FREMOTE, 1) ||
+		   ST_pages_inuse, -1, ST_pages_cached, 1, ST_free_remote, 1) ||
 	    !BAD_FREE(&tp, cpu, w0[WINDOW - 1], 1, "the page below, twice"))
 		goto out;
 	/* No window at all: the old base stays, the span is 0. */
@@ -3274,9 +3261,9 @@ static int t_remote_free_vs_refill(void)
 	snap_take(tp.pool, &s1);
 	pr_info("producer/consumer of %u-page runs: %u frees, %d refused, %lld refills\n",
 		PC_RUN, r->total, atomic_read(&r->refused),
-		s1.v[ST_REFILLS] - s0.v[ST_REFILLS]);
+		s1.v[ST_refills] - s0.v[ST_refills]);
 	if (!CHECK_EQ(atomic_read(&r->refused), 0) ||
-	    !CHECK_EQ(s1.v[ST_INVAL], s0.v[ST_INVAL]) ||
+	    !CHECK_EQ(s1.v[ST_invalid_frees], s0.v[ST_invalid_frees]) ||
 	    !IDLE(&s1, "after the producer/consumer") ||
 	    exhaust_check(&tp, cpu, false))
 		goto out;
@@ -3387,22 +3374,22 @@ static int t_page_entries(void)
 		if (!CHECK_EQ(pe->a[i], tp.base + i * PAGE_SIZE))
 			goto out;
 	if (!DELTA(&s0, &s1, "two windows' first pages, page by page",
-		   ST_INUSE, WINDOW + 1, ST_FREE, -2 * WINDOW,
-		   ST_CACHED, WINDOW - 1, ST_AFAST, WINDOW - 1, ST_ASLOW, 2,
-		   ST_REFILLS, 2, ST_FLUSHES, 1, ST_LOCKS, 2))
+		   ST_pages_inuse, WINDOW + 1, ST_pages_free, -2 * WINDOW,
+		   ST_pages_cached, WINDOW - 1, ST_alloc_fast, WINDOW - 1, ST_alloc_slow, 2,
+		   ST_refills, 2, ST_flushes, 1, ST_lock_acquisitions, 2))
 		goto out;
 	if (page_entries_step(pe, cpu, 1, &s0, &s1) ||
 	    !DELTA(&s0, &s1, "single pages through both entries",
-		   ST_AFAST, 3, ST_FFAST, 3))
+		   ST_alloc_fast, 3, ST_free_fast, 3))
 		goto out;
 	if (page_entries_step(pe, cpu, 2, &s0, &s1) || !CHECK_EQ(pe->bad, 6) ||
 	    !DELTA(&s0, &s1, "refused frees of single pages",
-		   ST_INVAL, 6, ST_LOCKS, ST_ANY, ST_FSLOW, ST_ANY))
+		   ST_invalid_frees, 6, ST_lock_acquisitions, ST_ANY, ST_free_slow, ST_ANY))
 		goto out;
 	if (page_entries_step(pe, cpu, 3, &s0, &s1) ||
 	    !DELTA(&s0, &s1, "the first window, freed from the second",
-		   ST_INUSE, -(WINDOW + 1), ST_FFAST, 1, ST_FREMOTE, WINDOW,
-		   ST_FREE, ST_ANY, ST_CACHED, ST_ANY, ST_LOCKS, ST_ANY))
+		   ST_pages_inuse, -(WINDOW + 1), ST_free_fast, 1, ST_free_remote, WINDOW,
+		   ST_pages_free, ST_ANY, ST_pages_cached, ST_ANY, ST_lock_acquisitions, ST_ANY))
 		goto out;
 	pcpu_pagecache_drain(tp.pool);
 	snap_take(tp.pool, &s0);
@@ -3425,7 +3412,8 @@ static int t_page_entries(void)
 		goto out;
 	snap_take(tp.pool, &s1);
 	if (!DELTA(&s0, &s1, "single pages of a NOCACHE pool",
-		   ST_ASLOW, 1, ST_FSLOW, 1, ST_INVAL, 1, ST_LOCKS, 3) ||
+		   ST_alloc_slow, 1, ST_free_slow, 1, ST_invalid_frees, 1,
+		   ST_lock_acquisitions, 3) ||
 	    exhaust_check(&tp, cpu, false))
 		goto out;
 	ret = 0;
