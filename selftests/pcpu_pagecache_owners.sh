@@ -21,6 +21,8 @@ LEAKY_MOD=pcpu_pagecache_leaky
 OT_CTL=/sys/kernel/debug/$OT_MOD/ctl
 OT_DIR=$PCP_DEBUGFS/owners_test
 PARAM=/sys/module/$PCP_MOD/parameters/track
+TP_RUN=/sys/kernel/debug/$PCP_TEST_MOD/run
+TP_LIST=/sys/kernel/debug/$PCP_TEST_MOD/list
 # What the test module holds after "leak" (its header).
 A_PAGES=5 A_COUNT=5 B_PAGES=10 B_COUNT=2
 # After "many": 70 callers, N % 7 + 1 pages each.
@@ -53,6 +55,9 @@ names=(
 	param_track_on
 	default_owners_names_leaky_client
 	unload_report_lists_leaky_callers
+	tracked_module_tests_pass
+	owners_readable_under_stress
+	tracked_default_owners_matches_inuse
 )
 ktap_plan ${#names[@]}
 
@@ -65,34 +70,39 @@ ktap_cleanup()
 {
 	mod_loaded "$OT_MOD" && rmmod "$OT_MOD"
 	mod_loaded "$LEAKY_MOD" && rmmod "$LEAKY_MOD"
+	[[ -w $TP_RUN ]] && echo stress_stop >"$TP_RUN"
 	unload_all
 }
+
+# The format of "owners": a header, then "pages count oldest_ms cpu caller"
+# lines, a "(N other callers)" line in the caller column past 64 callers,
+# and "total (N callers)" last.
 
 # owners_row FILE FUNC: "pages count" of FUNC's line (its %pS starts with
 # FUNC+), or nothing.
 owners_row()
 {
-	awk -v f="$2" 'index($4, f "+") == 1 { print $1, $2; n++ }
+	awk -v f="$2" 'index($5, f "+") == 1 { print $1, $2; n++ }
 		END { exit n != 1 }' "$1"
 }
 
 # owners_total FILE: "pages count callers" of the total line.
 owners_total()
 {
-	awk '$4 == "total" { gsub(/[()]/, "", $5); print $1, $2, $5; n++ }
+	awk '$5 == "total" { gsub(/[()]/, "", $6); print $1, $2, $6; n++ }
 		END { exit n != 1 }' "$1"
 }
 
 # owners_callers FILE: the number of caller lines.
 owners_callers()
 {
-	awk 'NR > 1 && $4 != "total" && $4 !~ /^\(/ { n++ } END { print n + 0 }' "$1"
+	awk 'NR > 1 && $5 != "total" && $5 !~ /^\(/ { n++ } END { print n + 0 }' "$1"
 }
 
 # owners_sorted FILE: the caller lines' pages never grow.
 owners_sorted()
 {
-	awk 'NR > 1 && $4 != "total" && $4 !~ /^\(/ {
+	awk 'NR > 1 && $5 != "total" && $5 !~ /^\(/ {
 			if (seen && $1 > last) { print "line " NR ": " $1 " > " last; bad = 1 }
 			last = $1; seen = 1
 		}
@@ -151,7 +161,7 @@ fi
 modprobe "$OT_MOD" || bail "modprobe $OT_MOD failed"
 ok load_tracked_test_pool
 cat "$OT_DIR/owners" >"$owners" 2>&1
-if [[ $(head -n 1 "$owners") == "pages count oldest_ms caller" &&
+if [[ $(head -n 1 "$owners") == "pages count oldest_ms cpu caller" &&
       $(owners_total "$owners") == "0 0 0" ]]; then
 	ok owners_header_and_empty_total
 else
@@ -183,7 +193,7 @@ else
 	not_ok owners_total_matches_pages_inuse
 fi
 # site_b holds more pages than site_a: it comes first.
-first=$(awk 'NR == 2 { print $4 }' "$owners")
+first=$(awk 'NR == 2 { print $5 }' "$owners")
 [[ $first == ppc_owners_site_b+* ]] && owners_sorted "$owners"
 result owners_sorted_by_pages $?
 
@@ -207,7 +217,7 @@ else
 	ktap_diag "$n caller lines, expected $SHOWN_MAX"
 	not_ok many_callers_bounded_to_64_lines
 fi
-other=$(awk '$4 ~ /^\(/ { print $4 }' "$owners")
+other=$(awk '$5 ~ /^\(/ { print $5 }' "$owners")
 if [[ $other == "($((MANY_CALLERS - SHOWN_MAX))" &&
       $(owners_total "$owners") == "$MANY_PAGES $MANY_PAGES $MANY_CALLERS" ]]; then
 	ok many_callers_other_line_and_total
@@ -257,8 +267,8 @@ modprobe "$LEAKY_MOD" || bail "modprobe $LEAKY_MOD failed"
 cat "$PCP_DEBUGFS/default/owners" >"$owners"
 # Its two call sites, both in leaky_init: 7 single pages, one 3-page run.
 if awk -v s="$LEAKY_SINGLE" -v r="$LEAKY_RUN" '
-		index($4, "leaky_init+") == 1 && $1 == s && $2 == s { a = 1 }
-		index($4, "leaky_init+") == 1 && $1 == r && $2 == 1 { b = 1 }
+		index($5, "leaky_init+") == 1 && $1 == s && $2 == s { a = 1 }
+		index($5, "leaky_init+") == 1 && $1 == r && $2 == 1 { b = 1 }
 		END { exit !(a && b) }' "$owners"; then
 	ok default_owners_names_leaky_client
 else
@@ -279,6 +289,48 @@ else
 	ktap_diag "report at unload:"
 	ktap_diag "$report"
 	not_ok unload_report_lists_leaky_callers
+fi
+
+# ---- The test module's suite with every pool tracked ---------------------
+# Tracking on must not change what alloc and free do, in any context the
+# suite drives them from (hard interrupts, softirq, other CPUs, hotplug).
+modprobe "$PCP_MOD" track=1 || bail "modprobe $PCP_MOD track=1 failed"
+modprobe "$PCP_TEST_MOD" || bail "modprobe $PCP_TEST_MOD failed"
+failed=()
+while read -r t; do
+	[[ $t == stress ]] && t=stress:5
+	echo "$t" >"$TP_RUN" 2>/dev/null || failed+=("$t")
+done < <(cat "$TP_LIST")
+if [[ ${#failed[@]} -eq 0 ]]; then
+	ok tracked_module_tests_pass
+else
+	ktap_diag "failed with tracking on: ${failed[*]}"
+	not_ok tracked_module_tests_pass
+fi
+# A reader walks the records of the stress pool while every CPU allocates
+# and frees in it.
+bad=0
+if echo stress_start >"$TP_RUN"; then
+	for _ in 1 2 3 4 5; do
+		cat "$PCP_DEBUGFS/stress/owners" >"$owners" || bad=1
+		owners_total "$owners" >/dev/null || bad=1
+		sleep 0.2
+	done
+	echo stress_stop >"$TP_RUN" || bad=1
+else
+	bad=1
+fi
+[[ $bad -eq 0 ]] || ktap_diag "$(cat "$owners")"
+result owners_readable_under_stress $bad
+# Quiet again: every page in use is a tracked one, no more, no less.
+cat "$PCP_DEBUGFS/default/owners" >"$owners"
+total=$(owners_total "$owners")
+inuse=$(stat_get pages_inuse)
+if [[ ${total%% *} == "$inuse" ]]; then
+	ok tracked_default_owners_matches_inuse
+else
+	ktap_diag "owners total '$total', pages_inuse $inuse"
+	not_ok tracked_default_owners_matches_inuse
 fi
 
 rm -rf "$tmp"
