@@ -1576,11 +1576,13 @@ static struct pcpu_pagecache *ppc_find_locked(const char *name)
  * @base: physical base of a range reserved with memmap=, or 0 to take the
  *	pool from the page allocator in 4 MiB blocks
  * @size: bytes in the pool, page aligned
- * @flags: 0, or %PCPU_PAGECACHE_NOCACHE to send every operation to the
- *	locked bitmaps (for comparison)
+ * @flags: 0, or any of %PCPU_PAGECACHE_NOCACHE to send every operation to
+ *	the locked bitmaps (for comparison) and %PCPU_PAGECACHE_TRACK to record
+ *	who holds each run (debugfs owners, 16 bytes a page)
  *
  * A reserved range is claimed with request_mem_region() (it then shows in
  * /proc/iomem) and mapped with memremap(); it must not be System RAM.
+ * The module's "track" parameter tracks every pool, as the flag does.
  * Process context; may sleep.
  *
  * Return: the pool, or an ERR_PTR(): -EINVAL for a bad name, alignment or
@@ -1709,9 +1711,10 @@ EXPORT_SYMBOL_GPL(pcpu_pagecache_create);
  * @pool: the pool, or NULL
  *
  * The caller must have stopped using the pool.  Pages still handed out are
- * reported and their memory is kept (the blocks that hold them, or the
- * whole reserved range stays claimed and mapped), since a caller may still
- * write to it.  Process context; may sleep.
+ * reported, with the callers holding the most of them if the pool tracks,
+ * and their memory is kept (the blocks that hold them, or the whole
+ * reserved range stays claimed and mapped), since a caller may still write
+ * to it.  Process context; may sleep.
  */
 void pcpu_pagecache_destroy(struct pcpu_pagecache *pool)
 {

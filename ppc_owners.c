@@ -29,6 +29,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/bits.h>
 #include <linux/debugfs.h>
 #include <linux/fs.h>
 #include <linux/hash.h>
@@ -63,7 +64,7 @@ MODULE_PARM_DESC(track, "Record who holds each run in every pool created (debugf
  * is not a case worth more memory.
  */
 #define PPC_OWNERS_HASH_BITS	10
-#define PPC_OWNERS_HASH		(1U << PPC_OWNERS_HASH_BITS)
+#define PPC_OWNERS_HASH		BIT(PPC_OWNERS_HASH_BITS)
 #define PPC_OWNERS_DISTINCT	(PPC_OWNERS_HASH * 3 / 4)
 /* Records read between two chances to reschedule. */
 #define PPC_OWNERS_STRIDE	1024

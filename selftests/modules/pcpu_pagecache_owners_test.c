@@ -186,25 +186,103 @@ static noinline int ppc_owners_many_##n(void)				\
 	}								\
 	return 0;							\
 }
-#define OT_SITES10(t)							\
-	OT_SITE(t##0) OT_SITE(t##1) OT_SITE(t##2) OT_SITE(t##3)	\
-	OT_SITE(t##4) OT_SITE(t##5) OT_SITE(t##6) OT_SITE(t##7)	\
-	OT_SITE(t##8) OT_SITE(t##9)
-OT_SITE(0) OT_SITE(1) OT_SITE(2) OT_SITE(3) OT_SITE(4)
-OT_SITE(5) OT_SITE(6) OT_SITE(7) OT_SITE(8) OT_SITE(9)
-OT_SITES10(1) OT_SITES10(2) OT_SITES10(3) OT_SITES10(4) OT_SITES10(5)
-OT_SITES10(6)
 
-#define OT_REF(n)	ppc_owners_many_##n
-#define OT_REFS10(t)							\
-	OT_REF(t##0), OT_REF(t##1), OT_REF(t##2), OT_REF(t##3),	\
-	OT_REF(t##4), OT_REF(t##5), OT_REF(t##6), OT_REF(t##7),	\
-	OT_REF(t##8), OT_REF(t##9)
+OT_SITE(0)
+OT_SITE(1)
+OT_SITE(2)
+OT_SITE(3)
+OT_SITE(4)
+OT_SITE(5)
+OT_SITE(6)
+OT_SITE(7)
+OT_SITE(8)
+OT_SITE(9)
+OT_SITE(10)
+OT_SITE(11)
+OT_SITE(12)
+OT_SITE(13)
+OT_SITE(14)
+OT_SITE(15)
+OT_SITE(16)
+OT_SITE(17)
+OT_SITE(18)
+OT_SITE(19)
+OT_SITE(20)
+OT_SITE(21)
+OT_SITE(22)
+OT_SITE(23)
+OT_SITE(24)
+OT_SITE(25)
+OT_SITE(26)
+OT_SITE(27)
+OT_SITE(28)
+OT_SITE(29)
+OT_SITE(30)
+OT_SITE(31)
+OT_SITE(32)
+OT_SITE(33)
+OT_SITE(34)
+OT_SITE(35)
+OT_SITE(36)
+OT_SITE(37)
+OT_SITE(38)
+OT_SITE(39)
+OT_SITE(40)
+OT_SITE(41)
+OT_SITE(42)
+OT_SITE(43)
+OT_SITE(44)
+OT_SITE(45)
+OT_SITE(46)
+OT_SITE(47)
+OT_SITE(48)
+OT_SITE(49)
+OT_SITE(50)
+OT_SITE(51)
+OT_SITE(52)
+OT_SITE(53)
+OT_SITE(54)
+OT_SITE(55)
+OT_SITE(56)
+OT_SITE(57)
+OT_SITE(58)
+OT_SITE(59)
+OT_SITE(60)
+OT_SITE(61)
+OT_SITE(62)
+OT_SITE(63)
+OT_SITE(64)
+OT_SITE(65)
+OT_SITE(66)
+OT_SITE(67)
+OT_SITE(68)
+OT_SITE(69)
+
 static int (*const ot_many[MANY_SITES])(void) = {
-	OT_REF(0), OT_REF(1), OT_REF(2), OT_REF(3), OT_REF(4),
-	OT_REF(5), OT_REF(6), OT_REF(7), OT_REF(8), OT_REF(9),
-	OT_REFS10(1), OT_REFS10(2), OT_REFS10(3), OT_REFS10(4),
-	OT_REFS10(5), OT_REFS10(6),
+	ppc_owners_many_0, ppc_owners_many_1, ppc_owners_many_2,
+	ppc_owners_many_3, ppc_owners_many_4, ppc_owners_many_5,
+	ppc_owners_many_6, ppc_owners_many_7, ppc_owners_many_8,
+	ppc_owners_many_9, ppc_owners_many_10, ppc_owners_many_11,
+	ppc_owners_many_12, ppc_owners_many_13, ppc_owners_many_14,
+	ppc_owners_many_15, ppc_owners_many_16, ppc_owners_many_17,
+	ppc_owners_many_18, ppc_owners_many_19, ppc_owners_many_20,
+	ppc_owners_many_21, ppc_owners_many_22, ppc_owners_many_23,
+	ppc_owners_many_24, ppc_owners_many_25, ppc_owners_many_26,
+	ppc_owners_many_27, ppc_owners_many_28, ppc_owners_many_29,
+	ppc_owners_many_30, ppc_owners_many_31, ppc_owners_many_32,
+	ppc_owners_many_33, ppc_owners_many_34, ppc_owners_many_35,
+	ppc_owners_many_36, ppc_owners_many_37, ppc_owners_many_38,
+	ppc_owners_many_39, ppc_owners_many_40, ppc_owners_many_41,
+	ppc_owners_many_42, ppc_owners_many_43, ppc_owners_many_44,
+	ppc_owners_many_45, ppc_owners_many_46, ppc_owners_many_47,
+	ppc_owners_many_48, ppc_owners_many_49, ppc_owners_many_50,
+	ppc_owners_many_51, ppc_owners_many_52, ppc_owners_many_53,
+	ppc_owners_many_54, ppc_owners_many_55, ppc_owners_many_56,
+	ppc_owners_many_57, ppc_owners_many_58, ppc_owners_many_59,
+	ppc_owners_many_60, ppc_owners_many_61, ppc_owners_many_62,
+	ppc_owners_many_63, ppc_owners_many_64, ppc_owners_many_65,
+	ppc_owners_many_66, ppc_owners_many_67, ppc_owners_many_68,
+	ppc_owners_many_69,
 };
 
 static int ot_command(const char *cmd)
