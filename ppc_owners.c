@@ -420,3 +420,8 @@ void ppc_owners_report(struct ppc_owners *o, const char *name)
 			t->overflow ? "+" : "");
 	kvfree(t);
 }
+
+/* Unit tests of the records and the tally, only where KUnit exists. */
+#if IS_ENABLED(CONFIG_KUNIT)
+#include "ppc_owners_kunit.c"
+#endif
