@@ -58,6 +58,7 @@
 
 /* Flags for pcpu_pagecache_create_flags(). */
 #define PCPU_PAGECACHE_NOCACHE		0x1	/* every operation takes the lock */
+#define PCPU_PAGECACHE_TRACK		0x2	/* record who holds each run */
 
 struct pcpu_pagecache;
 

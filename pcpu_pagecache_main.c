@@ -57,6 +57,7 @@
 
 #include "pcpu_pagecache.h"
 #include "ppc_core.h"
+#include "ppc_owners.h"
 
 #define CREATE_TRACE_POINTS
 #include "pcpu_pagecache_trace.h"
@@ -169,6 +170,7 @@ struct pcpu_pagecache {
 	struct hlist_node online_node;
 	struct list_head list;
 	struct dentry *dir;
+	struct ppc_owners *owners;	/* who holds the pages; NULL: untracked */
 	char name[PPC_NAME_MAX];
 };
 
@@ -672,6 +674,53 @@ static noinline phys_addr_t ppc_alloc_refill_exit(struct pcpu_pagecache *pool,
 	return addr;
 }
 
+/* ---- Owners: the tracked paths (ppc_owners.c keeps the records) -------- */
+
+/* After an allocation: the run is the caller's, nobody can free it yet. */
+static void ppc_track_alloc(struct pcpu_pagecache *pool, phys_addr_t addr,
+			    unsigned int npages, unsigned long caller)
+{
+	unsigned long idx;
+
+	if (pool->owners && addr && ppc_page_of(pool, addr, &idx))
+		ppc_owners_alloc(pool->owners, idx, npages, caller);
+}
+
+static noinline void ppc_track_alloc_bulk(struct pcpu_pagecache *pool,
+					  unsigned int npages,
+					  unsigned int count,
+					  const phys_addr_t *addrs,
+					  unsigned long caller)
+{
+	unsigned int i;
+
+	for (i = 0; i < count; i++)
+		ppc_track_alloc(pool, addrs[i], npages, caller);
+}
+
+/*
+ * pcpu_pagecache_alloc() and _free() while some pool tracks: the same
+ * paths as theirs (the bulk calls' for one run), with the record written
+ * after the allocation and cleared before the free.  Out of line, so that
+ * with tracking off the fast path pays the static key's NOP and nothing
+ * else.  Pools that do not track take them too while another pool does.
+ */
+static noinline phys_addr_t ppc_alloc_tracked(struct pcpu_pagecache *pool,
+					      unsigned int npages,
+					      unsigned long caller)
+{
+	struct ppc_cache *c = NULL;
+	phys_addr_t addr;
+
+	if (likely(npages - 1 < pool->fast_limit))
+		c = ppc_section_enter(pool);
+	addr = c ? ppc_alloc_in(pool, c, npages) : ppc_alloc_slow(pool, npages);
+	if (c)
+		ppc_section_exit(c);
+	ppc_track_alloc(pool, addr, npages, caller);
+	return addr;
+}
+
 /**
  * __pcpu_pagecache_alloc - allocate physically contiguous pages from a pool
  * @pool: the pool
@@ -693,6 +742,8 @@ phys_addr_t notrace __pcpu_pagecache_alloc(struct pcpu_pagecache *pool,
 	unsigned long starts;
 	phys_addr_t addr;
 
+	if (static_branch_unlikely(&ppc_track_key))
+		return ppc_alloc_tracked(pool, npages, _RET_IP_);
 	if (unlikely(npages - 1 >= pool->fast_limit))
 		return ppc_alloc_slow(pool, npages);
 	/* ppc_section_enter(), spelled out to keep the branches few. */
@@ -803,6 +854,8 @@ unsigned int pcpu_pagecache_alloc_bulk(struct pcpu_pagecache *pool,
 	}
 	if (c)
 		ppc_section_exit(c);
+	if (static_branch_unlikely(&ppc_track_key))
+		ppc_track_alloc_bulk(pool, npages, i, addrs, _RET_IP_);
 	return i;
 }
 EXPORT_SYMBOL_GPL(pcpu_pagecache_alloc_bulk);
@@ -1185,6 +1238,47 @@ static noinline int ppc_free_remote_exit(struct pcpu_pagecache *pool,
 	return ret;
 }
 
+/* ---- Owners: the tracked free paths ---------------------------------- */
+
+/* Before a free: its pages are still the caller's, nobody can take them. */
+static void ppc_track_free(struct pcpu_pagecache *pool, phys_addr_t addr,
+			   unsigned int npages)
+{
+	unsigned long idx;
+
+	if (pool->owners && !ppc_free_args(pool, addr, npages, &idx))
+		ppc_owners_free(pool->owners, idx, npages);
+}
+
+static noinline void ppc_track_free_bulk(struct pcpu_pagecache *pool,
+					 unsigned int npages,
+					 unsigned int count,
+					 const phys_addr_t *addrs)
+{
+	unsigned int i;
+
+	for (i = 0; i < count; i++)
+		ppc_track_free(pool, addrs[i], npages);
+}
+
+/* pcpu_pagecache_free() while some pool tracks: see ppc_alloc_tracked(). */
+static noinline int ppc_free_tracked(struct pcpu_pagecache *pool,
+				     phys_addr_t addr, unsigned int npages,
+				     unsigned long caller)
+{
+	struct ppc_cache *c = NULL;
+	int ret;
+
+	ppc_track_free(pool, addr, npages);
+	if (likely(npages - 1 < pool->fast_limit))
+		c = ppc_section_enter(pool);
+	ret = c ? ppc_free_in(pool, c, addr, npages, caller) :
+		  ppc_free_locked(pool, addr, npages, caller);
+	if (c)
+		ppc_section_exit(c);
+	return ret;
+}
+
 /**
  * __pcpu_pagecache_free - give pages back to their pool
  * @pool: the pool they came from
@@ -1209,6 +1303,8 @@ int notrace __pcpu_pagecache_free(struct pcpu_pagecache *pool,
 	struct ppc_cache *c;
 	unsigned long bits;
 
+	if (static_branch_unlikely(&ppc_track_key))
+		return ppc_free_tracked(pool, addr, npages, _RET_IP_);
 	if (unlikely(npages - 1 >= pool->fast_limit))
 		return ppc_free_locked(pool, addr, npages, _RET_IP_);
 	preempt_disable();
@@ -1304,6 +1400,8 @@ int pcpu_pagecache_free_bulk(struct pcpu_pagecache *pool, unsigned int npages,
 	unsigned int i;
 	int ret = 0;
 
+	if (static_branch_unlikely(&ppc_track_key))
+		ppc_track_free_bulk(pool, npages, count, addrs);
 	if (likely(npages - 1 < pool->fast_limit))
 		c = ppc_section_enter(pool);
 	for (i = 0; i < count; i++) {
@@ -1571,6 +1669,7 @@ static void ppc_debugfs_create(struct pcpu_pagecache *pool)
 	debugfs_create_file("cpus", 0400, pool->dir, pool, &ppc_cpus_fops);
 	debugfs_create_file("chunks", 0400, pool->dir, pool, &ppc_chunks_fops);
 	debugfs_create_file("drain", 0200, pool->dir, pool, &ppc_drain_fops);
+	ppc_owners_debugfs(pool->dir, pool->owners);
 }
 
 /* ---- Creating and destroying pools --------------------------------------- */
@@ -1703,7 +1802,7 @@ static int ppc_check_args(const char *name, phys_addr_t b, size_t sz,
 		pr_err_ratelimited("%s: [%pa, +%zu) is too large\n", name, &b, sz);
 		return -EINVAL;
 	}
-	if (flags & ~PCPU_PAGECACHE_NOCACHE) {
+	if (flags & ~(PCPU_PAGECACHE_NOCACHE | PCPU_PAGECACHE_TRACK)) {
 		pr_err_ratelimited("%s: unknown flags %#x\n", name, flags);
 		return -EINVAL;
 	}
@@ -1726,11 +1825,13 @@ static struct pcpu_pagecache *ppc_find_locked(const char *name)
  * @base: physical base of a range reserved with memmap=, or 0 to take the
  *	pool from the page allocator in 4 MiB blocks
  * @size: bytes in the pool, page aligned
- * @flags: 0, or %PCPU_PAGECACHE_NOCACHE to send every operation to the
- *	locked bitmaps (for comparison)
+ * @flags: 0, or any of %PCPU_PAGECACHE_NOCACHE to send every operation to
+ *	the locked bitmaps (for comparison) and %PCPU_PAGECACHE_TRACK to record
+ *	who holds each run (debugfs owners, 16 bytes a page)
  *
  * A reserved range is claimed with request_mem_region() (it then shows in
  * /proc/iomem) and mapped with memremap(); it must not be System RAM.
+ * The module's "track" parameter tracks every pool, as the flag does.
  * Process context; may sleep.
  *
  * Return: the pool, or an ERR_PTR(): -EINVAL for a bad name, alignment or
@@ -1783,10 +1884,14 @@ struct pcpu_pagecache *pcpu_pagecache_create_flags(const char *name,
 	}
 	if (ppc_bits_init(&pool->bits, pool->npages, base != 0))
 		goto err_cache;
+	ret = ppc_owners_init(&pool->owners, pool->npages,
+			      flags & PCPU_PAGECACHE_TRACK);
+	if (ret)
+		goto err_bits;
 
 	ret = base ? ppc_region_claim(pool) : ppc_blocks_alloc(pool);
 	if (ret)
-		goto err_bits;
+		goto err_owners;
 
 	ret = cpuhp_state_add_instance_nocalls(ppc_prepare_state,
 					       &pool->prepare_node);
@@ -1815,6 +1920,8 @@ err_hotplug:
 		ppc_blocks_free(pool, true);
 		kvfree(pool->blocks);
 	}
+err_owners:
+	ppc_owners_fini(pool->owners);
 err_bits:
 	ppc_bits_fini(&pool->bits);
 err_cache:
@@ -1854,9 +1961,10 @@ EXPORT_SYMBOL_GPL(pcpu_pagecache_create);
  * @pool: the pool, or NULL
  *
  * The caller must have stopped using the pool.  Pages still handed out are
- * reported and their memory is kept (the blocks that hold them, or the
- * whole reserved range stays claimed and mapped), since a caller may still
- * write to it.  Process context; may sleep.
+ * reported, with the callers holding the most of them if the pool tracks,
+ * and their memory is kept (the blocks that hold them, or the whole
+ * reserved range stays claimed and mapped), since a caller may still write
+ * to it.  Process context; may sleep.
  */
 void pcpu_pagecache_destroy(struct pcpu_pagecache *pool)
 {
@@ -1891,9 +1999,11 @@ void pcpu_pagecache_destroy(struct pcpu_pagecache *pool)
 		ppc_flush_stopped_cpu(pool, cpu, PPC_FLUSH_DESTROY);
 
 	inuse = pool->npages - pool->bits.nfree;
-	if (inuse)
+	if (inuse) {
 		pr_warn("%s: %lu pages still in use at destroy; keeping their memory\n",
 			pool->name, inuse);
+		ppc_owners_report(pool->owners, pool->name);
+	}
 
 	if (!pool->base) {
 		ppc_blocks_free(pool, false);
@@ -1903,6 +2013,7 @@ void pcpu_pagecache_destroy(struct pcpu_pagecache *pool)
 		release_mem_region(pool->base, pool->size);
 		kfree(pool->res_name);
 	}
+	ppc_owners_fini(pool->owners);
 	ppc_bits_fini(&pool->bits);
 	free_percpu(pool->cache);
 	kfree(pool);

@@ -13,6 +13,8 @@
  *   genalloc     gen_pool_create(PAGE_SHIFT, -1) + gen_pool_add_virt() over
  *                the same range, first fit (the default algorithm)
  *   alloc_pages  alloc_pages(GFP_KERNEL, order) + __free_pages()
+ *   tracked      ours with PCPU_PAGECACHE_TRACK: who holds each run is
+ *                recorded (debugfs owners); its cost against ours
  *
  * and, for single pages only, the kernel's own per-CPU caches: page_pool
  * (no device, direct recycling under local_bh_disable()) and, from 6.7,
@@ -98,9 +100,9 @@ MODULE_PARM_DESC(sections, "Sections to run: 1 single CPU, 2 all CPUs (needs 1),
 #define MAX_ITERS	BIT(30)
 #define RUN_MAX		32		/* fill: runs of 1..RUN_MAX pages */
 
-enum kind { K_OURS, K_NOCACHE, K_GENALLOC, K_PAGES, NKINDS };
+enum kind { K_OURS, K_NOCACHE, K_GENALLOC, K_PAGES, K_TRACKED, NKINDS };
 static const char *const kind_name[NKINDS] = {
-	"ours", "nocache", "genalloc", "alloc_pages",
+	"ours", "nocache", "genalloc", "alloc_pages", "tracked",
 };
 
 enum test { T_PAIR1, T_BURST64, T_MIXED, T_LARGE, T_PAIR64, NTESTS };
@@ -197,6 +199,7 @@ static __always_inline unsigned long b_alloc(struct bctx *b,
 	switch (kind) {
 	case K_OURS:
 	case K_NOCACHE:
+	case K_TRACKED:
 		return pcpu_pagecache_alloc(b->ppc, n);
 	case K_GENALLOC:
 		return gen_pool_alloc(b->gp, (size_t)n << PAGE_SHIFT);
@@ -213,6 +216,7 @@ static __always_inline void b_free(struct bctx *b, const enum kind kind,
 	switch (kind) {
 	case K_OURS:
 	case K_NOCACHE:
+	case K_TRACKED:
 		if (unlikely(pcpu_pagecache_free(b->ppc, h, n)))
 			w->errors++;
 		break;
@@ -302,6 +306,12 @@ static noinline void run_nocache(struct bctx *b, enum test t,
 	b_loop_any(b, K_NOCACHE, t, iters, w);
 }
 
+static noinline void run_tracked(struct bctx *b, enum test t,
+				 unsigned long iters, struct worker *w)
+{
+	b_loop_any(b, K_TRACKED, t, iters, w);
+}
+
 static noinline void run_genalloc(struct bctx *b, enum test t,
 				  unsigned long iters, struct worker *w)
 {
@@ -324,6 +334,9 @@ static void b_run(struct bctx *b, enum test t, unsigned long iters,
 	case K_NOCACHE:
 		run_nocache(b, t, iters, w);
 		break;
+	case K_TRACKED:
+		run_tracked(b, t, iters, w);
+		break;
 	case K_GENALLOC:
 		run_genalloc(b, t, iters, w);
 		break;
@@ -339,6 +352,7 @@ static unsigned long b_alloc_any(struct bctx *b, unsigned int n)
 	switch (b->kind) {
 	case K_OURS:
 	case K_NOCACHE:
+	case K_TRACKED:
 		return b_alloc(b, K_OURS, n);
 	case K_GENALLOC:
 		return b_alloc(b, K_GENALLOC, n);
@@ -353,6 +367,7 @@ static void b_free_any(struct bctx *b, unsigned long h, unsigned int n,
 	switch (b->kind) {
 	case K_OURS:
 	case K_NOCACHE:
+	case K_TRACKED:
 		b_free(b, K_OURS, h, n, w);
 		break;
 	case K_GENALLOC:
@@ -379,9 +394,12 @@ static int region_open(struct bctx *b, enum kind k, phys_addr_t rbase,
 	switch (k) {
 	case K_OURS:
 	case K_NOCACHE:
+	case K_TRACKED:
 		b->ppc = pcpu_pagecache_create_flags("bench", rbase, rsize,
 						     k == K_NOCACHE ?
-						     PCPU_PAGECACHE_NOCACHE : 0);
+						     PCPU_PAGECACHE_NOCACHE :
+						     k == K_TRACKED ?
+						     PCPU_PAGECACHE_TRACK : 0);
 		if (IS_ERR(b->ppc)) {
 			ret = PTR_ERR(b->ppc);
 			b->ppc = NULL;
@@ -427,6 +445,7 @@ static void region_close(struct bctx *b)
 	switch (b->kind) {
 	case K_OURS:
 	case K_NOCACHE:
+	case K_TRACKED:
 		pcpu_pagecache_destroy(b->ppc);
 		break;
 	case K_GENALLOC:
@@ -1698,6 +1717,15 @@ static void print_single(void)
 				pr_info("* %s %s: %lu of %lu allocations failed\n",
 					kind_name[k], test_name[t],
 					single[k][t].fails, single[k][t].ops);
+	pr_info("tracked (ours with PCPU_PAGECACHE_TRACK), ns per pair and its / ours: pair1 %s (%s), burst64 %s (%s), mixed1_15 %s (%s), large16_512 %s (%s)\n",
+		fx(single[K_TRACKED][0].ps, 1),
+		fx(ratio(single[K_TRACKED][0].ps, single[0][0].ps), 2),
+		fx(single[K_TRACKED][1].ps, 1),
+		fx(ratio(single[K_TRACKED][1].ps, single[0][1].ps), 2),
+		fx(single[K_TRACKED][2].ps, 1),
+		fx(ratio(single[K_TRACKED][2].ps, single[0][2].ps), 2),
+		fx(single[K_TRACKED][3].ps, 1),
+		fx(ratio(single[K_TRACKED][3].ps, single[0][3].ps), 2));
 	pr_info("ours: %% of allocations served by the CPU cache: pair1 %s, burst64 %s, mixed1_15 %s, large16_512 %s\n",
 		fx(single[0][0].hit_x1000, 1), fx(single[0][1].hit_x1000, 1),
 		fx(single[0][2].hit_x1000, 1), fx(single[0][3].hit_x1000, 1));

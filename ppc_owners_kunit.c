@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests of the owners records (ppc_owners.c): runs freed in parts,
+ * frees that must clear nothing, and the tally's order and bounds.
+ * Included at the end of ppc_owners.c when CONFIG_KUNIT is set, so they
+ * can reach its static functions; the records here belong to no pool, and
+ * the callers are made-up addresses.  selftests/pcpu_pagecache_owners.sh
+ * tests the same through real pools.
+ */
+#include <kunit/test.h>
+
+#define PPC_OT_X	0x1000UL
+#define PPC_OT_Y	0x2000UL
+
+static struct ppc_owners *ppc_ot_make(struct kunit *test, unsigned long npages)
+{
+	struct ppc_owners *o;
+
+	KUNIT_ASSERT_EQ(test, ppc_owners_init(&o, npages, true), 0);
+	KUNIT_ASSERT_NOT_NULL(test, o);
+	return o;
+}
+
+/* @caller's line of a fresh tally: its pages and runs. */
+static void ppc_ot_expect(struct kunit *test, struct ppc_owners *o,
+			  unsigned long caller, unsigned long pages,
+			  unsigned long runs)
+{
+	struct ppc_owners_tally *t = ppc_tally_sorted(o, PPC_OWNERS_SHOWN);
+	unsigned long i, got_pages = 0, got_runs = 0;
+
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	for (i = 0; i < t->ncallers; i++)
+		if (t->ent[i].caller == caller) {
+			got_pages = t->ent[i].pages;
+			got_runs = t->ent[i].runs;
+		}
+	KUNIT_EXPECT_EQ(test, got_pages, pages);
+	KUNIT_EXPECT_EQ(test, got_runs, runs);
+	kvfree(t);
+}
+
+/* A run freed at its start, then in its middle: what is left, as runs. */
+static void ppc_ot_partial_free(struct kunit *test)
+{
+	struct ppc_owners *o = ppc_ot_make(test, 128);
+
+	ppc_owners_alloc(o, 10, 8, PPC_OT_X);		/* 10..17 */
+	ppc_ot_expect(test, o, PPC_OT_X, 8, 1);
+	ppc_owners_free(o, 10, 2);			/* 12..17 left */
+	KUNIT_EXPECT_EQ(test, o->rec[12].head, 1);
+	ppc_ot_expect(test, o, PPC_OT_X, 6, 1);
+	ppc_owners_free(o, 14, 2);			/* 12..13, 16..17 */
+	KUNIT_EXPECT_EQ(test, o->rec[16].head, 1);
+	ppc_ot_expect(test, o, PPC_OT_X, 4, 2);
+	/* The run after a freed one keeps its own head. */
+	ppc_owners_alloc(o, 18, 3, PPC_OT_Y);
+	ppc_owners_free(o, 16, 2);
+	ppc_ot_expect(test, o, PPC_OT_X, 2, 1);
+	ppc_ot_expect(test, o, PPC_OT_Y, 3, 1);
+	/* The last page of the pool: no record past it is touched. */
+	ppc_owners_alloc(o, 120, 8, PPC_OT_Y);
+	ppc_owners_free(o, 120, 8);
+	ppc_ot_expect(test, o, PPC_OT_Y, 3, 1);
+	ppc_owners_fini(o);
+}
+
+/* A free naming a page that is not out is refused: it clears nothing. */
+static void ppc_ot_bad_free(struct kunit *test)
+{
+	struct ppc_owners *o = ppc_ot_make(test, 64);
+
+	ppc_owners_alloc(o, 20, 3, PPC_OT_X);		/* 20..22 */
+	ppc_owners_free(o, 20, 4);			/* 23 is not out */
+	ppc_ot_expect(test, o, PPC_OT_X, 3, 1);
+	ppc_owners_free(o, 19, 2);			/* 19 is not out */
+	ppc_ot_expect(test, o, PPC_OT_X, 3, 1);
+	ppc_owners_free(o, 20, 3);
+	ppc_ot_expect(test, o, PPC_OT_X, 0, 0);
+	ppc_owners_free(o, 20, 3);			/* twice: nothing */
+	ppc_ot_expect(test, o, PPC_OT_X, 0, 0);
+	ppc_owners_fini(o);
+}
+
+/*
+ * More callers than one read tells apart: the biggest comes first, the
+ * table holds PPC_OWNERS_DISTINCT, the rest are summed, and nothing is
+ * lost from the total.
+ */
+static void ppc_ot_tally_bounds(struct kunit *test)
+{
+	const unsigned long ncallers = PPC_OWNERS_DISTINCT + 32;
+	struct ppc_owners *o = ppc_ot_make(test, ncallers + 5);
+	struct ppc_owners_tally *t;
+	unsigned long i, shown = 0;
+
+	/* The biggest holder, found first by the walk, then 1 page each. */
+	ppc_owners_alloc(o, 0, 5, PPC_OT_X);
+	for (i = 0; i < ncallers; i++)
+		ppc_owners_alloc(o, 5 + i, 1, PPC_OT_Y + 16 * i);
+	t = ppc_tally_sorted(o, PPC_OWNERS_SHOWN);
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	KUNIT_EXPECT_EQ(test, t->ent[0].caller, PPC_OT_X);
+	KUNIT_EXPECT_EQ(test, t->ent[0].pages, 5UL);
+	KUNIT_EXPECT_EQ(test, t->ncallers, PPC_OWNERS_DISTINCT);
+	KUNIT_EXPECT_TRUE(test, t->overflow);
+	KUNIT_EXPECT_EQ(test, t->total.pages, ncallers + 5);
+	KUNIT_EXPECT_EQ(test, t->total.runs, ncallers + 1);
+	for (i = 0; i < PPC_OWNERS_SHOWN; i++)
+		shown += t->ent[i].pages;
+	KUNIT_EXPECT_EQ(test, shown + t->rest.pages, t->total.pages);
+	for (i = 1; i < t->ncallers; i++)
+		KUNIT_EXPECT_GE(test, t->ent[i - 1].pages, t->ent[i].pages);
+	kvfree(t);
+	ppc_owners_fini(o);
+}
+
+static struct kunit_case ppc_owners_kunit_cases[] = {
+	KUNIT_CASE(ppc_ot_partial_free),
+	KUNIT_CASE(ppc_ot_bad_free),
+	KUNIT_CASE(ppc_ot_tally_bounds),
+	{}
+};
+
+static struct kunit_suite ppc_owners_kunit_suite = {
+	.name = "pcpu_pagecache_owners",
+	.test_cases = ppc_owners_kunit_cases,
+};
+
+kunit_test_suite(ppc_owners_kunit_suite);
