@@ -30,6 +30,7 @@ static struct pcpu_pagecache *ppc_test_pool(struct kunit *test,
 		INIT_CSD(&ppc_cache_of(pool, i)->reclaim_csd, ppc_reclaim_ipi,
 			 ppc_cache_of(pool, i));
 	}
+	pool->nest_idle = -1;
 	strscpy(pool->name, "kunit", sizeof(pool->name));
 	raw_spin_lock_init(&pool->lock);
 	seqcount_raw_spinlock_init(&pool->owners_seq, &pool->lock);

@@ -158,6 +158,7 @@ struct pcpu_pagecache {
 	raw_spinlock_t lock;
 	seqcount_raw_spinlock_t owners_seq;	/* windows taken and returned */
 	struct ppc_bits bits;
+	long nest_idle;			/* ->nest outside sections: -1, or 0 */
 	struct ppc_block *blocks;	/* by address; NULL: a reserved range */
 	unsigned long nchunks;
 	unsigned long npages;
@@ -228,13 +229,27 @@ static __always_inline void ppc_section_fail(struct ppc_cache *c)
 	preempt_enable();
 }
 
+/*
+ * A pool that tracks its owners starts ->nest from 0, not -1: the fast
+ * paths' ppc_section_try() then always fails, and their every operation
+ * goes out of line, where the records are kept.  There, a ->nest of 1 says
+ * the section is the caller's after all.  With tracking off, the fast path
+ * pays nothing for it: not even a static key's NOP.
+ */
+static __always_inline bool ppc_section_tracked(struct pcpu_pagecache *pool,
+						struct ppc_cache *c)
+{
+	return pool->owners && local_read(&c->nest) == 1;
+}
+
+/* ppc_section_try() for callers off the fast path, tracking or not. */
 static __always_inline struct ppc_cache *ppc_section_enter(struct pcpu_pagecache *pool)
 {
 	struct ppc_cache *c;
 
 	preempt_disable();
 	c = this_cpu_ptr(pool->cache);
-	if (unlikely(!ppc_section_try(c))) {
+	if (unlikely(local_inc_return(&c->nest) != pool->nest_idle + 1)) {
 		ppc_section_fail(c);
 		return NULL;
 	}
@@ -416,14 +431,14 @@ static void ppc_reclaim_serve(struct pcpu_pagecache *pool, bool owned)
 
 	if (!req)
 		return;
-	if (owned || local_read(&c->nest) < 0) {
-		local_set(&c->nest, 0);
+	if (owned || local_read(&c->nest) == pool->nest_idle) {
+		local_set(&c->nest, pool->nest_idle + 1);
 		barrier();
 		flags = ppc_lock(pool);
 		ppc_cache_flush_locked(pool, smp_processor_id(), req - 1);
 		ppc_unlock(pool, flags);
 		barrier();
-		local_set(&c->nest, owned ? 0 : -1);
+		local_set(&c->nest, pool->nest_idle + owned);
 	}
 	/* After the flush: a requester that sees 0 finds the pages freed. */
 	atomic_set_release(&c->reclaim_req, 0);
@@ -608,9 +623,37 @@ static phys_addr_t ppc_bits_alloc_one(struct pcpu_pagecache *pool,
 	return addr;
 }
 
-/* Runs too large for a window, NOCACHE pools, and interrupted sections. */
+/* ---- Owners: the tracked paths (ppc_owners.c keeps the records) -------- */
+
+/* After an allocation: the run is the caller's, nobody can free it yet. */
+static void ppc_track_alloc(struct pcpu_pagecache *pool, phys_addr_t addr,
+			    unsigned int npages, unsigned long caller)
+{
+	unsigned long idx;
+
+	if (pool->owners && addr && ppc_page_of(pool, addr, &idx))
+		ppc_owners_alloc(pool->owners, idx, npages, caller);
+}
+
+static noinline void ppc_track_alloc_bulk(struct pcpu_pagecache *pool,
+					  unsigned int npages,
+					  unsigned int count,
+					  const phys_addr_t *addrs,
+					  unsigned long caller)
+{
+	unsigned int i;
+
+	for (i = 0; i < count; i++)
+		ppc_track_alloc(pool, addrs[i], npages, caller);
+}
+
+/*
+ * Runs too large for a window, NOCACHE pools, and interrupted sections.
+ * @caller: who asked, for the records of a pool that tracks.
+ */
 static noinline phys_addr_t ppc_alloc_slow(struct pcpu_pagecache *pool,
-					   unsigned int npages)
+					   unsigned int npages,
+					   unsigned long caller)
 {
 	phys_addr_t addr = 0;
 
@@ -620,6 +663,7 @@ static noinline phys_addr_t ppc_alloc_slow(struct pcpu_pagecache *pool,
 					 ppc_caller_may_block(false)))
 			addr = ppc_bits_alloc_one(pool, npages);
 	}
+	ppc_track_alloc(pool, addr, npages, caller);
 	return ppc_alloc_counted(pool, addr, npages);
 }
 
@@ -658,10 +702,19 @@ static __always_inline phys_addr_t ppc_alloc_in(struct pcpu_pagecache *pool,
  */
 static noinline phys_addr_t ppc_alloc_interrupted(struct pcpu_pagecache *pool,
 						  struct ppc_cache *c,
-						  unsigned int npages)
+						  unsigned int npages,
+						  unsigned long caller)
 {
-	ppc_section_fail(c);
-	return ppc_alloc_slow(pool, npages);
+	phys_addr_t addr;
+
+	if (!ppc_section_tracked(pool, c) || npages - 1 >= pool->fast_limit) {
+		ppc_section_fail(c);
+		return ppc_alloc_slow(pool, npages, caller);
+	}
+	addr = ppc_alloc_in(pool, c, npages);
+	ppc_section_exit(c);
+	ppc_track_alloc(pool, addr, npages, caller);
+	return addr;
 }
 
 static noinline phys_addr_t ppc_alloc_refill_exit(struct pcpu_pagecache *pool,
@@ -671,53 +724,6 @@ static noinline phys_addr_t ppc_alloc_refill_exit(struct pcpu_pagecache *pool,
 	phys_addr_t addr = ppc_cache_refill_alloc(pool, c, npages);
 
 	ppc_section_exit(c);
-	return addr;
-}
-
-/* ---- Owners: the tracked paths (ppc_owners.c keeps the records) -------- */
-
-/* After an allocation: the run is the caller's, nobody can free it yet. */
-static void ppc_track_alloc(struct pcpu_pagecache *pool, phys_addr_t addr,
-			    unsigned int npages, unsigned long caller)
-{
-	unsigned long idx;
-
-	if (pool->owners && addr && ppc_page_of(pool, addr, &idx))
-		ppc_owners_alloc(pool->owners, idx, npages, caller);
-}
-
-static noinline void ppc_track_alloc_bulk(struct pcpu_pagecache *pool,
-					  unsigned int npages,
-					  unsigned int count,
-					  const phys_addr_t *addrs,
-					  unsigned long caller)
-{
-	unsigned int i;
-
-	for (i = 0; i < count; i++)
-		ppc_track_alloc(pool, addrs[i], npages, caller);
-}
-
-/*
- * pcpu_pagecache_alloc() and _free() while some pool tracks: the same
- * paths as theirs (the bulk calls' for one run), with the record written
- * after the allocation and cleared before the free.  Out of line, so that
- * with tracking off the fast path pays the static key's NOP and nothing
- * else.  Pools that do not track take them too while another pool does.
- */
-static noinline phys_addr_t ppc_alloc_tracked(struct pcpu_pagecache *pool,
-					      unsigned int npages,
-					      unsigned long caller)
-{
-	struct ppc_cache *c = NULL;
-	phys_addr_t addr;
-
-	if (likely(npages - 1 < pool->fast_limit))
-		c = ppc_section_enter(pool);
-	addr = c ? ppc_alloc_in(pool, c, npages) : ppc_alloc_slow(pool, npages);
-	if (c)
-		ppc_section_exit(c);
-	ppc_track_alloc(pool, addr, npages, caller);
 	return addr;
 }
 
@@ -742,15 +748,13 @@ phys_addr_t notrace __pcpu_pagecache_alloc(struct pcpu_pagecache *pool,
 	unsigned long starts;
 	phys_addr_t addr;
 
-	if (static_branch_unlikely(&ppc_track_key))
-		return ppc_alloc_tracked(pool, npages, _RET_IP_);
 	if (unlikely(npages - 1 >= pool->fast_limit))
-		return ppc_alloc_slow(pool, npages);
+		return ppc_alloc_slow(pool, npages, _RET_IP_);
 	/* ppc_section_enter(), spelled out to keep the branches few. */
 	preempt_disable();
 	c = this_cpu_ptr(pool->cache);
 	if (unlikely(!ppc_section_try(c)))
-		return ppc_alloc_interrupted(pool, c, npages);
+		return ppc_alloc_interrupted(pool, c, npages, _RET_IP_);
 	starts = ppc_run_starts(c->free, npages);
 	if (unlikely(!starts))
 		return ppc_alloc_refill_exit(pool, c, npages);
@@ -766,13 +770,14 @@ EXPORT_SYMBOL_GPL(__pcpu_pagecache_alloc);
  */
 static noinline phys_addr_t ppc_alloc_page_last(struct pcpu_pagecache *pool,
 						struct ppc_cache *c,
-						unsigned long free)
+						unsigned long free,
+						unsigned long caller)
 {
 	phys_addr_t addr;
 
 	if (unlikely(!free && !pool->fast_limit)) {
 		ppc_section_exit(c);
-		return ppc_alloc_slow(pool, 1);
+		return ppc_alloc_slow(pool, 1, caller);
 	}
 	if (free) {
 		c->free = 0;
@@ -805,7 +810,7 @@ phys_addr_t notrace pcpu_pagecache_alloc_page(struct pcpu_pagecache *pool)
 	preempt_disable();
 	c = this_cpu_ptr(pool->cache);
 	if (unlikely(!ppc_section_try(c)))
-		return ppc_alloc_interrupted(pool, c, 1);
+		return ppc_alloc_interrupted(pool, c, 1, _RET_IP_);
 	/*
 	 * Branching on what remains, not on the window itself, reuses the
 	 * flags of the "and": the last page goes out of line with the empty
@@ -814,7 +819,7 @@ phys_addr_t notrace pcpu_pagecache_alloc_page(struct pcpu_pagecache *pool)
 	free = c->free;
 	rest = free & (free - 1);
 	if (unlikely(!rest))
-		return ppc_alloc_page_last(pool, c, free);
+		return ppc_alloc_page_last(pool, c, free, _RET_IP_);
 	c->free = rest;
 	local_inc(&c->alloc_fast);
 	addr = c->base + ((phys_addr_t)__ffs(free) << PAGE_SHIFT);
@@ -848,13 +853,13 @@ unsigned int pcpu_pagecache_alloc_bulk(struct pcpu_pagecache *pool,
 		c = ppc_section_enter(pool);
 	for (i = 0; i < count; i++) {
 		addrs[i] = c ? ppc_alloc_in(pool, c, npages) :
-			       ppc_alloc_slow(pool, npages);
+			       ppc_alloc_slow(pool, npages, _RET_IP_);
 		if (!addrs[i])
 			break;
 	}
 	if (c)
 		ppc_section_exit(c);
-	if (static_branch_unlikely(&ppc_track_key))
+	if (c && pool->owners)
 		ppc_track_alloc_bulk(pool, npages, i, addrs, _RET_IP_);
 	return i;
 }
@@ -1077,6 +1082,32 @@ static void ppc_batch_apply_locked(struct pcpu_pagecache *pool,
 	WRITE_ONCE(c->nbatch, 0);
 }
 
+/* ---- Owners: the records of a free --------------------------------------- */
+
+/*
+ * Before a free: its pages are still the caller's, nobody can take them.
+ * A free of pages that are not handed out clears nothing.
+ */
+static void ppc_track_free(struct pcpu_pagecache *pool, phys_addr_t addr,
+			   unsigned int npages)
+{
+	unsigned long idx;
+
+	if (pool->owners && !ppc_free_args(pool, addr, npages, &idx))
+		ppc_owners_free(pool->owners, idx, npages);
+}
+
+static noinline void ppc_track_free_bulk(struct pcpu_pagecache *pool,
+					 unsigned int npages,
+					 unsigned int count,
+					 const phys_addr_t *addrs)
+{
+	unsigned int i;
+
+	for (i = 0; i < count; i++)
+		ppc_track_free(pool, addrs[i], npages);
+}
+
 /* Runs too large for a window, NOCACHE pools, and interrupted sections. */
 static noinline int ppc_free_locked(struct pcpu_pagecache *pool,
 				    phys_addr_t addr, unsigned int npages,
@@ -1089,6 +1120,8 @@ static noinline int ppc_free_locked(struct pcpu_pagecache *pool,
 	why = ppc_free_args(pool, addr, npages, &idx);
 	if (why)
 		return ppc_bad_free(pool, addr, npages, why, caller);
+	if (pool->owners)
+		ppc_owners_free(pool->owners, idx, npages);
 
 	flags = ppc_lock(pool);
 	why = ppc_free_check_locked(pool, idx, npages);
@@ -1219,12 +1252,21 @@ static __always_inline int ppc_free_in(struct pcpu_pagecache *pool,
 }
 
 /* The fast path's ways out, as for allocations. */
+/* Or a pool that tracks: see ppc_section_tracked(). */
 static noinline int ppc_free_interrupted(struct pcpu_pagecache *pool,
 					 struct ppc_cache *c, phys_addr_t addr,
 					 unsigned int npages, unsigned long caller)
 {
-	ppc_section_fail(c);
-	return ppc_free_locked(pool, addr, npages, caller);
+	int ret;
+
+	if (!ppc_section_tracked(pool, c) || npages - 1 >= pool->fast_limit) {
+		ppc_section_fail(c);
+		return ppc_free_locked(pool, addr, npages, caller);
+	}
+	ppc_track_free(pool, addr, npages);
+	ret = ppc_free_in(pool, c, addr, npages, caller);
+	ppc_section_exit(c);
+	return ret;
 }
 
 static noinline int ppc_free_remote_exit(struct pcpu_pagecache *pool,
@@ -1235,47 +1277,6 @@ static noinline int ppc_free_remote_exit(struct pcpu_pagecache *pool,
 	int ret = ppc_free_remote(pool, c, addr, npages, caller);
 
 	ppc_section_exit(c);
-	return ret;
-}
-
-/* ---- Owners: the tracked free paths ---------------------------------- */
-
-/* Before a free: its pages are still the caller's, nobody can take them. */
-static void ppc_track_free(struct pcpu_pagecache *pool, phys_addr_t addr,
-			   unsigned int npages)
-{
-	unsigned long idx;
-
-	if (pool->owners && !ppc_free_args(pool, addr, npages, &idx))
-		ppc_owners_free(pool->owners, idx, npages);
-}
-
-static noinline void ppc_track_free_bulk(struct pcpu_pagecache *pool,
-					 unsigned int npages,
-					 unsigned int count,
-					 const phys_addr_t *addrs)
-{
-	unsigned int i;
-
-	for (i = 0; i < count; i++)
-		ppc_track_free(pool, addrs[i], npages);
-}
-
-/* pcpu_pagecache_free() while some pool tracks: see ppc_alloc_tracked(). */
-static noinline int ppc_free_tracked(struct pcpu_pagecache *pool,
-				     phys_addr_t addr, unsigned int npages,
-				     unsigned long caller)
-{
-	struct ppc_cache *c = NULL;
-	int ret;
-
-	ppc_track_free(pool, addr, npages);
-	if (likely(npages - 1 < pool->fast_limit))
-		c = ppc_section_enter(pool);
-	ret = c ? ppc_free_in(pool, c, addr, npages, caller) :
-		  ppc_free_locked(pool, addr, npages, caller);
-	if (c)
-		ppc_section_exit(c);
 	return ret;
 }
 
@@ -1303,8 +1304,6 @@ int notrace __pcpu_pagecache_free(struct pcpu_pagecache *pool,
 	struct ppc_cache *c;
 	unsigned long bits;
 
-	if (static_branch_unlikely(&ppc_track_key))
-		return ppc_free_tracked(pool, addr, npages, _RET_IP_);
 	if (unlikely(npages - 1 >= pool->fast_limit))
 		return ppc_free_locked(pool, addr, npages, _RET_IP_);
 	preempt_disable();
@@ -1400,7 +1399,7 @@ int pcpu_pagecache_free_bulk(struct pcpu_pagecache *pool, unsigned int npages,
 	unsigned int i;
 	int ret = 0;
 
-	if (static_branch_unlikely(&ppc_track_key))
+	if (pool->owners)
 		ppc_track_free_bulk(pool, npages, count, addrs);
 	if (likely(npages - 1 < pool->fast_limit))
 		c = ppc_section_enter(pool);
@@ -1878,7 +1877,6 @@ struct pcpu_pagecache *pcpu_pagecache_create_flags(const char *name,
 		goto err_pool;
 	for_each_possible_cpu(i) {
 		ppc_cache_of(pool, i)->pool = pool;
-		local_set(&ppc_cache_of(pool, i)->nest, -1);
 		INIT_CSD(&ppc_cache_of(pool, i)->reclaim_csd, ppc_reclaim_ipi,
 			 ppc_cache_of(pool, i));
 	}
@@ -1888,6 +1886,10 @@ struct pcpu_pagecache *pcpu_pagecache_create_flags(const char *name,
 			      flags & PCPU_PAGECACHE_TRACK);
 	if (ret)
 		goto err_bits;
+	/* See ppc_section_tracked(). */
+	pool->nest_idle = pool->owners ? 0 : -1;
+	for_each_possible_cpu(i)
+		local_set(&ppc_cache_of(pool, i)->nest, pool->nest_idle);
 
 	ret = base ? ppc_region_claim(pool) : ppc_blocks_alloc(pool);
 	if (ret)

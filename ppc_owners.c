@@ -47,8 +47,6 @@
 
 #include "ppc_owners.h"
 
-DEFINE_STATIC_KEY_FALSE(ppc_track_key);
-
 static bool param_track;
 module_param_named(track, param_track, bool, 0444);
 MODULE_PARM_DESC(track, "Record who holds each run in every pool created (debugfs owners; costs 16 bytes a page and time on every alloc and free)");
@@ -106,9 +104,8 @@ struct ppc_owners_tally {
  * @npages: pages of the pool
  * @asked: the pool was created with %PCPU_PAGECACHE_TRACK
  *
- * A pool tracks when @asked or when the "track" parameter is set; the
- * static key is then turned on until ppc_owners_fini().  Process context;
- * may sleep.
+ * A pool tracks when @asked or when the "track" parameter is set.
+ * Process context; may sleep.
  *
  * Return: 0, or -ENOMEM.
  */
@@ -131,7 +128,6 @@ int ppc_owners_init(struct ppc_owners **op, unsigned long npages, bool asked)
 		kfree(o);
 		return -ENOMEM;
 	}
-	static_branch_inc(&ppc_track_key);
 	*op = o;
 	return 0;
 }
@@ -146,7 +142,6 @@ void ppc_owners_fini(struct ppc_owners *o)
 {
 	if (!o)
 		return;
-	static_branch_dec(&ppc_track_key);
 	kvfree(o->rec);
 	kfree(o);
 }

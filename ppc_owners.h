@@ -9,17 +9,10 @@
 #ifndef _PPC_OWNERS_H
 #define _PPC_OWNERS_H
 
-#include <linux/jump_label.h>
 #include <linux/types.h>
 
 struct dentry;
 struct ppc_owners;
-
-/*
- * On while any pool tracks: the hooks in the API functions sit behind it,
- * so with tracking off they cost a NOP each and nothing else.
- */
-DECLARE_STATIC_KEY_FALSE(ppc_track_key);
 
 int ppc_owners_init(struct ppc_owners **op, unsigned long npages, bool asked);
 void ppc_owners_fini(struct ppc_owners *o);
