@@ -455,6 +455,49 @@ chunk:
 	return window ? e * PPC_CHUNK_WORDS + j : e * PPC_CHUNK_PAGES + j;
 }
 
+/*
+ * The first chunk of [@cs, @ce) with a run of @n free pages inside one word,
+ * or PPC_NONE: for a search confined to some chunks (a NUMA node's).  From
+ * @cs's block of siblings up: each level scans the entries to the right of
+ * those already scanned, up to the end of their block, so the chunks seen
+ * stay contiguous from @cs on; the first entry that fits is descended into,
+ * always to its first child that fits.  At most 8 entries a level on the
+ * way up and 8 on the way down: O(levels) however far the range reaches.
+ */
+static unsigned long ppc_find_chunk_in(const struct ppc_bits *b,
+				       unsigned long n, unsigned long cs,
+				       unsigned long ce)
+{
+	unsigned long e = cs, end;
+	struct ppc_sum s;
+	unsigned int l;
+
+	for (l = 0; l <= b->top; l++, e >>= PPC_FAN_SHIFT) {
+		for (end = (e | (PPC_FAN - 1)) + 1; e < end; e++) {
+			/* Also keeps e inside level l's entries. */
+			if (e << (PPC_FAN_SHIFT * l) >= ce)
+				return PPC_NONE;
+			ppc_get(b, l, e, &s);
+			if (s.wmax >= n)
+				goto down;
+		}
+	}
+	return PPC_NONE;
+down:
+	while (l--) {
+		e <<= PPC_FAN_SHIFT;
+		for (end = e + PPC_FAN; e < end; e++) {
+			ppc_get(b, l, e, &s);
+			if (s.wmax >= n)
+				break;
+		}
+		/* The level above promised a fit. */
+		if (WARN_ON_ONCE(e == end))
+			return PPC_NONE;
+	}
+	return e < ce ? e : PPC_NONE;
+}
+
 /* Pages [@first, @first + @n) stopped being free; @ff came from ppc_find. */
 static void ppc_hint_after_alloc(struct ppc_bits *b, unsigned long ff,
 				 unsigned long first, unsigned long n)
@@ -711,6 +754,19 @@ bool ppc_bits_allocated(const struct ppc_bits *b, unsigned long first,
 	return true;
 }
 
+/* Give word @w, which holds free pages, to @owner; its free pages to *@free. */
+static void ppc_take_word(struct ppc_bits *b, unsigned long w,
+			  unsigned int owner, unsigned long *free)
+{
+	unsigned long c = w / PPC_CHUNK_WORDS;
+
+	*free = ~b->words[w];
+	b->nfree -= hweight_long(*free);
+	b->words[w] = owner;
+	b->sums[c] |= 1ULL << (PPC_OWNED_SHIFT + w % PPC_CHUNK_WORDS);
+	ppc_update(b, c, c, false);
+}
+
 /**
  * ppc_bits_take_window - give a CPU the lowest word holding a run it wants
  * @b: the bits
@@ -726,20 +782,57 @@ bool ppc_bits_allocated(const struct ppc_bits *b, unsigned long first,
 unsigned long ppc_bits_take_window(struct ppc_bits *b, unsigned int npages,
 				   unsigned int owner, unsigned long *free)
 {
-	unsigned long w, ff, c;
+	unsigned long w, ff;
 
 	if (!npages || npages > BITS_PER_LONG)
 		return PPC_NONE;
 	w = ppc_find(b, npages, true, &ff);
 	if (w == PPC_NONE)
 		return PPC_NONE;
-	c = w / PPC_CHUNK_WORDS;
-	*free = ~b->words[w];
-	b->nfree -= hweight_long(*free);
-	b->words[w] = owner;
-	b->sums[c] |= 1ULL << (PPC_OWNED_SHIFT + w % PPC_CHUNK_WORDS);
-	ppc_update(b, c, c, false);
+	ppc_take_word(b, w, owner, free);
 	ppc_hint_after_alloc(b, ff, w * BITS_PER_LONG, BITS_PER_LONG);
+	return w;
+}
+
+/**
+ * ppc_bits_take_window_in - ppc_bits_take_window() inside some chunks
+ * @b: the bits
+ * @npages: pages the run needs, 1 to 64, inside one word
+ * @owner: the CPU that takes the word
+ * @free: where to put the mask of the word's free pages
+ * @first_chunk: the first chunk the word may lie in
+ * @end_chunk: the chunk after the last one; past the pool is the pool's end
+ *
+ * The lowest word of chunks [@first_chunk, @end_chunk) holding a run of
+ * @npages free pages, taken as ppc_bits_take_window() takes it: for a CPU
+ * that wants its own NUMA node's pages first.  O(levels) to find the chunk.
+ *
+ * Return: the word index w, or %PPC_NONE (and *@free is untouched).
+ */
+unsigned long ppc_bits_take_window_in(struct ppc_bits *b, unsigned int npages,
+				      unsigned int owner, unsigned long *free,
+				      unsigned long first_chunk,
+				      unsigned long end_chunk)
+{
+	unsigned long c, j, w;
+
+	if (!npages || npages > BITS_PER_LONG)
+		return PPC_NONE;
+	end_chunk = min(end_chunk, b->nchunks);
+	/* No page below the hint is free. */
+	first_chunk = max(first_chunk, b->hint >> PPC_CHUNK_SHIFT);
+	if (first_chunk >= end_chunk)
+		return PPC_NONE;
+	c = ppc_find_chunk_in(b, npages, first_chunk, end_chunk);
+	if (c == PPC_NONE)
+		return PPC_NONE;
+	j = ppc_chunk_find(b, c, npages, true, 0, NULL);
+	if (WARN_ON_ONCE(j == PPC_NONE))
+		return PPC_NONE;
+	w = c * PPC_CHUNK_WORDS + j;
+	ppc_take_word(b, w, owner, free);
+	/* The hint stays right unless it was in the word taken. */
+	ppc_hint_after_alloc(b, b->hint, w * BITS_PER_LONG, BITS_PER_LONG);
 	return w;
 }
 

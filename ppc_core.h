@@ -155,6 +155,10 @@ bool ppc_bits_allocated(const struct ppc_bits *b, unsigned long first,
 			unsigned long npages);
 unsigned long ppc_bits_take_window(struct ppc_bits *b, unsigned int npages,
 				   unsigned int owner, unsigned long *free);
+unsigned long ppc_bits_take_window_in(struct ppc_bits *b, unsigned int npages,
+				      unsigned int owner, unsigned long *free,
+				      unsigned long first_chunk,
+				      unsigned long end_chunk);
 void ppc_bits_return_window(struct ppc_bits *b, unsigned long w,
 			    unsigned long free);
 long ppc_bits_owner(const struct ppc_bits *b, unsigned long w);

@@ -7,8 +7,9 @@
  * Random operations in the proportions a pool sees: allocations of random
  * sizes (most small, some up to the whole pool), whole and partial frees,
  * checks of valid and invalid ranges with ppc_bits_allocated(), windows
- * taken by random owners, pages handed out from them and given back to
- * them, windows returned.  Every answer is compared with the model's first
+ * taken by random owners (half of them only from a random range of
+ * chunks, as a NUMA node's refill), pages handed out from them and given
+ * back to them, windows returned.  Every answer is compared with the model's first
  * fit; every summary of the tree is recomputed from the bitmap page by page
  * after every operation on small pools, periodically on large ones, and at
  * the end.  Pool sizes are not multiples of 64 or 1024, in both modes.
@@ -381,10 +382,25 @@ static void op_take(void)
 	unsigned int owner = rnd_below(4096);
 	unsigned long w, want = PPC_NONE, got, free = 0, mask;
 
-	op_name = "take_window";
+	unsigned long nchunks = (m.npages + PPC_CHUNK_PAGES - 1) / PPC_CHUNK_PAGES;
+	unsigned long cs = 0, ce = ~0UL, wend = (m.npages + 63) / 64;
+	/* Half the time confined to some chunks, as a NUMA node's refill. */
+	bool in = rnd_below(2);
+
+	op_name = in ? "take_window_in" : "take_window";
+	if (in) {
+		cs = rnd_below(nchunks + 1);
+		ce = rnd_below(4) ? cs + rnd_below(nchunks + 2 - cs) :
+			 cs + 1 + rnd_below(3);
+		if (!rnd_below(8))
+			ce = ~0UL;
+		wend = min(wend, ce * PPC_CHUNK_WORDS);
+		if (ce > nchunks)
+			wend = (m.npages + 63) / 64;
+	}
 	m.lowest = model_next_free(m.lowest);
-	for (w = max(m.lowest / 64, m.wlb[n]); w * 64 < m.npages;
-	     w = max(w + 1, model_next_free((w + 1) * 64) / 64)) {
+	for (w = max(max(m.lowest / 64, m.wlb[n]), cs * PPC_CHUNK_WORDS);
+	     w < wend; w = max(w + 1, model_next_free((w + 1) * 64) / 64)) {
 		if (m.owner[w] >= 0)
 			continue;
 		if (model_word_fits(w, n)) {
@@ -392,11 +408,13 @@ static void op_take(void)
 			break;
 		}
 	}
-	m.wlb[n] = want == PPC_NONE ? (m.npages + 63) / 64 : want;
-	got = ppc_bits_take_window(&bits, n, owner, &free);
+	if (!in)
+		m.wlb[n] = want == PPC_NONE ? (m.npages + 63) / 64 : want;
+	got = in ? ppc_bits_take_window_in(&bits, n, owner, &free, cs, ce) :
+		   ppc_bits_take_window(&bits, n, owner, &free);
 	if (got != want) {
-		FAIL("take_window(%u) = %ld, want %ld", n, (long)got,
-		     (long)want);
+		FAIL("%s(%u, [%lu, %lu)) = %ld, want %ld", op_name, n, cs,
+		     ce, (long)got, (long)want);
 		return;
 	}
 	n_ops[got == PPC_NONE ? N_TAKE_NONE : N_TAKE]++;

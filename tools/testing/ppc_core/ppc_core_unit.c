@@ -658,6 +658,86 @@ static void test_hint(void)
 	ppc_bits_fini(&b);
 }
 
+/*
+ * A window search confined to chunks [cs, ce), as a NUMA node's refill
+ * does: only words of those chunks, the lowest first, found through the
+ * tree however far the range lies from the hint and from the pool's start,
+ * and nothing once the range has no fit even while other chunks do.
+ */
+static void test_take_window_in(void)
+{
+	/* Five levels: chunk ranges that end inside blocks of every level. */
+	const unsigned long npages = 9000 * PPC_CHUNK_PAGES + 100;
+	static const unsigned long starts[] = {
+		0, 7, 8, 63, 64, 511, 512, 4095, 4096, 8999, 9000,
+	};
+	unsigned long free, w, c, cs, ce, i, hint;
+	struct ppc_bits b;
+
+	CHECK_EQ(ppc_bits_init(&b, npages, false), 0);
+	CHECK_EQ(b.top, 4);
+	/* An empty or inverted range, or one past the end: nothing. */
+	CHECK_EQ(ppc_bits_take_window_in(&b, 1, 1, &free, 5, 5), PPC_NONE);
+	CHECK_EQ(ppc_bits_take_window_in(&b, 1, 1, &free, 6, 5), PPC_NONE);
+	CHECK_EQ(ppc_bits_take_window_in(&b, 1, 1, &free, 9001, ~0UL),
+		 PPC_NONE);
+	CHECK_EQ(ppc_bits_take_window_in(&b, 0, 1, &free, 0, 1), PPC_NONE);
+	CHECK_EQ(ppc_bits_take_window_in(&b, 65, 1, &free, 0, 1), PPC_NONE);
+	CHECK_EQ(ppc_bits_nfree(&b), npages);
+
+	/* The first word of the range, and the next: at block edges. */
+	for (i = 0; i < ARRAY_SIZE(starts); i++) {
+		cs = starts[i];
+		w = ppc_bits_take_window_in(&b, 64, 3, &free, cs, cs + 3);
+		CHECK_EQ(w, cs * 16);
+		CHECK_EQ(free, ~0UL);
+		CHECK_EQ(ppc_bits_owner(&b, w), 3);
+		CHECK_EQ(ppc_bits_take_window_in(&b, 1, 4, &free, cs, cs + 1),
+			 cs * 16 + 1);
+		CHECK_EQ(free, cs == 9000 ? ppc_mask(36) : ~0UL);
+	}
+	CHECK_EQ(ref_check_tree(&b), 0);
+	/* The last chunk has two words: both taken, nothing is left there. */
+	CHECK_EQ(ppc_bits_take_window_in(&b, 1, 4, &free, 9000, 9001),
+		 PPC_NONE);
+	CHECK_EQ(ppc_bits_take_window_in(&b, 1, 4, &free, 8999, ~0UL),
+		 8999 * 16 + 2);
+	CHECK_EQ(b.hint, 128);
+	ppc_bits_fini(&b);
+
+	/*
+	 * Every page allocated but one word in chunk c: found from any start
+	 * at or below c and any end above it, and from nowhere else, while an
+	 * unconfined search finds it too.
+	 */
+	CHECK_EQ(ppc_bits_init(&b, npages, true), 0);
+	CHECK_EQ(ppc_bits_alloc(&b, npages), 0);
+	hint = npages;
+	for (i = 0; i < 40; i++) {
+		c = rnd_below(9001);
+		w = c * 16 + rnd_below(c == 9000 ? 2 : 16);
+		ppc_bits_free(&b, w * 64 + 7, 3);
+		cs = rnd_below(c + 1);
+		ce = c + 1 + rnd_below(9001 - c);
+		CHECK_EQ(ppc_bits_take_window_in(&b, 4, 1, &free, c + 1, ~0UL),
+			 PPC_NONE);
+		CHECK_EQ(ppc_bits_take_window_in(&b, 1, 1, &free, 0, c),
+			 PPC_NONE);
+		CHECK_EQ(ppc_bits_take_window_in(&b, 4, 1, &free, cs, ce),
+			 PPC_NONE);
+		CHECK_EQ(ppc_bits_take_window_in(&b, 3, 1, &free, cs, ce), w);
+		CHECK_EQ(free, 7UL << 7);
+		CHECK_EQ(ppc_bits_nfree(&b), 0);
+		ppc_bits_return_window(&b, w, 0);
+		CHECK_EQ(ppc_bits_nfree(&b), 0);
+		/* Past the word taken, or lower still from before. */
+		hint = min(hint, (w + 1) * 64);
+		CHECK_EQ(b.hint, hint);
+	}
+	CHECK_EQ(ref_check_tree(&b), 0);
+	ppc_bits_fini(&b);
+}
+
 int main(int argc, char **argv)
 {
 	quick = argc > 1 && !strcmp(argv[1], "-q");
@@ -679,6 +759,7 @@ int main(int argc, char **argv)
 	t_run("straddling_runs", test_straddling_runs);
 	t_run("straddle_levels", test_straddle_levels);
 	t_run("windows", test_windows);
+	t_run("take_window_in", test_take_window_in);
 	t_run("hint", test_hint);
 	return t_done("ppc_core_unit");
 }
