@@ -12,7 +12,10 @@
 #   vm.sh big     like check, but scripts/guest/big.sh on a big guest:
 #                 VM_SMP vCPUs (default 16), VM_MEM MiB (default 4096) and
 #                 VM_MEMMAP reserved ranges (default 1 GiB at 1 GiB for the
-#                 default pool, 256 MiB at 2 GiB for the test module)
+#                 default pool, 256 MiB at 2 GiB for the test module), on
+#                 two NUMA nodes: node 0 has the first VM_NUMA_SPLIT_MB
+#                 MiB (default 1792, inside the default pool's range) and
+#                 the first half of the CPUs, node 1 the rest
 #
 # The Makefile passes KVER, KDIR, KIMAGE, BUILD, KSFT_DIR and KOBJ: the
 # kernel's own build tree (build/$KVER), with the .ko files, the test
@@ -32,6 +35,7 @@ check|demo) ;;
 big)
 	: "${VM_SMP:=16}" "${VM_MEM:=4096}"
 	: "${VM_MEMMAP:=memmap=1G\$0x40000000 memmap=256M\$0x80000000}"
+	: "${VM_NUMA_SPLIT_MB:=1792}"
 	;;
 *)	echo "usage: $0 check|demo|big" >&2; exit 2 ;;
 esac
@@ -201,14 +205,23 @@ run_qemu()
 	# present ones.
 	local append="console=ttyS0 $VM_MEMMAP preempt=full"
 	append+=" printk.devkmsg=on oops=panic panic=-1 ${KAPPEND_EXTRA:-}"
+	local numa="" ncpu=${VM_SMP%%,*} split=${VM_NUMA_SPLIT_MB:-}
 
-	# shellcheck disable=SC2086 # QEMU_EXTRA is a list of options
+	# Two NUMA nodes: each needs memory of its own, and -m the sum.
+	if [[ -n $split ]]; then
+		numa="-object memory-backend-ram,id=m0,size=${split}M"
+		numa+=" -object memory-backend-ram,id=m1,size=$((VM_MEM - split))M"
+		numa+=" -numa node,nodeid=0,cpus=0-$((ncpu / 2 - 1)),memdev=m0"
+		numa+=" -numa node,nodeid=1,cpus=$((ncpu / 2))-$((ncpu - 1)),memdev=m1"
+	fi
+
+	# shellcheck disable=SC2086 # numa and QEMU_EXTRA are lists of options
 	timeout -k 10 "$VM_TIMEOUT" "$QEMU" \
 		-nodefaults -no-user-config -display none -no-reboot \
 		-accel tcg,thread=multi -smp "$VM_SMP" -m "$VM_MEM" \
 		-kernel "$KIMAGE" -initrd "$initrd" -append "$append" \
 		-serial "file:$console" -serial "file:$ktap" \
-		${QEMU_EXTRA:-} </dev/null >"$qemu_err" 2>&1
+		$numa ${QEMU_EXTRA:-} </dev/null >"$qemu_err" 2>&1
 }
 
 # host_checks QEMU_STATUS: what the host sees itself, as "host: " lines.

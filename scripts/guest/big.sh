@@ -7,7 +7,10 @@
 # 256 MiB at 2 GiB.  It runs every test of the test module there, the
 # exhaustion of the whole 1 GiB pool (drained, and with every CPU's window
 # warm), the stress actors under CPU hotplug, and the kernel's CPU on/off
-# test under a workload; KTAP on stdout.
+# test under a workload; KTAP on stdout.  The guest has two NUMA nodes
+# (vm.sh big): node 0 ends at NUMA_SPLIT, inside the default pool's range,
+# so that a pool from the page allocator and the reserved one both span
+# the nodes, and numa_local checks that each CPU is served from its node.
 cd /kselftest/pcpu_pagecache || exit 1
 # shellcheck source=../../selftests/ktap.sh
 . ./ktap.sh
@@ -22,6 +25,9 @@ TEST_SIZE=0x10000000
 TP=/sys/kernel/debug/test_pcpu_pagecache
 CPU_ON_OFF=$PWD/cpu-on-off-test.sh
 HOTPLUG_SECS=${HOTPLUG_SECS:-40}
+# Where vm.sh's node 1 begins (VM_NUMA_SPLIT_MB, 1792 MiB).
+NUMA_SPLIT=0x70000000
+PP=/sys/kernel/debug/pcpu_pagecache/default
 
 # run NAME: one test or action of the test module, as one result.
 run()
@@ -46,7 +52,7 @@ if modprobe "$PCP_MOD" base=$BIG_BASE size=$BIG_SIZE &&
 	stress_secs=20; then
 	mapfile -t tests < <(grep -v '^stress$' "$TP/list")
 fi
-ktap_plan $((${#tests[@]} + 10))
+ktap_plan $((${#tests[@]} + 13))
 
 [[ ${#tests[@]} -gt 0 ]]
 ktap_result load_1g_pool_and_tests $?
@@ -64,6 +70,35 @@ done
 
 run default_exhaust exhaust_1g_pool_drained
 run default_exhaust_warm exhaust_1g_pool_every_window_warm
+
+# NUMA: the node columns of debugfs against the layout vm.sh gave the
+# guest, then each node's CPU served from its node first.
+echo "# nodes online $(cat /sys/devices/system/node/online), with CPUs $(cat /sys/devices/system/node/has_cpu)"
+bad=0
+while read -r cpu _ _ _ _ _ _ _ node; do
+	[[ $cpu =~ ^[0-9]+$ && -d /sys/devices/system/cpu/cpu$cpu ]] || continue
+	want=$(cd /sys/devices/system/cpu/cpu"$cpu" && echo node*)
+	if [[ "node$node" != "$want" ]]; then
+		ktap_diag "cpus: cpu$cpu shows node '$node', sysfs has $want"
+		bad=1
+	fi
+done < "$PP/cpus"
+ktap_result numa_cpus_node_column $bad
+bad=0 n0=0 n1=0
+while read -r chunk base _ _ node; do
+	[[ $chunk =~ ^[0-9]+$ ]] || continue
+	want=$((base < NUMA_SPLIT ? 0 : 1))
+	if [[ $node != "$want" ]]; then
+		ktap_diag "chunks: chunk $chunk at $base shows node '$node', not $want"
+		bad=1
+	fi
+	[[ $node == 0 ]] && n0=$((n0 + 1))
+	[[ $node == 1 ]] && n1=$((n1 + 1))
+done < "$PP/chunks"
+ktap_diag "default pool: $n0 chunks on node 0, $n1 on node 1"
+[[ $n0 == 192 && $n1 == 64 ]] || bad=1
+ktap_result numa_chunks_node_column $bad
+run numa_local numa_cpu_served_from_its_node
 
 # The stress actors (three per CPU) while CPUs go offline and online: the
 # invariant on the test module's exact snapshot, no page left in a dead

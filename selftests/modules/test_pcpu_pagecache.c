@@ -21,6 +21,12 @@
  *               default_exhaust_warm  the same from the last online CPU
  *                             without a drain, after every online CPU
  *                             took a window: reclaim brings them back
+ *               numa_local    on a guest with two NUMA nodes: the first
+ *                             online CPU of each node takes every page of
+ *                             a 64 MiB pool from the page allocator, then
+ *                             of the default pool (a reserved range that
+ *                             spans the nodes): its node's pages must all
+ *                             come first, then the other node's
  *               fault_create:MODE  create a pool "fault" of 8 MiB from
  *                             the page allocator (MODE 0) or at resv_base
  *                             (MODE 1), allocate and free a page in the
@@ -59,6 +65,8 @@
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
+#include <linux/nodemask.h>
+#include <linux/numa.h>
 #include <linux/prandom.h>
 #include <linux/random.h>
 #include <linux/sched.h>
@@ -2691,6 +2699,99 @@ static int default_exhaust(void)
 	       exhaust_check(&tp, cpumask_first(cpu_online_mask), true);
 }
 
+/* ------------------------------------------------------------------ */
+/* NUMA: a CPU's pages come from its node while that node has some     */
+
+/*
+ * The node of page @a: its struct page's for a pool from the page
+ * allocator; a reserved range's pages are not the kernel's, so the
+ * firmware's (SRAT's) memory ranges tell, as phys_to_target_node() keeps
+ * them.  scripts/guest/big.sh checks the node column of the default pool's
+ * chunks file against the guest's layout, which checks that answer too.
+ */
+static int numa_page_node(bool reserved, phys_addr_t a)
+{
+	if (reserved)
+		return phys_to_target_node(a);
+	return page_to_nid(pfn_to_page(PHYS_PFN(a)));
+}
+
+/*
+ * The single pages @x took on @cpu, in order: every page of the pool on
+ * @nid first, then the others, and some of each.
+ */
+static int numa_order(struct exh *x, bool reserved, int nid, int cpu)
+{
+	unsigned long i, local = 0, remote = 0;
+	int node;
+
+	for (i = 0; i < x->nruns; i++) {
+		node = numa_page_node(reserved, x->runs[i].addr);
+		if (node != nid) {
+			remote++;
+			continue;
+		}
+		local++;
+		if (remote) {
+			pr_err("cpu%d (node %d): allocation %lu, %pa, is on its node after %lu pages of other nodes\n",
+			       cpu, nid, i, &x->runs[i].addr, remote);
+			return -EIO;
+		}
+	}
+	pr_info("cpu%d (node %d): %lu pages of its node first, then %lu of other nodes\n",
+		cpu, nid, local, remote);
+	return CHECK(local) && CHECK(remote) ? 0 : -EIO;
+}
+
+/* For each node with an online CPU: the first such CPU takes every page. */
+static int numa_check(struct tpool *tp, bool reserved)
+{
+	int nid, cpu, nodes = 0, ret;
+	struct exh x;
+
+	for_each_node_state(nid, N_CPU) {
+		cpu = cpumask_first_and(cpumask_of_node(nid), cpu_online_mask);
+		if (cpu >= nr_cpu_ids)
+			continue;
+		nodes++;
+		if (exh_init(&x, tp, false))
+			return -ENOMEM;
+		ret = exh_take(&x, cpu);
+		if (!ret)
+			ret = numa_order(&x, reserved, nid, cpu);
+		if (exh_release(&x, cpu))
+			ret = -EIO;
+		exh_fini(&x);
+		if (ret)
+			return ret;
+	}
+	if (!CHECK(nodes >= 2)) {
+		pr_err("numa_local needs online CPUs on two nodes\n");
+		return -EIO;
+	}
+	return 0;
+}
+
+/*
+ * numa_local: a pool of 64 MiB from the page allocator, whose blocks come
+ * from every node, then the default pool, on a reserved range that spans
+ * the nodes.
+ */
+static int numa_local(void)
+{
+	struct tpool tp;
+	int ret;
+
+	ret = tpool_create(&tp, "numa", 0, SZ_64M, 0);
+	if (ret)
+		return ret;
+	ret = numa_check(&tp, false);
+	tpool_destroy(&tp);
+	if (ret)
+		return ret;
+	return default_tpool(&tp) ?: numa_check(&tp, true);
+}
+
 /*
  * For fault injection: pcpu_pagecache_fault.sh makes the N-th allocation
  * of this write fail (fail-nth), for N = 1, 2, ... until it succeeds with
@@ -3513,6 +3614,8 @@ static int run_one(char *cmd)
 		return default_exhaust();
 	if (!strcmp(cmd, "default_exhaust_warm"))
 		return default_exhaust_warm();
+	if (!strcmp(cmd, "numa_local"))
+		return numa_local();
 	if (!strcmp(cmd, "stress_start"))
 		return stress_start();
 	if (!strcmp(cmd, "stress_stop"))
