@@ -45,6 +45,8 @@
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/nodemask.h>
+#include <linux/numa.h>
 #include <linux/percpu.h>
 #include <linux/seq_file.h>
 #include <linux/rcupdate.h>
@@ -93,6 +95,17 @@ static_assert(sizeof(struct pcpu_pagecache_stats) ==
 struct ppc_block {
 	phys_addr_t phys;
 	void *va;
+};
+
+/*
+ * Chunks [first, end) of a pool, all on NUMA node nid (NUMA_NO_NODE: not
+ * known).  A node's memory is one range of addresses, or a few, on most
+ * machines, so a pool has few of these.
+ */
+struct ppc_node_ext {
+	unsigned long first;
+	unsigned long end;
+	int nid;
 };
 
 /*
@@ -160,6 +173,10 @@ struct pcpu_pagecache {
 	struct ppc_bits bits;
 	long nest_idle;			/* ->nest outside sections: -1, or 0 */
 	struct ppc_block *blocks;	/* by address; NULL: a reserved range */
+	struct ppc_node_ext *exts;	/* the chunks' nodes, by chunk */
+	unsigned long nexts;
+	bool numa;			/* chunks on more than one node */
+	nodemask_t nodes;		/* the nodes of the chunks */
 	unsigned long nchunks;
 	unsigned long npages;
 	unsigned long max_run;		/* longest run a request may ask */
@@ -384,9 +401,35 @@ static void ppc_cache_flush_locked(struct pcpu_pagecache *pool,
 }
 
 /*
+ * The first window for @cpu holding a run of @npages: on @cpu's node while
+ * the node has one (each of its extents searched in O(levels)), then on
+ * any node.  A pool on one node searches once.
+ */
+static unsigned long ppc_take_window_near(struct pcpu_pagecache *pool,
+					  unsigned int npages,
+					  unsigned int cpu, unsigned long *free)
+{
+	int nid = cpu_to_node(cpu);
+	struct ppc_node_ext *e;
+	unsigned long w;
+
+	if (pool->numa && nid != NUMA_NO_NODE && node_isset(nid, pool->nodes)) {
+		for (e = pool->exts; e < pool->exts + pool->nexts; e++) {
+			if (e->nid != nid)
+				continue;
+			w = ppc_bits_take_window_in(&pool->bits, npages, cpu,
+						    free, e->first, e->end);
+			if (w != PPC_NONE)
+				return w;
+		}
+	}
+	return ppc_bits_take_window(&pool->bits, npages, cpu, free);
+}
+
+/*
  * Give the local CPU the first window that no other CPU owns and that
- * holds a run of @npages free pages.  Its free pages move from the bitmap
- * to the cache.
+ * holds a run of @npages free pages, on its own node if it can.  Its free
+ * pages move from the bitmap to the cache.
  */
 static bool ppc_cache_fill_locked(struct pcpu_pagecache *pool,
 				  struct ppc_cache *c, unsigned int npages)
@@ -395,7 +438,7 @@ static bool ppc_cache_fill_locked(struct pcpu_pagecache *pool,
 	unsigned long w, free;
 
 	write_seqcount_begin(&pool->owners_seq);
-	w = ppc_bits_take_window(&pool->bits, npages, cpu, &free);
+	w = ppc_take_window_near(pool, npages, cpu, &free);
 	write_seqcount_end(&pool->owners_seq);
 	if (w == PPC_NONE)
 		return false;
@@ -1583,15 +1626,16 @@ static int ppc_cpus_show(struct seq_file *m, void *v)
 	struct ppc_cache *c;
 	unsigned int cpu;
 
-	seq_puts(m, "cpu online window_base cached alloc_fast alloc_slow free_fast free_slow\n");
+	seq_puts(m, "cpu online window_base cached alloc_fast alloc_slow free_fast free_slow node\n");
 	for_each_possible_cpu(cpu) {
 		c = per_cpu_ptr(pool->cache, cpu);
-		seq_printf(m, "%u %d 0x%llx %lu %lu %lu %lu %lu\n", cpu,
+		seq_printf(m, "%u %d 0x%llx %lu %lu %lu %lu %lu %d\n", cpu,
 			   cpu_online(cpu),
 			   READ_ONCE(c->span) ? (u64)READ_ONCE(c->base) : 0ULL,
 			   hweight_long(READ_ONCE(c->free)),
 			   local_read(&c->alloc_fast), READ_ONCE(c->alloc_slow),
-			   local_read(&c->free_fast), READ_ONCE(c->free_slow));
+			   local_read(&c->free_fast), READ_ONCE(c->free_slow),
+			   cpu_to_node(cpu));
 	}
 	return 0;
 }
@@ -1606,11 +1650,29 @@ static phys_addr_t ppc_chunk_base(struct pcpu_pagecache *pool,
 	return ppc_phys(pool, chunk * PPC_CHUNK_PAGES);
 }
 
+/* The node of @chunk, from the pool's extents. */
+static int ppc_chunk_nid(struct pcpu_pagecache *pool, unsigned long chunk)
+{
+	unsigned long lo = 0, hi = pool->nexts, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (chunk < pool->exts[mid].first)
+			hi = mid;
+		else if (chunk >= pool->exts[mid].end)
+			lo = mid + 1;
+		else
+			return pool->exts[mid].nid;
+	}
+	return NUMA_NO_NODE;
+}
+
 /*
  * One row per chunk, or per group of chunks in a pool of more than
  * PPC_CHUNK_ROWS chunks, so that the file stays small at any size: free is
- * then the group's sum and longest its longest run inside one chunk.  The
- * lock is taken for one chunk at a time.
+ * then the group's sum, longest its longest run inside one chunk, and node
+ * its chunks' node, or -1 if they are on several.  The lock is taken for
+ * one chunk at a time.
  */
 static int ppc_chunks_show(struct seq_file *m, void *v)
 {
@@ -1619,20 +1681,24 @@ static int ppc_chunks_show(struct seq_file *m, void *v)
 	unsigned long i, j, free;
 	unsigned int nfree, longest, lmax;
 	unsigned long flags;
+	int nid;
 
-	seq_puts(m, "chunk base free longest\n");
+	seq_puts(m, "chunk base free longest node\n");
 	for (i = 0; i < pool->nchunks; i += per) {
 		free = 0;
 		lmax = 0;
+		nid = ppc_chunk_nid(pool, i);
 		for (j = i; j < min(i + per, pool->nchunks); j++) {
 			flags = ppc_lock(pool);
 			ppc_bits_chunk_info(&pool->bits, j, &nfree, &longest);
 			ppc_unlock(pool, flags);
 			free += nfree;
 			lmax = max(lmax, longest);
+			if (ppc_chunk_nid(pool, j) != nid)
+				nid = NUMA_NO_NODE;
 		}
-		seq_printf(m, "%lu 0x%llx %lu %u\n", i,
-			   (u64)ppc_chunk_base(pool, i), free, lmax);
+		seq_printf(m, "%lu 0x%llx %lu %u %d\n", i,
+			   (u64)ppc_chunk_base(pool, i), free, lmax, nid);
 		cond_resched();
 	}
 	return 0;
@@ -1752,13 +1818,37 @@ static void ppc_blocks_free(struct pcpu_pagecache *pool, bool all)
 }
 
 /*
- * 4 MiB blocks from the page allocator, in address order so that a page's
- * block is a binary search away.  A last, partial block stays last: the
- * bitmap's pages past npages are in the last chunk.
+ * @size bytes (4 MiB at most: one allocation of the buddy allocator) on
+ * node @nid, or on any node if @nid has none; split into pages, as
+ * alloc_pages_exact() does, so that free_pages_exact() frees them.
+ */
+static void *ppc_block_alloc_node(int nid, size_t size)
+{
+	unsigned int order = get_order(size);
+	gfp_t gfp = GFP_KERNEL | __GFP_NOWARN;
+	struct page *page;
+	unsigned long i;
+
+	page = alloc_pages_node(nid, gfp | __GFP_THISNODE, order);
+	if (!page)
+		return alloc_pages_exact(size, gfp);
+	split_page(page, order);
+	for (i = size >> PAGE_SHIFT; i < 1UL << order; i++)
+		__free_page(page + i);
+	return page_address(page);
+}
+
+/*
+ * 4 MiB blocks from the page allocator, taken in turn from each node with
+ * memory, so that the CPUs of every node find pages of their own; sorted
+ * by address so that a page's block is a binary search away, which makes
+ * each node's blocks one or a few runs of chunks.  A last, partial block
+ * stays last: the bitmap's pages past npages are in the last chunk.
  */
 static int ppc_blocks_alloc(struct pcpu_pagecache *pool)
 {
 	unsigned long i, nfull = pool->npages / PPC_CHUNK_PAGES;
+	int nid = first_node(node_states[N_MEMORY]);
 	struct ppc_block *bl;
 
 	pool->blocks = kvcalloc(pool->nchunks, sizeof(*pool->blocks),
@@ -1767,8 +1857,9 @@ static int ppc_blocks_alloc(struct pcpu_pagecache *pool)
 		return -ENOMEM;
 	for (i = 0; i < pool->nchunks; i++) {
 		bl = &pool->blocks[i];
-		bl->va = alloc_pages_exact(ppc_block_pages(pool, i) << PAGE_SHIFT,
-					   GFP_KERNEL | __GFP_NOWARN);
+		bl->va = ppc_block_alloc_node(nid, ppc_block_pages(pool, i) <<
+					      PAGE_SHIFT);
+		nid = next_node_in(nid, node_states[N_MEMORY]);
 		if (!bl->va) {
 			ppc_blocks_free(pool, true);
 			kvfree(pool->blocks);
@@ -1779,6 +1870,74 @@ static int ppc_blocks_alloc(struct pcpu_pagecache *pool)
 		cond_resched();
 	}
 	sort(pool->blocks, nfull, sizeof(*bl), ppc_block_cmp, NULL);
+	return 0;
+}
+
+/*
+ * The node of a reserved range's page: the firmware's memory ranges know
+ * it (a range kept from the kernel has no struct page of its own, or one
+ * whose node says little); failing that, its struct page's.
+ */
+static int ppc_phys_nid(phys_addr_t addr)
+{
+	int nid = phys_to_target_node(addr);
+
+	if (nid == NUMA_NO_NODE && pfn_valid(PHYS_PFN(addr)))
+		nid = page_to_nid(pfn_to_page(PHYS_PFN(addr)));
+	return nid;
+}
+
+/* The node of @chunk's first page. */
+static int ppc_chunk_probe_nid(struct pcpu_pagecache *pool,
+			       unsigned long chunk)
+{
+	if (pool->blocks)
+		return page_to_nid(virt_to_page(pool->blocks[chunk].va));
+	return ppc_phys_nid(ppc_chunk_base(pool, chunk));
+}
+
+/*
+ * The runs of chunks on one node, into @e if it is not NULL; their number.
+ * May sleep.
+ */
+static unsigned long ppc_nodes_scan(struct pcpu_pagecache *pool,
+				    struct ppc_node_ext *e)
+{
+	unsigned long c, n = 0;
+	int nid, prev = NUMA_NO_NODE;
+
+	for (c = 0; c < pool->nchunks; c++) {
+		nid = ppc_chunk_probe_nid(pool, c);
+		if (!c || nid != prev) {
+			if (e) {
+				e[n].first = c;
+				e[n].nid = nid;
+			}
+			n++;
+		}
+		if (e)
+			e[n - 1].end = c + 1;
+		prev = nid;
+		if (!(c % 4096))
+			cond_resched();
+	}
+	return n;
+}
+
+/* Find each chunk's node: two scans, to count the runs, then to keep them. */
+static int ppc_nodes_init(struct pcpu_pagecache *pool)
+{
+	unsigned long n = ppc_nodes_scan(pool, NULL), i;
+
+	pool->exts = kvmalloc_array(n, sizeof(*pool->exts), GFP_KERNEL);
+	if (!pool->exts)
+		return -ENOMEM;
+	pool->nexts = ppc_nodes_scan(pool, pool->exts);
+	nodes_clear(pool->nodes);
+	for (i = 0; i < n; i++)
+		if (pool->exts[i].nid != NUMA_NO_NODE)
+			node_set(pool->exts[i].nid, pool->nodes);
+	pool->numa = nodes_weight(pool->nodes) > 1;
 	return 0;
 }
 
@@ -1894,6 +2053,9 @@ struct pcpu_pagecache *pcpu_pagecache_create_flags(const char *name,
 	ret = base ? ppc_region_claim(pool) : ppc_blocks_alloc(pool);
 	if (ret)
 		goto err_owners;
+	ret = ppc_nodes_init(pool);
+	if (ret)
+		goto err_memory;
 
 	ret = cpuhp_state_add_instance_nocalls(ppc_prepare_state,
 					       &pool->prepare_node);
@@ -1914,6 +2076,8 @@ err_prepare:
 					    &pool->prepare_node);
 err_hotplug:
 	pr_err_ratelimited("%s: cannot register for CPU hotplug: %d\n", name, ret);
+	kvfree(pool->exts);
+err_memory:
 	if (base) {
 		memunmap(pool->va);
 		release_mem_region(base, size);
@@ -2016,6 +2180,7 @@ void pcpu_pagecache_destroy(struct pcpu_pagecache *pool)
 		kfree(pool->res_name);
 	}
 	ppc_owners_fini(pool->owners);
+	kvfree(pool->exts);
 	ppc_bits_fini(&pool->bits);
 	free_percpu(pool->cache);
 	kfree(pool);
