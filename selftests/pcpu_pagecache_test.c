@@ -383,11 +383,12 @@ struct cpu_row {
 	int online;
 	unsigned long long base;
 	long long cached;
+	int node;
 };
 
 /*
- * Parse <pool>/cpus: a header, then "cpu online window_base cached ..."
- * rows.  The number of rows, or -1.
+ * Parse <pool>/cpus: a header, then "cpu online window_base cached ...
+ * node" rows.  The number of rows, or -1.
  */
 static int read_cpus(const char *pool, struct cpu_row *rows, int max)
 {
@@ -408,8 +409,8 @@ static int read_cpus(const char *pool, struct cpu_row *rows, int max)
 
 		if (!isdigit((unsigned char)line[0]))
 			continue;	/* the header */
-		if (sscanf(line, "%d %d %llx %lld", &r.cpu, &r.online, &r.base,
-			   &r.cached) != 4) {
+		if (sscanf(line, "%d %d %llx %lld %*u %*u %*u %*u %d", &r.cpu,
+			   &r.online, &r.base, &r.cached, &r.node) != 5) {
 			ksft_print_msg("bad cpus row '%s'\n", line);
 			n = -1;
 			break;
@@ -420,6 +421,25 @@ static int read_cpus(const char *pool, struct cpu_row *rows, int max)
 	}
 	free(buf);
 	return n;
+}
+
+/*
+ * Whether @node is a NUMA node of this machine, and @cpu's (if not -1):
+ * without CONFIG_NUMA there is no node directory and everything is node 0.
+ */
+static bool node_ok(int node, int cpu)
+{
+	char path[128];
+
+	if (access("/sys/devices/system/node", F_OK))
+		return node == 0;
+	if (cpu >= 0)
+		snprintf(path, sizeof(path),
+			 "/sys/devices/system/cpu/cpu%d/node%d", cpu, node);
+	else
+		snprintf(path, sizeof(path), "/sys/devices/system/node/node%d",
+			 node);
+	return node >= 0 && !access(path, F_OK);
 }
 
 static bool cpu_row(const char *pool, int cpu, struct cpu_row *out)
@@ -578,9 +598,11 @@ static void t_debugfs_files_root_only(const char *name)
 		int on = cpu_is_online(rows[i].cpu);
 
 		if (rows[i].cpu != i || (on >= 0 && on != rows[i].online) ||
-		    rows[i].cached < 0 || rows[i].cached > 64) {
-			ksft_print_msg("cpus row %d: cpu %d online %d (sysfs %d) cached %lld\n",
-				       i, rows[i].cpu, rows[i].online, on, rows[i].cached);
+		    rows[i].cached < 0 || rows[i].cached > 64 ||
+		    (rows[i].online && !node_ok(rows[i].node, rows[i].cpu))) {
+			ksft_print_msg("cpus row %d: cpu %d online %d (sysfs %d) cached %lld node %d\n",
+				       i, rows[i].cpu, rows[i].online, on,
+				       rows[i].cached, rows[i].node);
 			ok = false;
 		}
 	}
@@ -595,14 +617,15 @@ static void t_debugfs_files_root_only(const char *name)
 		     line = strtok_r(NULL, "\n", &save)) {
 			unsigned long long base;
 			long long nfree, longest;
-			int idx;
+			int idx, node;
 
 			if (!isdigit((unsigned char)line[0]))
 				continue;
-			if (sscanf(line, "%d %llx %lld %lld", &idx, &base, &nfree,
-				   &longest) != 4 || idx != nchunks ||
-			    nfree < 0 || nfree > CHUNK_PAGES || longest > nfree ||
-			    (base & 0xfff)) {
+			if (sscanf(line, "%d %llx %lld %lld %d", &idx, &base,
+				   &nfree, &longest, &node) != 5 ||
+			    idx != nchunks || nfree < 0 || nfree > CHUNK_PAGES ||
+			    longest > nfree || (base & 0xfff) ||
+			    !node_ok(node, -1)) {
 				ksft_print_msg("bad chunks row '%s'\n", line);
 				ok = false;
 			}
