@@ -362,6 +362,53 @@ static void ppc_test_batch_coalesce(struct kunit *test)
 	ppc_test_pool_free(pool);
 }
 
+/*
+ * NUMA: chunks 0-1 on no known node, 2-3 on this CPU's.  Refills take this
+ * node's windows first, in address order, then the others'; the extents
+ * answer each chunk's node.  Faked extents: the kernel under test may have
+ * one node, or none.
+ */
+static void ppc_test_cache_fill_node(struct kunit *test)
+{
+	struct pcpu_pagecache *pool = ppc_test_pool(test, 4, true);
+	const unsigned long nwords = 4 * PPC_CHUNK_PAGES / PPC_WINDOW;
+	struct ppc_node_ext exts[2];
+	unsigned long flags, i, n;
+	struct ppc_cache *c;
+	unsigned long *words;
+	int nid;
+
+	words = kunit_kcalloc(test, nwords + 1, sizeof(*words), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, words);
+	/* The lock keeps this CPU, and its node, for the whole test. */
+	raw_spin_lock_irqsave(&pool->lock, flags);
+	c = this_cpu_ptr(pool->cache);
+	nid = cpu_to_node(smp_processor_id());
+	exts[0] = (struct ppc_node_ext){ 0, 2, NUMA_NO_NODE };
+	exts[1] = (struct ppc_node_ext){ 2, 4, nid };
+	pool->exts = exts;
+	pool->nexts = 2;
+	pool->numa = true;
+	nodes_clear(pool->nodes);
+	node_set(nid, pool->nodes);
+	/* Each fill takes a new window; the old one stays owned. */
+	for (n = 0; n <= nwords && ppc_cache_fill_locked(pool, c, 1); n++)
+		words[n] = c->word;
+	raw_spin_unlock_irqrestore(&pool->lock, flags);
+
+	KUNIT_EXPECT_EQ(test, n, nwords);
+	for (i = 0; i < n; i++)
+		KUNIT_EXPECT_EQ_MSG(test, words[i],
+				    i < nwords / 2 ? nwords / 2 + i : i - nwords / 2,
+				    "fill %lu", i);
+	KUNIT_EXPECT_EQ(test, ppc_chunk_nid(pool, 0), NUMA_NO_NODE);
+	KUNIT_EXPECT_EQ(test, ppc_chunk_nid(pool, 1), NUMA_NO_NODE);
+	KUNIT_EXPECT_EQ(test, ppc_chunk_nid(pool, 2), nid);
+	KUNIT_EXPECT_EQ(test, ppc_chunk_nid(pool, 3), nid);
+	KUNIT_EXPECT_EQ(test, ppc_chunk_nid(pool, 4), NUMA_NO_NODE);
+	ppc_test_pool_free(pool);
+}
+
 static struct kunit_case ppc_kunit_cases[] = {
 	KUNIT_CASE(ppc_test_find_run),
 	KUNIT_CASE(ppc_test_bits_alloc),
@@ -370,6 +417,7 @@ static struct kunit_case ppc_kunit_cases[] = {
 	KUNIT_CASE(ppc_test_cache_flush),
 	KUNIT_CASE(ppc_test_cache_refill_and_free),
 	KUNIT_CASE(ppc_test_batch_coalesce),
+	KUNIT_CASE(ppc_test_cache_fill_node),
 	{}
 };
 
