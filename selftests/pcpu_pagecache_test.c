@@ -600,7 +600,7 @@ static void t_debugfs_files_root_only(const char *name)
 		if (rows[i].cpu != i || (on >= 0 && on != rows[i].online) ||
 		    rows[i].cached < 0 || rows[i].cached > 64 ||
 		    (rows[i].online && !node_ok(rows[i].node, rows[i].cpu))) {
-			ksft_print_msg("cpus row %d: cpu %d online %d (sysfs %d) cached %lld node %d\n",
+			ksft_print_msg("cpus row %d: cpu %d on %d (sysfs %d) cached %lld node %d\n",
 				       i, rows[i].cpu, rows[i].online, on,
 				       rows[i].cached, rows[i].node);
 			ok = false;
