@@ -363,8 +363,12 @@ static bool ppc_pending_merge(struct pcpu_pagecache *pool, struct ppc_cache *c)
 	got = atomic_long_xchg(&c->pending, 0);
 	dup = got & c->free;
 	if (unlikely(dup)) {
+		/*
+		 * One refused free a page: a batch that went back as one
+		 * range may have brought several of them at once.
+		 */
 		local_add(hweight_long(dup), ppc_out(pool));
-		this_cpu_inc(pool->cache->invalid_frees);
+		this_cpu_add(pool->cache->invalid_frees, hweight_long(dup));
 		pr_warn_ratelimited("%s: %lu pages at %pa freed twice at once on two CPUs\n",
 				    pool->name, hweight_long(dup), &c->base);
 	}
