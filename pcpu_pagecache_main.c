@@ -953,25 +953,33 @@ static unsigned long ppc_word_bits(unsigned long w, unsigned long first,
 	return BITMAP_FIRST_WORD_MASK(lo) & BITMAP_LAST_WORD_MASK(hi);
 }
 
+/* Why pages @m of @owner's window may not be freed, or NULL. */
+static __always_inline const char *ppc_free_check_owner(struct pcpu_pagecache *pool,
+							long owner,
+							unsigned long m)
+{
+	struct ppc_cache *o;
+
+	/* Without the lock, a torn read is retried: never follow it. */
+	if (unlikely((unsigned long)owner >= nr_cpu_ids))
+		return NULL;
+	o = ppc_cache_of(pool, owner);
+	if ((READ_ONCE(o->free) | atomic_long_read(&o->pending)) & m)
+		return "pages free in a CPU cache";
+	return NULL;
+}
+
 /* ppc_free_check_locked() of one page, the common remote free: two reads. */
 static __always_inline const char *ppc_free_check_page(struct pcpu_pagecache *pool,
 						       unsigned long p)
 {
 	long owner = ppc_bits_page(&pool->bits, p);
-	struct ppc_cache *o;
 
 	if (owner == PPC_PAGE_ALLOCATED)
 		return NULL;
 	if (owner == PPC_PAGE_FREE)
 		return "pages not allocated";
-	/* Without the lock, a torn read is retried: never follow it. */
-	if (unlikely((unsigned long)owner >= nr_cpu_ids))
-		return NULL;
-	o = ppc_cache_of(pool, owner);
-	if ((READ_ONCE(o->free) | atomic_long_read(&o->pending)) &
-	    BIT(p % PPC_WINDOW))
-		return "pages free in a CPU cache";
-	return NULL;
+	return ppc_free_check_owner(pool, owner, BIT(p % PPC_WINDOW));
 }
 
 /*
@@ -984,8 +992,8 @@ static const char *ppc_free_check_locked(struct pcpu_pagecache *pool,
 					 unsigned long first,
 					 unsigned long npages)
 {
-	unsigned long end = first + npages, w, b, m;
-	struct ppc_cache *o;
+	unsigned long end = first + npages, w, b;
+	const char *why;
 	long owner;
 
 	if (npages == 1)
@@ -999,13 +1007,10 @@ static const char *ppc_free_check_locked(struct pcpu_pagecache *pool,
 				return "pages not allocated";
 			continue;
 		}
-		/* Without the lock, a torn read is retried: never follow it. */
-		if (unlikely((unsigned long)owner >= nr_cpu_ids))
-			continue;
-		m = ppc_word_bits(w, first, end);
-		o = ppc_cache_of(pool, owner);
-		if ((READ_ONCE(o->free) | atomic_long_read(&o->pending)) & m)
-			return "pages free in a CPU cache";
+		why = ppc_free_check_owner(pool, owner,
+					   ppc_word_bits(w, first, end));
+		if (why)
+			return why;
 	}
 	return NULL;
 }

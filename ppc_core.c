@@ -647,15 +647,9 @@ unsigned long ppc_bits_alloc(struct ppc_bits *b, unsigned long npages)
 void ppc_bits_free(struct ppc_bits *b, unsigned long first,
 		   unsigned long npages)
 {
-	if (WARN_ON_ONCE(!npages || first >= b->npages ||
-			 npages > b->npages - first))
-		return;
-	ppc_prefetch_path(b, first >> PPC_CHUNK_SHIFT);
-	ppc_range_clear(b->words, first, npages);
-	b->nfree += npages;
-	ppc_update(b, first >> PPC_CHUNK_SHIFT,
-		   (first + npages - 1) >> PPC_CHUNK_SHIFT, true);
-	b->hint = min(b->hint, first);
+	const struct ppc_run run = { first, npages };
+
+	ppc_bits_free_runs(b, &run, 1);
 }
 
 /* Chunks whose summaries wait in ppc_bits_free_runs(). */
