@@ -13,8 +13,8 @@
  * path.
  *
  * Each CPU owns a window of 64 pages, aligned to 64 pages within a chunk,
- * and a 64-bit mask of the window's pages that are free in its cache.  A
- * refill takes a window from the bitmaps under the lock; after that,
+ * and a 64-bit mask of the window's pages that are free.  A refill takes a
+ * window from the bitmaps under the lock; after that,
  * allocations of fewer than %PCPU_PAGECACHE_FAST_PAGES pages and frees that
  * fall inside the window touch only the local CPU's mask, with preemption
  * disabled and no lock, atomic operation or shared cache line.  A window
@@ -24,6 +24,7 @@
  * that CPU takes back without the lock.  Before an allocation fails, every
  * CPU gives its window and batch back (an IPI each), so no free page is
  * stranded in a cache.  CPU hotplug flushes a CPU's window and batch.
+ * A CPU's "cache" is always the two together: its window and its batch.
  *
  * Limits
  * ------
@@ -50,8 +51,8 @@
 /* Pages in one chunk: its bitmap is this many bits. */
 #define PCPU_PAGECACHE_CHUNK_PAGES	1024
 /* Pages in a per-CPU window. */
-#define PCPU_PAGECACHE_CACHE_PAGES	64
-/* Requests of fewer pages than this are served by the per-CPU cache. */
+#define PCPU_PAGECACHE_WINDOW_PAGES	64
+/* Requests of fewer pages than this are served from the CPU's window. */
 #define PCPU_PAGECACHE_FAST_PAGES	16
 /* Frees outside the local window that take the pool lock once. */
 #define PCPU_PAGECACHE_BATCH		16
@@ -92,10 +93,10 @@ int pcpu_pagecache_free_bulk(struct pcpu_pagecache *pool, unsigned int npages,
  *	online CPUs
  * @pages_inuse: pages handed out and not yet freed
  * @pages_leaked: pages free in the caches of offline CPUs
- * @alloc_fast: allocations served by the local cache
+ * @alloc_fast: allocations served from the local window
  * @alloc_slow: allocations that took the pool lock
  * @alloc_fail: allocations that returned 0
- * @free_fast: frees returned to the local cache
+ * @free_fast: frees returned to the local window
  * @free_slow: frees that took the pool lock
  * @refills: windows taken from the bitmaps
  * @flushes: windows given back to the bitmaps

@@ -279,7 +279,7 @@ static void ppc_test_cache_refill_and_free(struct kunit *test)
 	/* The 65th page came with a second window: the first is given up. */
 	KUNIT_EXPECT_EQ(test, ppc_bits_owner(&pool->bits, 0), -1);
 	KUNIT_EXPECT_EQ(test, ppc_bits_owner(&pool->bits, 1), smp_processor_id());
-	/* Back into the cache: a page of the current window. */
+	/* Back into the current window. */
 	KUNIT_EXPECT_EQ(test, pcpu_pagecache_free(pool, a[PPC_WINDOW], 1), 0);
 	KUNIT_EXPECT_EQ(test, this_cpu_ptr(pool->cache)->free, ~0UL);
 	/* A page of the old window: into the batch, then to the bitmap. */

@@ -68,7 +68,7 @@
 #error "pcpu_pagecache keeps a 64-page window in one unsigned long"
 #endif
 
-#define PPC_WINDOW		PCPU_PAGECACHE_CACHE_PAGES
+#define PPC_WINDOW		PCPU_PAGECACHE_WINDOW_PAGES
 #define PPC_BATCH		PCPU_PAGECACHE_BATCH
 #define PPC_NAME_MAX		32
 /* Pools up to 64 TiB: what the summary tree is sized for. */
@@ -433,7 +433,7 @@ static unsigned long ppc_take_window_near(struct pcpu_pagecache *pool,
 /*
  * Give the local CPU the first window that no other CPU owns and that
  * holds a run of @npages free pages, on its own node if it can.  Its free
- * pages move from the bitmap to the cache.
+ * pages move from the bitmap to the window.
  */
 static bool ppc_cache_fill_locked(struct pcpu_pagecache *pool,
 				  struct ppc_cache *c, unsigned int npages)
@@ -965,7 +965,7 @@ static __always_inline const char *ppc_free_check_owner(struct pcpu_pagecache *p
 		return NULL;
 	o = ppc_cache_of(pool, owner);
 	if ((READ_ONCE(o->free) | atomic_long_read(&o->pending)) & m)
-		return "pages free in a CPU cache";
+		return "pages free in a CPU's window";
 	return NULL;
 }
 
@@ -1338,7 +1338,7 @@ static noinline int ppc_free_remote_exit(struct pcpu_pagecache *pool,
  * @addr: the physical address pcpu_pagecache_alloc() returned
  * @npages: how many pages, as passed to pcpu_pagecache_alloc()
  *
- * Pages inside the calling CPU's window go back into its cache; others of
+ * Pages inside the calling CPU's window go back into it; others of
  * fewer than %PCPU_PAGECACHE_FAST_PAGES pages wait in a per-CPU batch that
  * goes back under the pool lock every %PCPU_PAGECACHE_BATCH frees, into the
  * windows of the CPUs that own them or the bitmaps.  A range may be freed

@@ -99,7 +99,7 @@ MODULE_PARM_DESC(stress_timer_us, "period of the stress hardirq timers in micros
 
 #define SZ_POOL		(8UL << 20)	/* 2048 pages, two chunks */
 #define CHUNK_BYTES	(PCPU_PAGECACHE_CHUNK_PAGES * PAGE_SIZE)
-#define WINDOW		PCPU_PAGECACHE_CACHE_PAGES
+#define WINDOW		PCPU_PAGECACHE_WINDOW_PAGES
 
 /* ------------------------------------------------------------------ */
 /* Checks                                                             */

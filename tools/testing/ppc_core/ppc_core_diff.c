@@ -30,7 +30,7 @@ struct model {
 	bool contiguous;
 	unsigned char *st;	/* a page's state */
 	long *owner;		/* a word's window owner, or -1 */
-	unsigned long *wfree;	/* pages of an owned word free in its cache */
+	unsigned long *wfree;	/* pages of an owned word free in its window */
 	unsigned long nfree;	/* ST_FREE pages */
 	unsigned long lowest;	/* no ST_FREE page below it */
 	/*
