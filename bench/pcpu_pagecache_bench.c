@@ -190,6 +190,21 @@ static u32 rng_below(u64 *s, u32 n)
 	return (u32)(((rng_next(s) >> 32) * n) >> 32);
 }
 
+/*
+ * A thread's end: stay until kthread_stop(), so that the thread's creator
+ * owns its lifetime and may read its results after it finished.
+ */
+static int b_wait_stop(void)
+{
+	set_current_state(TASK_INTERRUPTIBLE);
+	while (!kthread_should_stop()) {
+		schedule();
+		set_current_state(TASK_INTERRUPTIBLE);
+	}
+	__set_current_state(TASK_RUNNING);
+	return 0;
+}
+
 /* ---- The allocators, inlined into each loop -------------------------------- */
 
 static __always_inline unsigned long b_alloc(struct bctx *b,
@@ -293,88 +308,35 @@ static __always_inline void b_loop_any(struct bctx *b, const enum kind kind,
 	}
 }
 
-/* One copy of every loop per allocator: no indirect call inside a loop. */
+/* Ours alone, for the loops that compare it with the kernel's own caches. */
 static noinline void run_ours(struct bctx *b, enum test t, unsigned long iters,
 			      struct worker *w)
 {
 	b_loop_any(b, K_OURS, t, iters, w);
 }
 
-static noinline void run_nocache(struct bctx *b, enum test t,
-				 unsigned long iters, struct worker *w)
-{
-	b_loop_any(b, K_NOCACHE, t, iters, w);
-}
-
-static noinline void run_tracked(struct bctx *b, enum test t,
-				 unsigned long iters, struct worker *w)
-{
-	b_loop_any(b, K_TRACKED, t, iters, w);
-}
-
-static noinline void run_genalloc(struct bctx *b, enum test t,
-				  unsigned long iters, struct worker *w)
-{
-	b_loop_any(b, K_GENALLOC, t, iters, w);
-}
-
-static noinline void run_pages(struct bctx *b, enum test t,
-			       unsigned long iters, struct worker *w)
-{
-	b_loop_any(b, K_PAGES, t, iters, w);
-}
-
-static void b_run(struct bctx *b, enum test t, unsigned long iters,
-		  struct worker *w)
+/*
+ * One copy of every loop per allocator, each inlined with a constant kind:
+ * no indirect call and no switch inside a loop.
+ */
+static noinline void b_run(struct bctx *b, enum test t, unsigned long iters,
+			   struct worker *w)
 {
 	switch (b->kind) {
 	case K_OURS:
 		run_ours(b, t, iters, w);
 		break;
 	case K_NOCACHE:
-		run_nocache(b, t, iters, w);
+		b_loop_any(b, K_NOCACHE, t, iters, w);
 		break;
 	case K_TRACKED:
-		run_tracked(b, t, iters, w);
+		b_loop_any(b, K_TRACKED, t, iters, w);
 		break;
 	case K_GENALLOC:
-		run_genalloc(b, t, iters, w);
+		b_loop_any(b, K_GENALLOC, t, iters, w);
 		break;
 	default:
-		run_pages(b, t, iters, w);
-		break;
-	}
-}
-
-/* For the fills, where speed does not matter. */
-static unsigned long b_alloc_any(struct bctx *b, unsigned int n)
-{
-	switch (b->kind) {
-	case K_OURS:
-	case K_NOCACHE:
-	case K_TRACKED:
-		return b_alloc(b, K_OURS, n);
-	case K_GENALLOC:
-		return b_alloc(b, K_GENALLOC, n);
-	default:
-		return b_alloc(b, K_PAGES, n);
-	}
-}
-
-static void b_free_any(struct bctx *b, unsigned long h, unsigned int n,
-		       struct worker *w)
-{
-	switch (b->kind) {
-	case K_OURS:
-	case K_NOCACHE:
-	case K_TRACKED:
-		b_free(b, K_OURS, h, n, w);
-		break;
-	case K_GENALLOC:
-		b_free(b, K_GENALLOC, h, n, w);
-		break;
-	default:
-		b_free(b, K_PAGES, h, n, w);
+		b_loop_any(b, K_PAGES, t, iters, w);
 		break;
 	}
 }
@@ -775,14 +737,7 @@ static int allcpu_thread(void *arg)
 	if (atomic_dec_and_test(&a_left))
 		complete(&a_done);
 
-	/* Stay until kthread_stop(), so that our caller owns our lifetime. */
-	set_current_state(TASK_INTERRUPTIBLE);
-	while (!kthread_should_stop()) {
-		schedule();
-		set_current_state(TASK_INTERRUPTIBLE);
-	}
-	__set_current_state(TASK_RUNNING);
-	return 0;
+	return b_wait_stop();
 }
 
 /*
@@ -905,7 +860,7 @@ static int fill_region(struct bctx *b, unsigned int level, u64 s,
 
 	for (;;) {
 		n = 1 + rng_below(&s, RUN_MAX);
-		h = b_alloc_any(b, n);
+		h = b_alloc(b, b->kind, n);
 		if (!h)
 			break;
 		f->runs[f->nruns].h = h;
@@ -914,7 +869,7 @@ static int fill_region(struct bctx *b, unsigned int level, u64 s,
 		if (!(f->nruns & 1023))
 			cond_resched();
 	}
-	while (f->nruns < npages && (h = b_alloc_any(b, 1))) {
+	while (f->nruns < npages && (h = b_alloc(b, b->kind, 1))) {
 		f->runs[f->nruns].h = h;
 		f->runs[f->nruns++].n = 1;
 		f->used++;
@@ -936,7 +891,7 @@ static int fill_region(struct bctx *b, unsigned int level, u64 s,
 	for (i = 0; i < f->nruns && f->used > target; i++) {
 		struct run *r = &f->runs[perm[i]];
 
-		b_free_any(b, r->h, r->n, w);
+		b_free(b, b->kind, r->h, r->n, w);
 		r->h = 0;
 		f->used -= r->n;
 	}
@@ -954,7 +909,7 @@ static void unfill_region(struct bctx *b, struct fill *f)
 	memset(w, 0, sizeof(*w));
 	for (i = 0; i < f->nruns; i++)
 		if (f->runs[i].h)
-			b_free_any(b, f->runs[i].h, f->runs[i].n, w);
+			b_free(b, b->kind, f->runs[i].h, f->runs[i].n, w);
 	total_errors += w->errors;
 	kvfree(f->runs);
 	f->runs = NULL;
@@ -1449,13 +1404,7 @@ static int pc_thread(void *arg)
 	if (atomic_dec_and_test(&pc_left))
 		complete(&pc_done);
 
-	set_current_state(TASK_INTERRUPTIBLE);
-	while (!kthread_should_stop()) {
-		schedule();
-		set_current_state(TASK_INTERRUPTIBLE);
-	}
-	__set_current_state(TASK_RUNNING);
-	return 0;
+	return b_wait_stop();
 }
 
 /* One figure: repetitions of wall ps per page, and ours' statistics. */
@@ -2262,13 +2211,7 @@ static int bench_main(void *unused)
 		pr_info("bench: done 1\n");
 
 	complete(&main_done);
-	set_current_state(TASK_INTERRUPTIBLE);
-	while (!kthread_should_stop()) {
-		schedule();
-		set_current_state(TASK_INTERRUPTIBLE);
-	}
-	__set_current_state(TASK_RUNNING);
-	return 0;
+	return b_wait_stop();
 }
 
 static int __init bench_init(void)
