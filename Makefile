@@ -23,7 +23,7 @@ TESTMOD_DIR := $(CURDIR)/selftests/modules
 BLK_DIR := $(CURDIR)/examples/blk
 
 # The kernels `make check` runs the suite on, one boot each: a series
-# (scripts/install-kernels.sh knows its packages and release; 6.1-rt is
+# (scripts/setup/install-kernels.sh knows its packages and release; 6.1-rt is
 # 6.1's PREEMPT_RT flavour) or a release.
 # `make check KVER=<release or series>` runs it on that kernel only.
 SERIES := 6.1 6.12 6.1-rt
@@ -53,8 +53,8 @@ endif
 
 ksft-src: $(KSFT_DIR)/lib.mk
 
-$(KSFT_DIR)/lib.mk: scripts/ksft-extract.sh
-	scripts/ksft-extract.sh $(KSRC_TAR) $(BUILD)/ksrc
+$(KSFT_DIR)/lib.mk: scripts/setup/ksft-extract.sh
+	scripts/setup/ksft-extract.sh $(KSRC_TAR) $(BUILD)/ksrc
 	touch $@
 
 selftests: ksft-src
@@ -83,52 +83,52 @@ kobj-selftests: ksft-src
 # found from the installed kernels, which may just have arrived.
 # check: every kernel of KERNELS, or only KVER when it is given.
 check: deps
-	BUILD=$(BUILD) MAKE="$(MAKE)" scripts/check-kernels.sh \
+	BUILD=$(BUILD) MAKE="$(MAKE)" scripts/lanes/check-kernels.sh \
 		$(if $(filter command line environment,$(origin KVER)),$(KVER),host $(KERNELS))
 
 # The suite on one kernel: KVER, KDIR and KIMAGE (the default kernel's when
 # not given); its results in KOBJ/summary-check.txt.  A series in KVER
 # (6.1, 6.12, 6.1-rt) stands for its installed release.
 check-kernel demo: deps
-	$(MAKE) vm-$(@:%-kernel=%) KVER=$(if $(filter $(SERIES),$(KVER)),$$(scripts/install-kernels.sh --kver $(KVER)),$(KVER))
+	$(MAKE) vm-$(@:%-kernel=%) KVER=$(if $(filter $(SERIES),$(KVER)),$$(scripts/setup/install-kernels.sh --kver $(KVER)),$(KVER))
 
 # One boot of a big guest on the stock 6.1 kernel: 16 vCPUs, a 1 GiB
 # reserved region for the default pool, every test of the test module,
-# exhaustion, stress under hotplug (scripts/guest/big.sh).  Its results in
+# exhaustion, stress under hotplug (scripts/vm/guest/big.sh).  Its results in
 # build/summary-big.txt.
 check-big: deps
-	rel=$$(scripts/install-kernels.sh --kver 6.1) && \
+	rel=$$(scripts/setup/install-kernels.sh --kver 6.1) && \
 	VM_TIMEOUT=1500 $(MAKE) vm-big KVER=$$rel KOBJ=$(BUILD)/$$rel; \
 	rc=$$?; cp $(BUILD)/$$rel/summary-big.txt $(BUILD)/summary-big.txt; exit $$rc
 
 # The suite on the debug kernel (KASAN, lockdep, DEBUG_PREEMPT, kmemleak,
 # UBSAN, KUnit, fault injection), built from linux-source on first use and
-# cached (scripts/build-debug-kernel.sh), with the KUnit results and a
-# kmemleak scan once every module is unloaded; see scripts/check-debug.sh.
+# cached (scripts/setup/build-debug-kernel.sh), with the KUnit results and a
+# kmemleak scan once every module is unloaded; see scripts/lanes/check-debug.sh.
 # Its results in build/summary-check-debug.txt.
 check-debug: deps
-	BUILD=$(BUILD) MAKE="$(MAKE)" scripts/check-debug.sh
+	BUILD=$(BUILD) MAKE="$(MAKE)" scripts/lanes/check-debug.sh
 
 deps:
-	scripts/deps.sh
+	scripts/setup/deps.sh
 
 # The host tests of ppc_core.c (tools/testing/ppc_core): unit and
 # differential tests, optimized and under ASan + UBSan, and a kernel build
 # of the file on each kernel (W=1, sparse), in about a minute without a VM.
 # Results in build/summary-check-host.txt.
 check-host:
-	EXTRA_PKGS=sparse scripts/deps.sh
-	BUILD=$(BUILD) MAKE="$(MAKE)" scripts/check-host.sh
+	EXTRA_PKGS=sparse scripts/setup/deps.sh
+	BUILD=$(BUILD) MAKE="$(MAKE)" scripts/lanes/check-host.sh
 
 vm-check vm-demo vm-big: kobj-modules kobj-selftests
 	KVER=$(KVER) KDIR=$(KDIR) KIMAGE=$(KIMAGE) BUILD=$(BUILD) \
-		KSFT_DIR=$(KSFT_DIR) KOBJ=$(KOBJ) scripts/vm.sh $(@:vm-%=%)
+		KSFT_DIR=$(KSFT_DIR) KOBJ=$(KOBJ) scripts/vm/vm.sh $(@:vm-%=%)
 
 # checkpatch --strict, sparse, W=1 and kernel-doc over every source, and
 # the rst check of the documentation: any finding fails.
 lint: deps
 	KDIR=$(KDIR) KSRC_TAR=$(KSRC_TAR) BUILD=$(BUILD) \
-		MODDIRS="$(TESTMOD_DIR) $(BLK_DIR) $(wildcard $(CURDIR)/bench)" scripts/lint.sh
+		MODDIRS="$(TESTMOD_DIR) $(BLK_DIR) $(wildcard $(CURDIR)/bench)" scripts/lanes/lint.sh
 
 # The benchmark: one boot of the stock kernel, pcpu_pagecache against its
 # no-cache path, genalloc and alloc_pages (BENCHMARKS.md).
@@ -138,12 +138,12 @@ bench: deps
 # ppc_core's cost against pool size (16 MiB to 16 TiB), on the host:
 # a table, "bench:" lines and SVG charts in build/bench-scale (BENCHMARKS.md).
 bench-scale:
-	EXTRA_PKGS=gnuplot-nox scripts/deps.sh
-	BUILD=$(BUILD) MAKE="$(MAKE)" scripts/bench-scale.sh
+	EXTRA_PKGS=gnuplot-nox scripts/setup/deps.sh
+	BUILD=$(BUILD) MAKE="$(MAKE)" scripts/lanes/bench-scale.sh
 
 # Build and install through DKMS for KVER, check modinfo, then remove it.
 dkms: deps
-	KVER=$(KVER) scripts/dkms.sh
+	KVER=$(KVER) scripts/lanes/dkms.sh
 
 clean:
 	$(MAKE) -C $(KDIR) M=$(PWD) clean

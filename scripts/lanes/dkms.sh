@@ -6,7 +6,7 @@
 # then remove it again so the machine is left as it was.
 set -euo pipefail
 
-top=$(cd "$(dirname "$0")/.." && pwd)
+top=$(cd "$(dirname "$0")/../.." && pwd)
 : "${KVER:?}"
 name=pcpu_pagecache
 ver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$top/dkms.conf")

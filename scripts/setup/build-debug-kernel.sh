@@ -2,10 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Build (or reuse) the debug-kernel lane's kernel: Debian's linux-source-6.1
-# configured from tinyconfig + debug/kernel.config (KASAN, lockdep, kmemleak,
+# configured from tinyconfig + selftests/config.debug (KASAN, lockdep, kmemleak,
 # UBSAN, KUnit, fault injection, tracing).
 #
-# Usage:  KDIR=$(scripts/build-debug-kernel.sh | tail -1)
+# Usage:  KDIR=$(scripts/setup/build-debug-kernel.sh | tail -1)
 #
 # The last line of stdout is the cache directory. It is at once:
 #   - a built kernel tree usable as KDIR:  make -C "$KDIR" M=$PWD modules
@@ -22,8 +22,8 @@
 set -euo pipefail
 
 SELF=$(readlink -f "${BASH_SOURCE[0]}")
-REPO=$(cd "$(dirname "$SELF")/.." && pwd)
-readonly FRAGMENT=$REPO/debug/kernel.config
+REPO=$(cd "$(dirname "$SELF")/../.." && pwd)
+readonly FRAGMENT=$REPO/selftests/config.debug
 readonly SRC_PKG=linux-source-6.1
 readonly TARBALL=/usr/src/$SRC_PKG.tar.xz
 readonly CACHE_ROOT=${PCPU_DEBUG_KERNEL_CACHE_ROOT:-/var/cache/pcpu_pagecache}
