@@ -12,7 +12,7 @@
 # Any kernel splat fails the run, as in `make check`.
 #
 # The kernel comes from scripts/setup/build-debug-kernel.sh: built once from
-# linux-source-6.1 and selftests/config.debug, then cached.  The module, the
+# linux-source-6.1, selftests/config and config.debug, then cached.  The module, the
 # test modules and the test program are built for it in build/<release>
 # (`make check-kernel`).  The last lines printed name how many tests ran
 # and how many splats the console had, then "N passed, N failed[, N

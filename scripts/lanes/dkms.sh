@@ -24,7 +24,7 @@ src=/usr/src/$name-$ver
 dkms remove -m "$name" -v "$ver" --all >/dev/null 2>&1 || true
 rm -rf "$src"
 mkdir -p "$src"
-cp "$top"/{dkms.conf,Kbuild,Makefile,pcpu_pagecache.h} \
+cp "$top"/{dkms.conf,Kbuild,pcpu_pagecache.h} \
 	"$top"/pcpu_pagecache_*.[ch] "$top"/ppc_*.[ch] "$src/"
 trap 'dkms remove -m "$name" -v "$ver" --all >/dev/null 2>&1 || true; rm -rf "$src"' EXIT
 
