@@ -3,155 +3,30 @@
 # Build the module against Debian's 6.1 kernel headers: the build machine
 # runs another kernel, so `uname -r` is never the target.
 #
-# Override KVER, KDIR and KIMAGE together to test on another kernel, e.g.
-#   make check KVER=6.1.0-dbg KDIR=$PWD/debug/build KIMAGE=$PWD/debug/bzImage
-# The default is the stock flavour of 6.1: the rt (and cloud) flavours'
-# releases, 6.1.0-N-rt-amd64, sort after it.
+#   make             pcpu_pagecache.ko (W=1) for KVER, from KDIR
+#   make clean       its objects, and build/
+#
+# The test harness (make check, demo, lint, bench, dkms...) is in
+# scripts/harness.mk, included at the end.
+#
+# KVER is a release under /lib/modules.  The default is the stock flavour
+# of 6.1: the rt (and cloud) flavours' releases, 6.1.0-N-rt-amd64, sort
+# after it.
 KVER ?= $(notdir $(lastword $(sort $(filter-out %-rt-amd64 %-cloud-amd64,\
 	$(wildcard /lib/modules/6.1.*-amd64)))))
 KDIR ?= /lib/modules/$(KVER)/build
-KIMAGE ?= /boot/vmlinuz-$(KVER)
 PWD  := $(CURDIR)
-
-# Kernel source tarball that the kselftest framework is taken from.
-KSRC_TAR ?= /usr/src/linux-source-6.1.tar.xz
-BUILD := $(CURDIR)/build
-KSFT_DIR := $(BUILD)/ksrc/tools/testing/selftests
-TESTMOD_DIR := $(CURDIR)/selftests/modules
-# The example client, a RAM block device (README.md, "A block device on
-# the pool"); built like the test modules, against the module's symbols.
-BLK_DIR := $(CURDIR)/examples/blk
-
-# The kernels `make check` runs the suite on, one boot each: a series
-# (scripts/install-kernels.sh knows its packages and release; 6.1-rt is
-# 6.1's PREEMPT_RT flavour) or a release.
-# `make check KVER=<release or series>` runs it on that kernel only.
-SERIES := 6.1 6.12 6.1-rt
-KERNELS ?= $(SERIES)
-# check, demo and check-kernel build for KVER in KOBJ: the module, the test
-# modules and the test program, apart from other kernels' builds (M= builds
-# write beside their sources, so the sources are mirrored there as
-# symlinks, keeping the layout: the test modules include ../..).
-KOBJ ?= $(BUILD)/$(KVER)
-KOBJ_SRCS := $(filter-out %.mod.c,$(wildcard Kbuild *.c *.h))
-KOBJ_TESTMOD_SRCS := $(filter-out %.mod.c,$(wildcard \
-	selftests/modules/Kbuild selftests/modules/*.c selftests/modules/*.h))
-KOBJ_BLK_SRCS := $(filter-out %.mod.c,$(wildcard \
-	examples/blk/Kbuild examples/blk/*.c examples/blk/*.h))
 
 all: modules
 
 modules:
 	$(MAKE) -C $(KDIR) M=$(PWD) W=1 modules
 
-# The test modules link against the module's exported symbols.
-test-modules: modules
-ifneq ($(wildcard $(TESTMOD_DIR)/Kbuild),)
-	$(MAKE) -C $(KDIR) M=$(TESTMOD_DIR) \
-		KBUILD_EXTRA_SYMBOLS=$(CURDIR)/Module.symvers W=1 modules
-endif
-
-ksft-src: $(KSFT_DIR)/lib.mk
-
-$(KSFT_DIR)/lib.mk: scripts/ksft-extract.sh
-	scripts/ksft-extract.sh $(KSRC_TAR) $(BUILD)/ksrc
-	touch $@
-
-selftests: ksft-src
-	$(MAKE) -C selftests KSFT_DIR=$(KSFT_DIR) OUTPUT=$(BUILD)/selftests
-
-# The per-kernel tree in KOBJ: symlinks to the sources, refreshed on every
-# run (dangling ones, of removed sources, dropped).
-kobj-tree:
-	mkdir -p $(KOBJ)/selftests/modules $(KOBJ)/examples/blk
-	find $(KOBJ) $(KOBJ)/selftests/modules $(KOBJ)/examples/blk -maxdepth 1 -xtype l -delete
-	ln -sf $(addprefix $(CURDIR)/,$(KOBJ_SRCS)) $(KOBJ)/
-	ln -sf $(addprefix $(CURDIR)/,$(KOBJ_TESTMOD_SRCS)) $(KOBJ)/selftests/modules/
-	ln -sf $(addprefix $(CURDIR)/,$(KOBJ_BLK_SRCS)) $(KOBJ)/examples/blk/
-
-kobj-modules: kobj-tree
-	$(MAKE) -C $(KDIR) M=$(KOBJ) W=1 modules
-	$(MAKE) -C $(KDIR) M=$(KOBJ)/selftests/modules \
-		KBUILD_EXTRA_SYMBOLS=$(KOBJ)/Module.symvers W=1 modules
-	$(MAKE) -C $(KDIR) M=$(KOBJ)/examples/blk \
-		KBUILD_EXTRA_SYMBOLS=$(KOBJ)/Module.symvers W=1 modules
-
-kobj-selftests: ksft-src
-	$(MAKE) -C selftests KSFT_DIR=$(KSFT_DIR) OUTPUT=$(KOBJ)/selftests
-
-# Install what is missing first, then start over in a sub-make: KVER is
-# found from the installed kernels, which may just have arrived.
-# check: every kernel of KERNELS, or only KVER when it is given.
-check: deps
-	BUILD=$(BUILD) MAKE="$(MAKE)" scripts/check-kernels.sh \
-		$(if $(filter command line environment,$(origin KVER)),$(KVER),host $(KERNELS))
-
-# The suite on one kernel: KVER, KDIR and KIMAGE (the default kernel's when
-# not given); its results in KOBJ/summary-check.txt.  A series in KVER
-# (6.1, 6.12, 6.1-rt) stands for its installed release.
-check-kernel demo: deps
-	$(MAKE) vm-$(@:%-kernel=%) KVER=$(if $(filter $(SERIES),$(KVER)),$$(scripts/install-kernels.sh --kver $(KVER)),$(KVER))
-
-# One boot of a big guest on the stock 6.1 kernel: 16 vCPUs, a 1 GiB
-# reserved region for the default pool, every test of the test module,
-# exhaustion, stress under hotplug (scripts/guest/big.sh).  Its results in
-# build/summary-big.txt.
-check-big: deps
-	rel=$$(scripts/install-kernels.sh --kver 6.1) && \
-	VM_TIMEOUT=1500 $(MAKE) vm-big KVER=$$rel KOBJ=$(BUILD)/$$rel; \
-	rc=$$?; cp $(BUILD)/$$rel/summary-big.txt $(BUILD)/summary-big.txt; exit $$rc
-
-# The suite on the debug kernel (KASAN, lockdep, DEBUG_PREEMPT, kmemleak,
-# UBSAN, KUnit, fault injection), built from linux-source on first use and
-# cached (scripts/build-debug-kernel.sh), with the KUnit results and a
-# kmemleak scan once every module is unloaded; see scripts/check-debug.sh.
-# Its results in build/summary-check-debug.txt.
-check-debug: deps
-	BUILD=$(BUILD) MAKE="$(MAKE)" scripts/check-debug.sh
-
-deps:
-	scripts/deps.sh
-
-# The host tests of ppc_core.c (tools/testing/ppc_core): unit and
-# differential tests, optimized and under ASan + UBSan, and a kernel build
-# of the file on each kernel (W=1, sparse), in about a minute without a VM.
-# Results in build/summary-check-host.txt.
-check-host:
-	EXTRA_PKGS=sparse scripts/deps.sh
-	BUILD=$(BUILD) MAKE="$(MAKE)" scripts/check-host.sh
-
-vm-check vm-demo vm-big: kobj-modules kobj-selftests
-	KVER=$(KVER) KDIR=$(KDIR) KIMAGE=$(KIMAGE) BUILD=$(BUILD) \
-		KSFT_DIR=$(KSFT_DIR) KOBJ=$(KOBJ) scripts/vm.sh $(@:vm-%=%)
-
-# checkpatch --strict, sparse, W=1 and kernel-doc over every source, and
-# the rst check of the documentation: any finding fails.
-lint: deps
-	KDIR=$(KDIR) KSRC_TAR=$(KSRC_TAR) BUILD=$(BUILD) \
-		MODDIRS="$(TESTMOD_DIR) $(BLK_DIR) $(wildcard $(CURDIR)/bench)" scripts/lint.sh
-
-# The benchmark: one boot of the stock kernel, pcpu_pagecache against its
-# no-cache path, genalloc and alloc_pages (BENCHMARKS.md).
-bench: deps
-	bench/run.sh
-
-# ppc_core's cost against pool size (16 MiB to 16 TiB), on the host:
-# a table, "bench:" lines and SVG charts in build/bench-scale (BENCHMARKS.md).
-bench-scale:
-	EXTRA_PKGS=gnuplot-nox scripts/deps.sh
-	BUILD=$(BUILD) MAKE="$(MAKE)" scripts/bench-scale.sh
-
-# Build and install through DKMS for KVER, check modinfo, then remove it.
-dkms: deps
-	KVER=$(KVER) scripts/dkms.sh
-
+# BUILD, where the harness builds and logs: scripts/harness.mk.
 clean:
 	$(MAKE) -C $(KDIR) M=$(PWD) clean
-ifneq ($(wildcard $(TESTMOD_DIR)/Kbuild),)
-	$(MAKE) -C $(KDIR) M=$(TESTMOD_DIR) clean
-endif
 	rm -rf $(BUILD)
 
-.PHONY: bench lint dkms all modules test-modules ksft-src selftests check demo deps \
-	vm-check vm-demo vm-big check-big clean check-kernel kobj-tree kobj-modules \
-	kobj-selftests check-debug check-host bench-scale
+.PHONY: all modules clean
+
+include scripts/harness.mk

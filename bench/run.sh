@@ -21,7 +21,7 @@
 # Environment (all optional):
 #   KVER KDIR KIMAGE  the kernel (default: every series of BENCH_KERNELS)
 #   BENCH_KERNELS     series to run without KVER (default "6.1 6.12"), each
-#                     its stock release (scripts/install-kernels.sh: never rt)
+#                     its stock release (scripts/setup/install-kernels.sh: never rt)
 #   BENCH_SMP4        0: no second boot with 4 vCPUs (default 1)
 #   BUILD             work directory (default: <repo>/build/bench)
 #   KOBJ              where the modules are built (default <repo>/build/KVER)
@@ -65,7 +65,7 @@ if [[ ${#missing[@]} -gt 0 ]]; then
 fi
 
 # ---- Several kernels: this script once per kernel -----------------------------
-# Each kernel's stock release (scripts/install-kernels.sh knows them: never
+# Each kernel's stock release (scripts/setup/install-kernels.sh knows them: never
 # the rt or cloud flavour) gets one boot with every section, and one with 4
 # vCPUs for the producer/consumer section alone: two pairs need 4 CPUs,
 # which this 2-core host only has as 4 vCPU threads taking turns (see
@@ -73,7 +73,7 @@ fi
 if [[ -z ${KVER:-} ]]; then
 	all=0 done_runs=()
 	for series in ${BENCH_KERNELS:-6.1 6.12}; do
-		if ! r=$("$top/scripts/install-kernels.sh" --kver "$series"); then
+		if ! r=$("$top/scripts/setup/install-kernels.sh" --kver "$series"); then
 			log "$series: no stock kernel installed"
 			all=1
 			continue
@@ -108,7 +108,7 @@ if [[ -z ${KVER:-} ]]; then
 fi
 # A series (6.1, 6.12) stands for its stock release.
 if [[ $KVER =~ ^[0-9]+\.[0-9]+$ ]]; then
-	KVER=$("$top/scripts/install-kernels.sh" --kver "$KVER")
+	KVER=$("$top/scripts/setup/install-kernels.sh" --kver "$KVER")
 fi
 KDIR=${KDIR:-/lib/modules/$KVER/build}
 KIMAGE=${KIMAGE:-/boot/vmlinuz-$KVER}
@@ -168,8 +168,8 @@ install -m 0644 "$PPC_KO" "$root/pcpu_pagecache.ko"
 install -m 0644 "$BENCH_KO" "$root/"
 # The block-device comparison: fio, brd and the RAM disk.  busybox's
 # insmod cannot read a compressed module (6.12's are .ko.xz).
-# shellcheck source=scripts/blk-tools.sh
-. "$top/scripts/blk-tools.sh"
+# shellcheck source=scripts/vm/blk-tools.sh
+. "$top/scripts/vm/blk-tools.sh"
 blk_tools_pack "$root" "$KVER" brd
 find "$root/lib/modules" -name '*.ko.xz' -exec xz -d {} + 2>/dev/null || true
 install -m 0644 "$BLK_KO" "$root/"

@@ -12,7 +12,7 @@ PCB_SYS=/sys/block/ppcblk0/ppcblk
 PCB_SIZE=$((48 << 20))
 # util-linux's and coreutils', which vm.sh packs ahead of busybox's:
 # busybox's blkdiscard has no -z, and its dd cannot do O_DIRECT (see
-# scripts/blk-tools.sh).
+# scripts/vm/blk-tools.sh).
 PCB_BLKDISCARD=/usr/sbin/blkdiscard
 PCB_DD=/usr/sbin/dd
 

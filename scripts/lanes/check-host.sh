@@ -14,7 +14,7 @@
 # counts one more failure, and one that prints no such line counts one.
 set -uo pipefail
 
-top=$(cd "$(dirname "$0")/.." && pwd)
+top=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${BUILD:-$top/build}
 out=$BUILD/host
 summary=$BUILD/summary-check-host.txt
@@ -103,7 +103,7 @@ kbuild()
 	fi
 }
 
-if releases=$("$top/scripts/install-kernels.sh" --check 2>/dev/null); then
+if releases=$("$top/scripts/setup/install-kernels.sh" --check 2>/dev/null); then
 	while read -r _ rel; do
 		kbuild "$rel"
 	done <<<"$releases"

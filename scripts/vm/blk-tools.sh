@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # shellcheck shell=bash
 #
-# Sourced by scripts/vm.sh and bench/run.sh: packs the tools that the
+# Sourced by scripts/vm/vm.sh and bench/run.sh: packs the tools that the
 # block-device tests and benchmark run in the guest, none of them ours:
 # mkfs.ext4 and e2fsck (e2fsprogs), fio, util-linux's blkdiscard (-z, write
 # zeroes, which busybox's lacks), coreutils' dd (busybox's reads and writes
@@ -9,7 +9,7 @@
 # quietly falls back to buffered I/O, which turns a 512-byte write into a
 # page-cache read-modify-write), their shared libraries, and stock
 # kernel modules with their dependencies (ext4 for the tests, brd for the
-# benchmark).  scripts/deps.sh installs the packages.
+# benchmark).  scripts/setup/deps.sh installs the packages.
 
 # blk_tools_libs ROOT ELF: copy the libraries ELF needs to the same paths
 # under ROOT.

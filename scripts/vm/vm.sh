@@ -8,8 +8,8 @@
 #                 "N passed, N failed" line; non-zero on any failure, on a
 #                 kernel splat in the console, or if the guest did not
 #                 finish
-#   vm.sh demo    run scripts/guest/demo.sh and show its output
-#   vm.sh big     like check, but scripts/guest/big.sh on a big guest:
+#   vm.sh demo    run scripts/vm/guest/demo.sh and show its output
+#   vm.sh big     like check, but scripts/vm/guest/big.sh on a big guest:
 #                 VM_SMP vCPUs (default 16), VM_MEM MiB (default 4096) and
 #                 VM_MEMMAP reserved ranges (default 1 GiB at 1 GiB for the
 #                 default pool, 256 MiB at 2 GiB for the test module), on
@@ -44,7 +44,7 @@ VM_SMP=${VM_SMP:-4,maxcpus=8}
 VM_MEM=${VM_MEM:-2048}
 VM_MEMMAP=${VM_MEMMAP:-memmap=128M\$0x30000000}
 
-top=$(cd "$(dirname "$0")/.." && pwd)
+top=$(cd "$(dirname "$0")/../.." && pwd)
 : "${KVER:?}" "${KIMAGE:?}" "${KDIR:?}"
 BUILD=${BUILD:-$top/build}
 KSFT_DIR=${KSFT_DIR:-$BUILD/ksrc/tools/testing/selftests}
@@ -73,8 +73,8 @@ splat_re='WARNING: CPU: [0-9]+ PID: [0-9]+|WARNING: (possible|suspicious|inconsi
 
 log() { echo "vm: $*" >&2; }
 
-# shellcheck source=scripts/blk-tools.sh
-. "$top/scripts/blk-tools.sh"
+# shellcheck source=scripts/vm/blk-tools.sh
+. "$top/scripts/vm/blk-tools.sh"
 
 # copy_libs ELF: copy the shared libraries ELF needs to the same paths in
 # the initramfs.
@@ -179,8 +179,8 @@ build_initramfs()
 		fi
 	done < <(find "$root/kselftest" -type f -perm -u+x -print0)
 
-	install -m 0755 "$top/scripts/guest/init" "$root/init"
-	install -m 0755 "$top/scripts/guest/$mode.sh" "$root/guest-main.sh"
+	install -m 0755 "$top/scripts/vm/guest/init" "$root/init"
+	install -m 0755 "$top/scripts/vm/guest/$mode.sh" "$root/guest-main.sh"
 	if [[ -n ${GUEST_EXTRA:-} ]]; then
 		install -m 0755 "$GUEST_EXTRA" "$root/guest-extra.sh"
 	fi
@@ -289,7 +289,7 @@ if [[ $mode != demo ]]; then
 		if [[ -n ${HOST_EXTRA:-} ]]; then
 			"$HOST_EXTRA" "$console" || true
 		fi
-	} | "$top/scripts/ktap-summary.sh" --log "$console" | tee "$summary"
+	} | "$top/scripts/ktap/ktap-summary.sh" --log "$console" | tee "$summary"
 	# With pipefail and set -e a failed verdict has already exited.
 	exit 0
 fi

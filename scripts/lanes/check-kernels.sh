@@ -12,11 +12,11 @@
 #   KERNEL  a release (6.1.0-56-amd64; its build tree and image are
 #           /lib/modules/<release>/build and /boot/vmlinuz-<release>,
 #           unless KDIR and KIMAGE are on make's command line), or a series
-#           that scripts/install-kernels.sh knows (6.1, 6.12, 6.1-rt):
+#           that scripts/setup/install-kernels.sh knows (6.1, 6.12, 6.1-rt):
 #           its installed release.
 set -uo pipefail
 
-top=$(cd "$(dirname "$0")/.." && pwd)
+top=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${BUILD:-$top/build}
 summary=$BUILD/summary-check.txt
 MAKE=${MAKE:-make}
@@ -43,7 +43,7 @@ for k in "$@"; do
 		continue
 	fi
 	if [[ $k =~ ^[0-9]+\.[0-9]+(-rt)?$ ]]; then
-		if ! r=$("$top/scripts/install-kernels.sh" --kver "$k"); then
+		if ! r=$("$top/scripts/setup/install-kernels.sh" --kver "$k"); then
 			lines+=("$k: not installed: 0 passed, 1 failed")
 			failed=$((failed + 1)) rc=1
 			continue

@@ -19,7 +19,7 @@
 # e.g. "-q" (16 MiB and 1 GiB only) or "-s 2" (1 TiB only).
 set -euo pipefail
 
-top=$(cd "$(dirname "$0")/.." && pwd)
+top=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${BUILD:-$top/build}
 out=$BUILD/bench-scale
 MAKE=${MAKE:-make}

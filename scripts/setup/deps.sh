@@ -5,12 +5,12 @@
 # ones that are missing: apt-get update alone costs half a minute, and
 # `make check` runs often.  Needs root when something is missing.  The
 # kernels (image, headers and source of 6.1, 6.12 and 6.1-rt) are
-# scripts/install-kernels.sh's: it runs last.
+# scripts/setup/install-kernels.sh's: it runs last.
 #
 # EXTRA_PKGS adds packages.
 set -euo pipefail
 
-top=$(cd "$(dirname "$0")/.." && pwd)
+top=$(cd "$(dirname "$0")/../.." && pwd)
 
 pkgs=(
 	qemu-system-x86 busybox-static cpio kmod bash coreutils
@@ -37,4 +37,4 @@ if [[ ${#missing[@]} -gt 0 ]]; then
 fi
 
 # Its stdout lists the releases: not wanted here.
-"$top/scripts/install-kernels.sh" >/dev/null
+"$top/scripts/setup/install-kernels.sh" >/dev/null

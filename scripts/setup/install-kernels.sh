@@ -17,15 +17,15 @@
 # default meta-packages to 6.12.  6.1 stays the default kernel.
 #
 # Usage:
-#   scripts/install-kernels.sh               install what is missing, print
+#   scripts/setup/install-kernels.sh               install what is missing, print
 #                                            "<series> <release>" for each
-#   scripts/install-kernels.sh --kver 6.12   install that series if missing,
+#   scripts/setup/install-kernels.sh --kver 6.12   install that series if missing,
 #                                            print only its release string
-#   scripts/install-kernels.sh --check       install nothing; exit 1 when
+#   scripts/setup/install-kernels.sh --check       install nothing; exit 1 when
 #                                            something is missing
 #
 # apt-get runs only when a kernel is missing (needs root then).  All apt
-# output goes to stderr, so `KVER=$(scripts/install-kernels.sh --kver 6.12)`
+# output goes to stderr, so `KVER=$(scripts/setup/install-kernels.sh --kver 6.12)`
 # works.
 #
 # No initramfs is built for these kernels when nothing on this machine
@@ -152,7 +152,7 @@ apt_no_initramfs() {
 	stub=$(mktemp -d /tmp/install-kernels.XXXXXX)
 	cat >"$stub/update-initramfs" <<-'EOF'
 		#!/bin/sh
-		echo "update-initramfs $*: skipped (pcpu_pagecache scripts/install-kernels.sh)" >&2
+		echo "update-initramfs $*: skipped (pcpu_pagecache scripts/setup/install-kernels.sh)" >&2
 	EOF
 	chmod 0755 "$stub/update-initramfs"
 	INITRD=No apt-get -o "DPkg::Path=$stub:${dpkg_path:-$PATH}" "$@" || rc=$?

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * pcpu_pagecache_test: the kselftest program of pcpu_pagecache.
+ * pcpu_pagecache_debugfs: the kselftest program of pcpu_pagecache, which
+ * drives the test module and checks the pools through debugfs.
  *
  * It loads pcpu_pagecache (default embedded pool) and test_pcpu_pagecache,
  * runs every in-kernel test that test_pcpu_pagecache lists (one KTAP result

@@ -5,14 +5,14 @@
 # lockdep, DEBUG_PREEMPT, DEBUG_ATOMIC_SLEEP, kmemleak, UBSAN, KUnit, fault
 # injection), booted in QEMU like `make check`, plus:
 #   - the KUnit results from the console, one result per case
-#     (scripts/kunit-console.sh);
+#     (scripts/ktap/kunit-console.sh);
 #   - after the suite, every module of ours unloaded and a kmemleak scan
-#     (scripts/guest/debug-extras.sh);
+#     (scripts/vm/guest/debug-extras.sh);
 #   - pcpu_pagecache_fault.sh, which runs (and does not skip) here.
 # Any kernel splat fails the run, as in `make check`.
 #
-# The kernel comes from scripts/build-debug-kernel.sh: built once from
-# linux-source-6.1 and debug/kernel.config, then cached.  The module, the
+# The kernel comes from scripts/setup/build-debug-kernel.sh: built once from
+# linux-source-6.1, selftests/config and config.debug, then cached.  The module, the
 # test modules and the test program are built for it in build/<release>
 # (`make check-kernel`).  The last lines printed name how many tests ran
 # and how many splats the console had, then "N passed, N failed[, N
@@ -23,7 +23,7 @@
 # debug kernel under software emulation is slow).
 set -uo pipefail
 
-top=$(cd "$(dirname "$0")/.." && pwd)
+top=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${BUILD:-$top/build}
 MAKE=${MAKE:-make}
 summary=$BUILD/summary-check-debug.txt
@@ -43,7 +43,7 @@ fail()
 }
 
 t0=$SECONDS
-kdir=$("$top/scripts/build-debug-kernel.sh" | tail -n 1) ||
+kdir=$("$top/scripts/setup/build-debug-kernel.sh" | tail -n 1) ||
 	fail "the debug kernel did not build"
 [[ -f $kdir/kernelrelease && -f $kdir/bzImage ]] ||
 	fail "no debug kernel in '$kdir'"
@@ -52,8 +52,8 @@ kobj=$BUILD/$kver
 echo "check-debug: kernel $kver in $kdir ($((SECONDS - t0)) s)"
 
 # The suite, with the lane's extras on both sides of the VM.
-export GUEST_EXTRA=$top/scripts/guest/debug-extras.sh
-export HOST_EXTRA=$top/scripts/kunit-console.sh
+export GUEST_EXTRA=$top/scripts/vm/guest/debug-extras.sh
+export HOST_EXTRA=$top/scripts/ktap/kunit-console.sh
 export VM_TIMEOUT=${VM_TIMEOUT:-1800}
 rm -f "$kobj/summary-check.txt" "$kobj/splats-check.txt"
 "$MAKE" --no-print-directory -C "$top" check-kernel KVER="$kver" \

@@ -6,7 +6,7 @@
 # then remove it again so the machine is left as it was.
 set -euo pipefail
 
-top=$(cd "$(dirname "$0")/.." && pwd)
+top=$(cd "$(dirname "$0")/../.." && pwd)
 : "${KVER:?}"
 name=pcpu_pagecache
 ver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$top/dkms.conf")
@@ -24,7 +24,7 @@ src=/usr/src/$name-$ver
 dkms remove -m "$name" -v "$ver" --all >/dev/null 2>&1 || true
 rm -rf "$src"
 mkdir -p "$src"
-cp "$top"/{dkms.conf,Kbuild,Makefile,pcpu_pagecache.h} \
+cp "$top"/{dkms.conf,Kbuild,pcpu_pagecache.h} \
 	"$top"/pcpu_pagecache_*.[ch] "$top"/ppc_*.[ch] "$src/"
 trap 'dkms remove -m "$name" -v "$ver" --all >/dev/null 2>&1 || true; rm -rf "$src"' EXIT
 

@@ -2,10 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Build (or reuse) the debug-kernel lane's kernel: Debian's linux-source-6.1
-# configured from tinyconfig + debug/kernel.config (KASAN, lockdep, kmemleak,
-# UBSAN, KUnit, fault injection, tracing).
+# configured from tinyconfig + selftests/config (what the suite needs) +
+# selftests/config.debug (KASAN, lockdep, kmemleak, UBSAN, KUnit...).
 #
-# Usage:  KDIR=$(scripts/build-debug-kernel.sh | tail -1)
+# Usage:  KDIR=$(scripts/setup/build-debug-kernel.sh | tail -1)
 #
 # The last line of stdout is the cache directory. It is at once:
 #   - a built kernel tree usable as KDIR:  make -C "$KDIR" M=$PWD modules
@@ -16,14 +16,19 @@
 # Everything else (progress, errors) goes to stderr.
 #
 # The cache lives in /var/cache/pcpu_pagecache/debug-kernel-<key>, where
-# <key> hashes the fragment, the linux-source-6.1 package version and this
-# script, so changing any of them builds a fresh kernel and an unchanged
-# rerun returns in seconds. Old keys are not deleted (a few GB each).
+# <key> hashes the linux-source-6.1 package version, RECIPE and the config
+# lines that the two fragments merge to (the later fragment winning, sorted,
+# comments dropped): a change of an option builds a fresh kernel, while
+# comments, the order of the lines and which file holds them do not.  An
+# unchanged rerun returns in seconds. Old keys are not deleted (a few GB
+# each).
 set -euo pipefail
 
 SELF=$(readlink -f "${BASH_SOURCE[0]}")
-REPO=$(cd "$(dirname "$SELF")/.." && pwd)
-readonly FRAGMENT=$REPO/debug/kernel.config
+REPO=$(cd "$(dirname "$SELF")/../.." && pwd)
+readonly FRAGMENTS=("$REPO/selftests/config" "$REPO/selftests/config.debug")
+# Bump when the build steps below change what they make of the same config.
+readonly RECIPE=1
 readonly SRC_PKG=linux-source-6.1
 readonly TARBALL=/usr/src/$SRC_PKG.tar.xz
 readonly CACHE_ROOT=${PCPU_DEBUG_KERNEL_CACHE_ROOT:-/var/cache/pcpu_pagecache}
@@ -40,7 +45,19 @@ die() { log "ERROR: $*"; exit 1; }
 unset MAKEFLAGS MFLAGS MAKELEVEL KBUILD_OUTPUT KCONFIG_CONFIG LOCALVERSION \
       ARCH CROSS_COMPILE
 
-[[ -r $FRAGMENT ]] || die "config fragment not found: $FRAGMENT"
+for f in "${FRAGMENTS[@]}"; do
+	[[ -r $f ]] || die "config fragment not found: $f"
+done
+
+# The lines the fragments merge to: one a symbol, the last fragment's value,
+# sorted by symbol.  They make the key, and .config must hold each of them.
+merged_lines() {
+	sed -nE 's/^(CONFIG_[A-Za-z0-9_]+)=.*/\1 &/p
+		 s/^# (CONFIG_[A-Za-z0-9_]+) is not set$/\1 &/p' "${FRAGMENTS[@]}" |
+		awk '{ sym = $1; sub(/^[^ ]+ /, ""); line[sym] = $0 }
+		     END { for (sym in line) print sym, line[sym] }' |
+		LC_ALL=C sort | cut -d' ' -f2-
+}
 
 install_missing_packages() {
 	local pkg missing=()
@@ -61,7 +78,8 @@ install_missing_packages
 [[ -r $TARBALL ]] || die "$TARBALL missing although $SRC_PKG is installed"
 
 pkg_version=$(dpkg-query -W -f='${Version}' "$SRC_PKG")
-key=$({ printf '%s\n' "$pkg_version"; cat "$FRAGMENT" "$SELF"; } |
+merged=$(merged_lines)
+key=$(printf '%s\n' "$pkg_version" "recipe $RECIPE" "$merged" |
 	sha256sum | cut -c1-12)
 readonly CACHE=$CACHE_ROOT/debug-kernel-$key
 readonly LOG=$CACHE/build.log
@@ -92,7 +110,7 @@ run() {
 	fi
 }
 
-# Every line of the fragment must have survived olddefconfig, which drops
+# Every merged line must have survived olddefconfig, which drops
 # unmet-dependency symbols without a word.
 verify_config() {
 	local line sym bad=()
@@ -110,13 +128,13 @@ verify_config() {
 			fi
 			;;
 		esac
-	done <"$FRAGMENT"
+	done <<<"$merged"
 	if ((${#bad[@]})); then
 		log "config check FAILED: options lost by olddefconfig (missing dependency?):"
 		printf '  %s\n' "${bad[@]}" >&2
 		exit 1
 	fi
-	log "config check: all $(grep -cE '^(# )?CONFIG_' "$FRAGMENT") fragment lines present"
+	log "config check: all $(wc -l <<<"$merged") merged fragment lines present"
 }
 
 # No ready marker: a previous build was interrupted or failed. Kbuild can't
@@ -135,9 +153,9 @@ cd "$CACHE"
 
 log "configuring"
 run make tinyconfig
-run scripts/kconfig/merge_config.sh -m .config "$FRAGMENT"
+run scripts/kconfig/merge_config.sh -m .config "${FRAGMENTS[@]}"
 run make olddefconfig
-cp "$FRAGMENT" .config.fragment
+printf '%s\n' "$merged" >.config.fragment
 verify_config
 
 log "compiling with $(nproc) jobs (10-15 min); follow with: tail -f $LOG"

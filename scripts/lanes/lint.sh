@@ -9,7 +9,7 @@
 # KSRC_TAR, BUILD and the extra module directories in MODDIRS.
 set -euo pipefail
 
-top=$(cd "$(dirname "$0")/.." && pwd)
+top=$(cd "$(dirname "$0")/../.." && pwd)
 : "${KDIR:?}" "${KSRC_TAR:?}"
 BUILD=${BUILD:-$top/build}
 MODDIRS=${MODDIRS:-}
@@ -114,7 +114,7 @@ done
 if [[ -s $out ]]; then bad "$out"; else ok; fi
 
 step "Documentation rst"
-if /usr/bin/python3 scripts/check-rst.py "$kscripts/scripts/kernel-doc" \
+if /usr/bin/python3 scripts/lanes/check-rst.py "$kscripts/scripts/kernel-doc" \
 	Documentation/pcpu_pagecache.rst >"$out" 2>&1; then ok; else bad "$out"; fi
 
 if ((fail)); then

@@ -12,9 +12,9 @@
 # so that a pool from the page allocator and the reserved one both span
 # the nodes, and numa_local checks that each CPU is served from its node.
 cd /kselftest/pcpu_pagecache || exit 1
-# shellcheck source=../../selftests/ktap.sh
+# shellcheck source=../../../selftests/ktap.sh
 . ./ktap.sh
-# shellcheck source=../../selftests/pcpu_pagecache_lib.sh
+# shellcheck source=../../../selftests/pcpu_pagecache_lib.sh
 . ./pcpu_pagecache_lib.sh
 
 BIG_BASE=0x40000000

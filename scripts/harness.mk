@@ -1,0 +1,166 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# The test harness, included by the top Makefile, which sets KVER and KDIR.
+# A target runs its driver in scripts/lanes/; the packages, the kernels and
+# the kselftest framework come from scripts/setup/; scripts/vm/vm.sh boots
+# a guest that runs scripts/vm/guest/; scripts/ktap/ counts the results.
+#
+#   check          ppc_core's host tests, then the suite on every kernel of
+#                  KERNELS, or on KVER only when it is given
+#   check-kernel   the suite on KVER only (what check runs per kernel)
+#   demo           boot a guest, load the module, show its stats
+#   check-big      one boot of a 16-vCPU guest with a 1 GiB pool
+#   check-debug    the suite, KUnit and fault injection on a debug kernel
+#   check-host     ppc_core's host tests
+#   lint, dkms, bench, bench-scale: see their comments below
+#   deps           install the missing packages and kernels
+#   ksft-src       the kselftest framework, from linux-source into build/
+# and the steps of one guest's run: kobj-tree, kobj-modules,
+# kobj-selftests, then vm-check, vm-demo or vm-big.
+#
+# On a kernel of your own, set KVER, KDIR (its build tree) and KIMAGE (its
+# bzImage) together (README.md, "Kernels").
+KIMAGE ?= /boot/vmlinuz-$(KVER)
+
+# Kernel source tarball that the kselftest framework is taken from.
+KSRC_TAR ?= /usr/src/linux-source-6.1.tar.xz
+BUILD := $(CURDIR)/build
+KSFT_DIR := $(BUILD)/ksrc/tools/testing/selftests
+TESTMOD_DIR := $(CURDIR)/selftests/modules
+# The example client, a RAM block device (README.md, "A block device on
+# the pool"); built like the test modules, against the module's symbols.
+BLK_DIR := $(CURDIR)/examples/blk
+
+# The kernels `make check` runs the suite on, one boot each: a series
+# (scripts/setup/install-kernels.sh knows its packages and release; 6.1-rt
+# is 6.1's PREEMPT_RT flavour) or a release.
+# `make check KVER=<release or series>` runs it on that kernel only.
+SERIES := 6.1 6.12 6.1-rt
+KERNELS ?= $(SERIES)
+# KVER as a release: a series stands for its installed release (installed
+# first if missing); a release stays as it is.
+KVER_RELEASE = $(if $(filter $(SERIES),$(KVER)),$$(scripts/setup/install-kernels.sh --kver $(KVER)),$(KVER))
+
+# check, demo and check-kernel build for KVER in KOBJ: the module, the test
+# modules and the test program, apart from other kernels' builds (M= builds
+# write beside their sources, so the sources are mirrored there as
+# symlinks, keeping the layout: the test modules include ../..).
+KOBJ ?= $(BUILD)/$(KVER)
+KOBJ_SRCS := $(filter-out %.mod.c,$(wildcard Kbuild *.c *.h))
+KOBJ_TESTMOD_SRCS := $(filter-out %.mod.c,$(wildcard \
+	selftests/modules/Kbuild selftests/modules/*.c selftests/modules/*.h))
+KOBJ_BLK_SRCS := $(filter-out %.mod.c,$(wildcard \
+	examples/blk/Kbuild examples/blk/*.c examples/blk/*.h))
+
+# One guest's run on KVER: vm.sh MODE (check, demo or big).
+VM = KVER=$(KVER) KDIR=$(KDIR) KIMAGE=$(KIMAGE) BUILD=$(BUILD) \
+	KSFT_DIR=$(KSFT_DIR) KOBJ=$(KOBJ) scripts/vm/vm.sh
+
+# ---- The checks --------------------------------------------------------------
+
+# Install what is missing first, then start over in a sub-make: KVER is
+# found from the installed kernels, which may just have arrived.
+# check: the host tests and every kernel of KERNELS, or only KVER when it
+# is given on the command line or in the environment.
+check: deps
+	BUILD=$(BUILD) MAKE="$(MAKE)" scripts/lanes/check-kernels.sh \
+		$(if $(filter command line environment,$(origin KVER)),$(KVER),host $(KERNELS))
+
+# The suite on one kernel: KVER, KDIR and KIMAGE (the default kernel's when
+# not given); its results in KOBJ/summary-check.txt.
+check-kernel: deps
+	$(MAKE) vm-check KVER=$(KVER_RELEASE)
+
+demo: deps
+	$(MAKE) vm-demo KVER=$(KVER_RELEASE)
+
+# One boot of a big guest on the stock 6.1 kernel: 16 vCPUs, a 1 GiB
+# reserved region for the default pool, every test of the test module,
+# exhaustion, stress under hotplug (scripts/vm/guest/big.sh).  Its results
+# in build/summary-big.txt.
+check-big: deps
+	rel=$$(scripts/setup/install-kernels.sh --kver 6.1) && \
+	VM_TIMEOUT=1500 $(MAKE) vm-big KVER=$$rel KOBJ=$(BUILD)/$$rel; \
+	rc=$$?; cp $(BUILD)/$$rel/summary-big.txt $(BUILD)/summary-big.txt; exit $$rc
+
+# The suite on the debug kernel (KASAN, lockdep, DEBUG_PREEMPT, kmemleak,
+# UBSAN, KUnit, fault injection), built from linux-source on first use and
+# cached (scripts/setup/build-debug-kernel.sh), with the KUnit results and
+# a kmemleak scan once every module is unloaded; see
+# scripts/lanes/check-debug.sh.  Its results in build/summary-check-debug.txt.
+check-debug: deps
+	BUILD=$(BUILD) MAKE="$(MAKE)" scripts/lanes/check-debug.sh
+
+# The host tests of ppc_core.c (tools/testing/ppc_core): unit and
+# differential tests, optimized and under ASan + UBSan, and a kernel build
+# of the file on each kernel (W=1, sparse), in about a minute without a VM.
+# Results in build/summary-check-host.txt.
+check-host:
+	EXTRA_PKGS=sparse scripts/setup/deps.sh
+	BUILD=$(BUILD) MAKE="$(MAKE)" scripts/lanes/check-host.sh
+
+# checkpatch --strict, sparse, W=1 and kernel-doc over every source, and
+# the rst check of the documentation: any finding fails.
+lint: deps
+	KDIR=$(KDIR) KSRC_TAR=$(KSRC_TAR) BUILD=$(BUILD) \
+		MODDIRS="$(TESTMOD_DIR) $(BLK_DIR) $(CURDIR)/bench" scripts/lanes/lint.sh
+
+# Build and install through DKMS for KVER, check modinfo, then remove it.
+dkms: deps
+	KVER=$(KVER) scripts/lanes/dkms.sh
+
+# The benchmark: one boot of the stock kernel, pcpu_pagecache against its
+# no-cache path, genalloc and alloc_pages (BENCHMARKS.md).
+bench: deps
+	bench/run.sh
+
+# ppc_core's cost against pool size (16 MiB to 16 TiB), on the host:
+# a table, "bench:" lines and SVG charts in build/bench-scale (BENCHMARKS.md).
+bench-scale:
+	EXTRA_PKGS=gnuplot-nox scripts/setup/deps.sh
+	BUILD=$(BUILD) MAKE="$(MAKE)" scripts/lanes/bench-scale.sh
+
+deps:
+	scripts/setup/deps.sh
+
+# ---- One guest's run ---------------------------------------------------------
+
+ksft-src: $(KSFT_DIR)/lib.mk
+
+$(KSFT_DIR)/lib.mk: scripts/setup/ksft-extract.sh
+	scripts/setup/ksft-extract.sh $(KSRC_TAR) $(BUILD)/ksrc
+	touch $@
+
+# The per-kernel tree in KOBJ: symlinks to the sources, refreshed on every
+# run (dangling ones, of removed sources, dropped).  bench/run.sh builds
+# its modules there too.
+kobj-tree:
+	mkdir -p $(KOBJ)/selftests/modules $(KOBJ)/examples/blk
+	find $(KOBJ) $(KOBJ)/selftests/modules $(KOBJ)/examples/blk -maxdepth 1 -xtype l -delete
+	ln -sf $(addprefix $(CURDIR)/,$(KOBJ_SRCS)) $(KOBJ)/
+	ln -sf $(addprefix $(CURDIR)/,$(KOBJ_TESTMOD_SRCS)) $(KOBJ)/selftests/modules/
+	ln -sf $(addprefix $(CURDIR)/,$(KOBJ_BLK_SRCS)) $(KOBJ)/examples/blk/
+
+# The module, then the test modules and the example against its symbols.
+kobj-modules: kobj-tree
+	$(MAKE) -C $(KDIR) M=$(KOBJ) W=1 modules
+	$(MAKE) -C $(KDIR) M=$(KOBJ)/selftests/modules \
+		KBUILD_EXTRA_SYMBOLS=$(KOBJ)/Module.symvers W=1 modules
+	$(MAKE) -C $(KDIR) M=$(KOBJ)/examples/blk \
+		KBUILD_EXTRA_SYMBOLS=$(KOBJ)/Module.symvers W=1 modules
+
+kobj-selftests: ksft-src
+	$(MAKE) -C selftests KSFT_DIR=$(KSFT_DIR) OUTPUT=$(KOBJ)/selftests
+
+vm-check: kobj-modules kobj-selftests
+	$(VM) check
+
+vm-demo: kobj-modules kobj-selftests
+	$(VM) demo
+
+vm-big: kobj-modules kobj-selftests
+	$(VM) big
+
+.PHONY: check check-kernel demo check-big check-debug check-host lint dkms \
+	bench bench-scale deps ksft-src kobj-tree kobj-modules kobj-selftests \
+	vm-check vm-demo vm-big
