@@ -340,21 +340,7 @@ static int ot_command(char *cmd, char *arg)
 	return ret;
 }
 
-static ssize_t ot_ctl_write(struct file *file, const char __user *ubuf,
-			    size_t count, loff_t *ppos)
-{
-	char buf[16];
-
-	return ppc_test_cmd_write(ubuf, count, buf, sizeof(buf), &ot_mutex,
-				  ot_command);
-}
-
-static const struct file_operations ot_ctl_fops = {
-	.owner = THIS_MODULE,
-	.open = simple_open,
-	.write = ot_ctl_write,
-	.llseek = default_llseek,
-};
+static const struct ppc_test_cmd_file ot_ctl = { &ot_mutex, ot_command };
 
 static int __init ot_init(void)
 {
@@ -366,7 +352,8 @@ static int __init ot_init(void)
 		return PTR_ERR(ot_pool);
 	}
 	ot_dir = debugfs_create_dir(KBUILD_MODNAME, NULL);
-	debugfs_create_file("ctl", 0200, ot_dir, NULL, &ot_ctl_fops);
+	debugfs_create_file("ctl", 0200, ot_dir, (void *)&ot_ctl,
+			    &ppc_test_cmd_fops);
 	return 0;
 }
 

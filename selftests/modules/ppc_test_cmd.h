@@ -1,19 +1,20 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * ppc_test_cmd.h: the debugfs command file of the test modules, shared by
+ * The debugfs command file of the test modules, shared by
  * test_pcpu_pagecache and pcpu_pagecache_owners_test (separate modules:
  * everything here is static).
  *
- * A command is a line written to the file: "NAME" or "NAME:ARG".  It is
- * looked up in a table of actions and run under the caller's mutex; the
- * write returns the byte count if the action returned 0, its error if
- * not, and -EINVAL for a name in no table.
+ * A command is a line written to the file: "NAME" or "NAME:ARG", run
+ * under the module's mutex, most often by looking NAME up in a table of
+ * actions; the write returns the byte count if the command returned 0,
+ * its error if not (-EINVAL for a name in no table).
  */
 #ifndef PPC_TEST_CMD_H
 #define PPC_TEST_CMD_H
 
 #include <linux/fs.h>
 #include <linux/kernel.h>
+#include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
@@ -38,19 +39,30 @@ ppc_test_action_find(const struct ppc_test_action *acts, size_t n,
 }
 
 /*
- * Copy a command of fewer than @max bytes from user space into @buf,
- * strip it, split "NAME:ARG" (*@arg is NULL without a ':'), then run
- * @run(name, arg) under @lock.  Returns what a write handler returns.
+ * What a command file runs: @run(name, arg) under @lock.  Give it as the
+ * file's data to debugfs_create_file() with ppc_test_cmd_fops, or take
+ * ppc_test_cmd_write() as the .write of fops of one's own.
  */
-static inline ssize_t ppc_test_cmd_write(const char __user *ubuf, size_t count,
-					 char *buf, size_t max,
-					 struct mutex *lock,
-					 int (*run)(char *name, char *arg))
+struct ppc_test_cmd_file {
+	struct mutex *lock;		/* serializes the commands */
+	int (*run)(char *name, char *arg);
+};
+
+#define PPC_TEST_CMD_MAX	64
+
+/*
+ * Copy a command of fewer than PPC_TEST_CMD_MAX bytes from user space,
+ * strip it, split "NAME:ARG" (arg is NULL without a ':'), then run it.
+ * Returns what a write handler returns.
+ */
+static ssize_t ppc_test_cmd_write(struct file *file, const char __user *ubuf,
+				  size_t count, loff_t *ppos)
 {
-	char *name, *arg;
+	const struct ppc_test_cmd_file *c = file_inode(file)->i_private;
+	char buf[PPC_TEST_CMD_MAX], *name, *arg;
 	int ret;
 
-	if (count >= max)
+	if (count >= sizeof(buf))
 		return -EINVAL;
 	if (copy_from_user(buf, ubuf, count))
 		return -EFAULT;
@@ -59,10 +71,17 @@ static inline ssize_t ppc_test_cmd_write(const char __user *ubuf, size_t count,
 	arg = strchr(name, ':');
 	if (arg)
 		*arg++ = '\0';
-	mutex_lock(lock);
-	ret = run(name, arg);
-	mutex_unlock(lock);
+	mutex_lock(c->lock);
+	ret = c->run(name, arg);
+	mutex_unlock(c->lock);
 	return ret ?: count;
 }
+
+static const struct file_operations ppc_test_cmd_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.write = ppc_test_cmd_write,
+	.llseek = default_llseek,
+};
 
 #endif /* PPC_TEST_CMD_H */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * test_pcpu_pagecache.h: what the files of the test module share: the
+ * What the files of the test module share: the
  * checks, the stats snapshots, the test pools and their fixture, the
  * helpers that run operations on a given CPU, and the tests and actions
  * that tp_main.c puts in its tables.
@@ -174,6 +174,8 @@ int free_on(int cpu, struct pcpu_pagecache *pool, phys_addr_t *addrs,
 	    unsigned int count, unsigned int n);
 phys_addr_t alloc1_on(int cpu, struct pcpu_pagecache *pool, unsigned int n);
 int free1_on(int cpu, struct pcpu_pagecache *pool, phys_addr_t a,
+	     unsigned int n);
+int pairs_on(int cpu, struct pcpu_pagecache *pool, unsigned int count,
 	     unsigned int n);
 int warm_windows(struct pcpu_pagecache *pool);
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * tp_api.c: the API on pools of either kind: single pages, runs, chunk
+ * The API on pools of either kind: single pages, runs, chunk
  * edges, exhaustion, the pages' VAs, several pools, and creates that must
  * fail.
  */
@@ -130,6 +130,7 @@ static void cross_chunk_resv(struct tpool *tp)
 	tpool_run_ok(tp, a, 4 * chunk);
 	CHECK_EQ(pcpu_pagecache_free(tp->pool, a, 4 * chunk), 0);
 	a = pcpu_pagecache_alloc(tp->pool, 1500);
+	CHECK(a);
 	tpool_run_ok(tp, a, 1500);
 	CHECK_EQ(pcpu_pagecache_free(tp->pool, a, 1500), 0);
 
@@ -168,6 +169,8 @@ static void cross_chunk_blocks(struct tpool *tp)
 	CHECK_EQ(pcpu_pagecache_alloc(tp->pool, 2 * chunk), 0);
 	a = pcpu_pagecache_alloc(tp->pool, chunk);
 	b = pcpu_pagecache_alloc(tp->pool, chunk);
+	CHECK(a);
+	CHECK(b);
 	tpool_run_ok(tp, a, chunk);
 	tpool_run_ok(tp, b, chunk);
 	CHECK(a != b);
@@ -333,6 +336,7 @@ static void multi_pool_take(struct tpool *tp, phys_addr_t held[][NS],
 
 	for (k = 0; k < NS; k++) {
 		held[i][k] = pcpu_pagecache_alloc(tp[i].pool, multi_sizes[k]);
+		CHECK(held[i][k]);
 		tpool_run_ok(&tp[i], held[i][k], multi_sizes[k]);
 		for (j = 0; j < 3; j++) {
 			if (j != i && !CHECK(!in_tpool(&tp[j], held[i][k])))

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * tp_bad.c: bad input: sizes no pool can serve, and frees that must be
+ * Bad input: sizes no pool can serve, and frees that must be
  * refused (outside, unaligned, never allocated, twice, cached).
  */
 #include "test_pcpu_pagecache.h"

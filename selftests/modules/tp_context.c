@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * tp_context.c: alloc and free from hardirq, softirq and with interrupts
+ * Alloc and free from hardirq, softirq and with interrupts
  * off, and from preemptible tasks free to migrate.
  */
 #include "test_pcpu_pagecache.h"
@@ -19,47 +19,65 @@ struct ctx_op {
 	unsigned int line;
 };
 
+static void ctx_fail(struct ctx_op *c, int err, unsigned int line)
+{
+	c->err = err;
+	c->line = line;
+}
+
+/* A run of each of the @n @sizes into @a: how many it took. */
+static unsigned int ctx_alloc_runs(struct ctx_op *c, const unsigned int *sizes,
+				   unsigned int n, phys_addr_t *a)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		a[i] = pcpu_pagecache_alloc(c->pool, sizes[i]);
+		if (!a[i]) {
+			ctx_fail(c, -ENOMEM, __LINE__);
+			break;
+		}
+	}
+	return i;
+}
+
+/* Free the first @n runs of @a, the last first. */
+static void ctx_free_runs(struct ctx_op *c, const unsigned int *sizes,
+			  unsigned int n, phys_addr_t *a)
+{
+	while (n--)
+		if (pcpu_pagecache_free(c->pool, a[n], sizes[n]))
+			ctx_fail(c, -EIO, __LINE__);
+}
+
 static void ctx_ops(struct ctx_op *c)
 {
 	static const unsigned int sizes[] = { 1, 1, 7, 15, 16, 64 };
+	const unsigned int n = ARRAY_SIZE(sizes);
 	phys_addr_t a[ARRAY_SIZE(sizes)], p;
 	unsigned int i;
 
 	/* The single-page entries, a double free among them. */
 	p = pcpu_pagecache_alloc_page(c->pool);
 	if (!p) {
-		c->err = -ENOMEM;
-		c->line = __LINE__;
+		ctx_fail(c, -ENOMEM, __LINE__);
 		return;
 	}
 	memset(pcpu_pagecache_va(c->pool, p), 0x5a, PAGE_SIZE);
 	if (pcpu_pagecache_free_page(c->pool, p) ||
 	    pcpu_pagecache_free_page(c->pool, p) != -EINVAL) {
-		c->err = -EIO;
-		c->line = __LINE__;
+		ctx_fail(c, -EIO, __LINE__);
 		return;
 	}
 
-	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
-		a[i] = pcpu_pagecache_alloc(c->pool, sizes[i]);
-		if (!a[i]) {
-			c->err = -ENOMEM;
-			c->line = __LINE__;
-			return;
-		}
+	if (ctx_alloc_runs(c, sizes, n, a) < n)
+		return;
+	for (i = 0; i < n; i++)
 		memset(pcpu_pagecache_va(c->pool, a[i]), 0xa5, PAGE_SIZE);
-	}
-	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
-		if (pcpu_pagecache_free(c->pool, a[i], sizes[i])) {
-			c->err = -EIO;
-			c->line = __LINE__;
-		}
-	}
+	ctx_free_runs(c, sizes, n, a);
 	/* A bad free from here too. */
-	if (pcpu_pagecache_free(c->pool, a[0], 1) != -EINVAL) {
-		c->err = -EIO;
-		c->line = __LINE__;
-	}
+	if (pcpu_pagecache_free(c->pool, a[0], 1) != -EINVAL)
+		ctx_fail(c, -EIO, __LINE__);
 }
 
 static void ctx_ipi(void *arg)
@@ -77,7 +95,6 @@ static void ctx_tasklet(struct tasklet_struct *t)
 	ctx_ops(&ctx_tasklet_op);
 	complete(&ctx_tasklet_done);
 }
-
 
 /* @c ran without error; a check, with the line of the failed op. */
 static bool ctx_result(struct ctx_op *c, const char *where)
@@ -130,42 +147,27 @@ int t_context_atomic(struct tp_fix *f)
  * the writer of the run file and from an unbound kthread.
  */
 struct preempt_op {
-	struct pcpu_pagecache *pool;
+	struct ctx_op c;		/* the pool, the first failure */
 	struct completion done;
 	unsigned long cpus;		/* CPUs it ran on, the first 64 */
 	bool checked;			/* preemptible and free to migrate */
-	int err;
-	unsigned int line;
 };
 
 static void preempt_ops(struct preempt_op *p)
 {
 	static const unsigned int sizes[] = { 1, 1, 2, 7, 15 };
+	struct ctx_op *c = &p->c;
 	phys_addr_t a[ARRAY_SIZE(sizes)];
-	unsigned int i, round;
+	unsigned int round;
 
 	p->checked = preemptible() && current->nr_cpus_allowed > 1 &&
 		     !current->migration_disabled;
-	for (round = 0; round < 256 && !p->err; round++) {
-		for (i = 0; i < ARRAY_SIZE(sizes); i++) {
-			a[i] = pcpu_pagecache_alloc(p->pool, sizes[i]);
-			if (!a[i]) {
-				p->err = -ENOMEM;
-				p->line = __LINE__;
-				break;
-			}
-		}
-		while (i--) {
-			if (pcpu_pagecache_free(p->pool, a[i], sizes[i])) {
-				p->err = -EIO;
-				p->line = __LINE__;
-			}
-		}
-		a[0] = pcpu_pagecache_alloc_page(p->pool);
-		if (!a[0] || pcpu_pagecache_free_page(p->pool, a[0])) {
-			p->err = -EIO;
-			p->line = __LINE__;
-		}
+	for (round = 0; round < 256 && !c->err; round++) {
+		ctx_free_runs(c, sizes,
+			      ctx_alloc_runs(c, sizes, ARRAY_SIZE(sizes), a), a);
+		a[0] = pcpu_pagecache_alloc_page(c->pool);
+		if (!a[0] || pcpu_pagecache_free_page(c->pool, a[0]))
+			ctx_fail(c, -EIO, __LINE__);
 		if (raw_smp_processor_id() < BITS_PER_LONG)
 			p->cpus |= BIT(raw_smp_processor_id());
 		/* Give the scheduler a chance to move us. */
@@ -189,8 +191,8 @@ static bool preempt_result(struct preempt_op *p, const char *where)
 {
 	pr_info("%s: %spreemptible and unbound, ran on CPUs %*pbl\n", where,
 		p->checked ? "" : "NOT ", BITS_PER_LONG, &p->cpus);
-	if (p->err) {
-		pr_err("%s: op failed at line %u: %d\n", where, p->line, p->err);
+	if (p->c.err) {
+		pr_err("%s: op failed at line %u: %d\n", where, p->c.line, p->c.err);
 		tp_fail();
 		return false;
 	}
@@ -206,12 +208,12 @@ int t_context_preemptible(struct tp_fix *f)
 	struct snap s;
 
 	/* The writer of the run file: a user task, free to migrate. */
-	w.pool = tp->pool;
+	w.c.pool = tp->pool;
 	preempt_ops(&w);
 	preempt_result(&w, "run file writer");
 
 	/* A kthread that is not bound to a CPU. */
-	k.pool = tp->pool;
+	k.c.pool = tp->pool;
 	init_completion(&k.done);
 	t = kthread_run(preempt_thread, &k, "tpp_unbound");
 	if (CHECK(!IS_ERR(t))) {

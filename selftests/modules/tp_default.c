@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * tp_default.c: the actions on the default pool (for the shell tests, the
+ * The actions on the default pool (for the shell tests, the
  * tracepoint test and the big guest's checks), and fault_create for fault
  * injection.
  */

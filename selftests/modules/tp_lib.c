@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * tp_lib.c: the helpers the tests of test_pcpu_pagecache share: checks,
+ * The helpers the tests of test_pcpu_pagecache share: checks,
  * exact stats snapshots, test pools, operations run on a given CPU,
  * exhaustion passes and refused frees.
  */
@@ -114,7 +114,7 @@ bool snap_invariant(const struct snap *s, const char *what, int line)
  * hold.
  */
 bool snap_delta(const struct snap *a, const struct snap *b,
-		       const s64 *pairs, const char *what, int line)
+		const s64 *pairs, const char *what, int line)
 {
 	s64 expect[ST_N] = {};
 	bool ok = true;
@@ -280,7 +280,7 @@ bad:
 /* ------------------------------------------------------------------ */
 /* Running operations on a given CPU                                  */
 
-enum { OP_ALLOC, OP_FREE };
+enum { OP_ALLOC, OP_FREE, OP_PAIRS };
 
 struct oncpu {
 	struct pcpu_pagecache *pool;
@@ -294,7 +294,9 @@ struct oncpu {
 /*
  * Single pages go through the single-page entries, as they do for a client
  * that passes a constant 1; t_page_entries() tests the general entries
- * with one page against them.
+ * with one page against them.  OP_PAIRS: @count allocations of @n pages
+ * through the general entry, each freed at once; it stops at the first
+ * failure.
  */
 static long oncpu_fn(void *arg)
 {
@@ -302,8 +304,12 @@ static long oncpu_fn(void *arg)
 	unsigned int i;
 	int r;
 
-	for (i = 0; i < o->count; i++) {
-		if (o->op == OP_ALLOC) {
+	for (i = 0; i < o->count && !(o->op == OP_PAIRS && o->ret); i++) {
+		if (o->op == OP_PAIRS) {
+			phys_addr_t a = __pcpu_pagecache_alloc(o->pool, o->n);
+
+			o->ret = a ? __pcpu_pagecache_free(o->pool, a, o->n) : -ENOMEM;
+		} else if (o->op == OP_ALLOC) {
 			o->addrs[i] = o->n == 1 ?
 				pcpu_pagecache_alloc_page(o->pool) :
 				__pcpu_pagecache_alloc(o->pool, o->n);
@@ -336,7 +342,7 @@ int run_on(int cpu, long (*fn)(void *), void *arg)
 
 /* @count allocations of @n pages on @cpu: 0, or -ENOMEM if one failed. */
 int alloc_on(int cpu, struct pcpu_pagecache *pool, phys_addr_t *addrs,
-		    unsigned int count, unsigned int n)
+	     unsigned int count, unsigned int n)
 {
 	struct oncpu o = { pool, OP_ALLOC, addrs, count, n, 0 };
 	int r = run_on(cpu, oncpu_fn, &o);
@@ -346,7 +352,7 @@ int alloc_on(int cpu, struct pcpu_pagecache *pool, phys_addr_t *addrs,
 
 /* @count frees of @n pages on @cpu: the first non-zero return, or 0. */
 int free_on(int cpu, struct pcpu_pagecache *pool, phys_addr_t *addrs,
-		   unsigned int count, unsigned int n)
+	    unsigned int count, unsigned int n)
 {
 	struct oncpu o = { pool, OP_FREE, addrs, count, n, 0 };
 	int r = run_on(cpu, oncpu_fn, &o);
@@ -354,8 +360,7 @@ int free_on(int cpu, struct pcpu_pagecache *pool, phys_addr_t *addrs,
 	return r ?: o.ret;
 }
 
-phys_addr_t alloc1_on(int cpu, struct pcpu_pagecache *pool,
-			     unsigned int n)
+phys_addr_t alloc1_on(int cpu, struct pcpu_pagecache *pool, unsigned int n)
 {
 	phys_addr_t a = 0;
 
@@ -364,8 +369,18 @@ phys_addr_t alloc1_on(int cpu, struct pcpu_pagecache *pool,
 	return a;
 }
 
+/* @count pairs of alloc(@n) and free on @cpu: 0, or the first error. */
+int pairs_on(int cpu, struct pcpu_pagecache *pool, unsigned int count,
+	     unsigned int n)
+{
+	struct oncpu o = { pool, OP_PAIRS, NULL, count, n, 0 };
+	int r = run_on(cpu, oncpu_fn, &o);
+
+	return r ?: o.ret;
+}
+
 int free1_on(int cpu, struct pcpu_pagecache *pool, phys_addr_t a,
-		    unsigned int n)
+	     unsigned int n)
 {
 	return free_on(cpu, pool, &a, 1, n);
 }

@@ -50,7 +50,7 @@
  * destroys it after.  A failed check logs file:line and the test goes on;
  * its verdict is -EIO.
  *
- * The module is several files: tp_main.c (debugfs, the runner, the tables
+ * The module is several files: this one (debugfs, the runner, the tables
  * of tests and actions), tp_lib.c (checks, snapshots, pools, helpers),
  * tp_api.c, tp_bad.c (bad input), tp_percpu.c, tp_context.c (irq, softirq,
  * preemptible), tp_remote.c (reclaim, remote frees, races, bulk),
@@ -283,20 +283,7 @@ static int run_one(char *cmd, char *arg)
 	return -EINVAL;
 }
 
-static ssize_t run_write(struct file *file, const char __user *ubuf,
-			 size_t count, loff_t *ppos)
-{
-	char buf[64];
-
-	return ppc_test_cmd_write(ubuf, count, buf, sizeof(buf), &run_lock,
-				  run_one);
-}
-
-static const struct file_operations run_fops = {
-	.owner = THIS_MODULE,
-	.open = simple_open,
-	.write = run_write,
-};
+static const struct ppc_test_cmd_file run_cmd = { &run_lock, run_one };
 
 static int list_show(struct seq_file *m, void *v)
 {
@@ -332,20 +319,15 @@ static int workload_run(char *cmd, char *arg)
 	return arg ? -EINVAL : workload_cmd(cmd);
 }
 
-static ssize_t workload_write(struct file *file, const char __user *ubuf,
-			      size_t count, loff_t *ppos)
-{
-	char buf[16];
-
-	return ppc_test_cmd_write(ubuf, count, buf, sizeof(buf),
-				  &workload_lock, workload_run);
-}
+static const struct ppc_test_cmd_file workload_ctl = {
+	&workload_lock, workload_run
+};
 
 static const struct file_operations workload_fops = {
 	.owner = THIS_MODULE,
 	.open = workload_open,
 	.read = seq_read,
-	.write = workload_write,
+	.write = ppc_test_cmd_write,
 	.llseek = seq_lseek,
 	.release = single_release,
 };
@@ -401,9 +383,11 @@ static int __init tp_init(void)
 		return -EINVAL;
 	}
 	tp_dir = debugfs_create_dir(KBUILD_MODNAME, NULL);
-	debugfs_create_file("run", 0200, tp_dir, NULL, &run_fops);
+	debugfs_create_file("run", 0200, tp_dir, (void *)&run_cmd,
+			    &ppc_test_cmd_fops);
 	debugfs_create_file("list", 0400, tp_dir, NULL, &list_fops);
-	debugfs_create_file("workload", 0600, tp_dir, NULL, &workload_fops);
+	debugfs_create_file("workload", 0600, tp_dir, (void *)&workload_ctl,
+			    &workload_fops);
 	debugfs_create_file("snapshot", 0400, tp_dir, NULL, &snapshot_fops);
 	debugfs_create_file("stress_snapshot", 0400, tp_dir, NULL,
 			    &stress_snapshot_fops);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * tp_percpu.c: the per-CPU windows: the fast path without the lock, the
+ * The per-CPU windows: the fast path without the lock, the
  * exact counter moves of a known sequence, drains, the single-page
  * entries, and stats read with interrupts off.
  */
@@ -10,56 +10,20 @@
 #include <linux/sched.h>
 #include <linux/slab.h>
 
-struct pairs {
-	struct pcpu_pagecache *pool;
-	unsigned long count;
-	unsigned int n;
-	int err;
-};
-
-static long pairs_fn(void *arg)
-{
-	struct pairs *p = arg;
-	unsigned long i;
-	phys_addr_t a;
-	int r;
-
-	for (i = 0; i < p->count; i++) {
-		a = pcpu_pagecache_alloc(p->pool, p->n);
-		if (!a) {
-			p->err = -ENOMEM;
-			break;
-		}
-		r = pcpu_pagecache_free(p->pool, a, p->n);
-		if (r) {
-			p->err = r;
-			break;
-		}
-		if ((i & 1023) == 1023)
-			cond_resched();
-	}
-	return 0;
-}
-
 /*
  * @count pairs of alloc(@n) and free on @cpu, all on the fast path; with
  * @warm after one that takes a window.
  */
-static void pairs_on(struct pcpu_pagecache *pool, int cpu, bool warm,
-		     unsigned int n, unsigned long count, const char *what,
-		     int line)
+static void fast_pairs(struct pcpu_pagecache *pool, int cpu, bool warm,
+		       unsigned int n, unsigned int count, const char *what,
+		       int line)
 {
-	struct pairs p = { .pool = pool, .count = 1, .n = n };
 	struct snap s0, s1;
 
-	if (warm) {
-		CHECK_EQ(run_on(cpu, pairs_fn, &p), 0);
-		CHECK_EQ(p.err, 0);
-	}
+	if (warm)
+		CHECK_EQ(pairs_on(cpu, pool, 1, n), 0);
 	snap_take(pool, &s0);
-	p.count = count;
-	CHECK_EQ(run_on(cpu, pairs_fn, &p), 0);
-	CHECK_EQ(p.err, 0);
+	CHECK_EQ(pairs_on(cpu, pool, count, n), 0);
 	snap_take(pool, &s1);
 	snap_delta(&s0, &s1, ST_PAIRS(ST_alloc_fast, count, ST_free_fast, count),
 		   what, line);
@@ -69,14 +33,14 @@ int t_percpu_no_lock(struct tp_fix *f)
 {
 	struct pcpu_pagecache *pool = f->tp.pool;
 
-	pairs_on(pool, f->cpu, true, 1, 100000, "100000 alloc(1)+free pairs, warm cache",
-		 __LINE__);
+	fast_pairs(pool, f->cpu, true, 1, 100000,
+		   "100000 alloc(1)+free pairs, warm cache", __LINE__);
 	/* Sizes up to 15 stay on the fast path too. */
-	pairs_on(pool, f->cpu, false, PCPU_PAGECACHE_FAST_PAGES - 1, 10000,
-		 "10000 alloc(15)+free pairs", __LINE__);
+	fast_pairs(pool, f->cpu, false, PCPU_PAGECACHE_FAST_PAGES - 1, 10000,
+		   "10000 alloc(15)+free pairs", __LINE__);
 	/* On another CPU too, with its own window. */
-	pairs_on(pool, f->other, true, 1, 10000, "10000 pairs on a second cpu",
-		 __LINE__);
+	fast_pairs(pool, f->other, true, 1, 10000, "10000 pairs on a second cpu",
+		   __LINE__);
 	return 0;
 }
 
@@ -115,17 +79,25 @@ static void counts_windows(struct pcpu_pagecache *pool, int cpu,
 	     ST_pages_cached, 1, ST_pages_inuse, -1);
 }
 
+/* 16 pages, cached pool or not: the bitmaps, under the lock, both ways. */
+static void counts_run16(struct pcpu_pagecache *pool, int cpu,
+			 struct counts *k, struct snap *s0, const char *what)
+{
+	CHECK_EQ(alloc_on(cpu, pool, &k->q, 1, 16), 0);
+	step(pool, s0, ST_PAIRS(ST_alloc_slow, 1, ST_lock_acquisitions, 1,
+				ST_pages_free, -16, ST_pages_inuse, 16),
+	     what, __LINE__);
+	CHECK_EQ(free_on(cpu, pool, &k->q, 1, 16), 0);
+	step(pool, s0, ST_PAIRS(ST_free_slow, 1, ST_lock_acquisitions, 1,
+				ST_pages_free, 16, ST_pages_inuse, -16),
+	     what, __LINE__);
+}
+
 /* Runs: 16 pages take the lock, 15 fit in a window until they do not. */
 static void counts_runs(struct pcpu_pagecache *pool, int cpu,
 			struct counts *k, struct snap *s0)
 {
-	/* 16 pages: the bitmaps, under the lock, both ways. */
-	CHECK_EQ(alloc_on(cpu, pool, &k->q, 1, 16), 0);
-	STEP(pool, s0, "alloc(16)", ST_alloc_slow, 1, ST_lock_acquisitions, 1,
-	     ST_pages_free, -16, ST_pages_inuse, 16);
-	CHECK_EQ(free_on(cpu, pool, &k->q, 1, 16), 0);
-	STEP(pool, s0, "free(16)", ST_free_slow, 1, ST_lock_acquisitions, 1,
-	     ST_pages_free, 16, ST_pages_inuse, -16);
+	counts_run16(pool, cpu, k, s0, "alloc(16), free(16)");
 	/* Four runs of 15 from the 64 cached pages. */
 	CHECK_EQ(alloc_on(cpu, pool, k->c, 4, 15), 0);
 	STEP(pool, s0, "4 x alloc(15)", ST_alloc_fast, 4, ST_pages_cached, -60,
@@ -190,12 +162,7 @@ static void counts_nocache(struct pcpu_pagecache *pool, int cpu, int other,
 	CHECK_EQ(free_on(other, pool, k->c, 3, 5), 0);
 	STEP(pool, s0, "nocache: 3 x free(5)", ST_free_slow, 3, ST_lock_acquisitions, 3,
 	     ST_pages_free, 15, ST_pages_inuse, -15);
-	CHECK_EQ(alloc_on(cpu, pool, &k->q, 1, 16), 0);
-	STEP(pool, s0, "nocache: alloc(16)", ST_alloc_slow, 1, ST_lock_acquisitions, 1,
-	     ST_pages_free, -16, ST_pages_inuse, 16);
-	CHECK_EQ(free_on(cpu, pool, &k->q, 1, 16), 0);
-	STEP(pool, s0, "nocache: free(16)", ST_free_slow, 1, ST_lock_acquisitions, 1,
-	     ST_pages_free, 16, ST_pages_inuse, -16);
+	counts_run16(pool, cpu, k, s0, "nocache: alloc(16), free(16)");
 	pcpu_pagecache_drain(pool);
 	STEP(pool, s0, "nocache: drain", ST_lock_acquisitions, ST_ANY);
 }

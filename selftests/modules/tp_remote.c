@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * tp_remote.c: pages that move between CPUs: reclaim of other CPUs'
+ * Pages that move between CPUs: reclaim of other CPUs'
  * windows, remote frees in batches, racing double frees, the bulk calls,
  * frees just below a window, and a remote free racing a refill.
  */
@@ -27,6 +27,7 @@ int t_reclaim_windows(struct tp_fix *f)
 	snap_take(tp->pool, &s);
 	CHECK(s.v[ST_pages_cached] >= 2 * WINDOW);
 	a = alloc1_on(f->cpu, tp->pool, 16);
+	CHECK(a);
 	tpool_run_ok(tp, a, 16);
 	CHECK_EQ(free1_on(f->other, tp->pool, a, 16), 0);
 
@@ -74,6 +75,47 @@ int t_remote_free_batch(struct tp_fix *f)
 	return exhaust_check(tp, f->cpu, false);
 }
 
+/* The end of a test thread: wait to be stopped. */
+static int wait_stop(void)
+{
+	while (!kthread_should_stop())
+		schedule_timeout_interruptible(1);
+	return 0;
+}
+
+/* Wait until @v reaches @n, sleeping. */
+static void wait_count(atomic_t *v, int n)
+{
+	while (atomic_read(v) < n)
+		schedule_timeout_uninterruptible(1);
+}
+
+/*
+ * Start @fn0(@arg) in a kthread bound to @cpu and @fn1(@arg) in one bound
+ * to @other, into @t; on failure, none is left running.
+ */
+static int start_two(int (*fn0)(void *), int (*fn1)(void *), void *arg,
+		     int cpu, int other, struct task_struct *t[2])
+{
+	int (*const fn[2])(void *) = { fn0, fn1 };
+	const int cpus[2] = { cpu, other };
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		t[i] = kthread_create(fn[i], arg, "tpp_%ps/%d", fn[i], cpus[i]);
+		if (IS_ERR(t[i])) {
+			pr_err("kthread_create: %ld\n", PTR_ERR(t[i]));
+			if (i)
+				kthread_stop(t[0]);
+			return PTR_ERR(t[i]);
+		}
+		kthread_bind(t[i], cpus[i]);
+	}
+	wake_up_process(t[0]);
+	wake_up_process(t[1]);
+	return 0;
+}
+
 /* Two threads on two CPUs free the same pages at the same moment. */
 struct race {
 	struct pcpu_pagecache *pool;
@@ -97,34 +139,23 @@ static int race_fn(void *arg)
 		if (!pcpu_pagecache_free(r->pool, r->addrs[i], 1))
 			atomic_inc(&r->ok);
 	atomic_inc(&r->done);
-	while (!kthread_should_stop())
-		schedule_timeout_interruptible(1);
-	return 0;
+	return wait_stop();
 }
 
 static int race_round(struct race *r, int cpu, int other)
 {
 	struct task_struct *t[2];
-	int i, cpus[2] = { cpu, other };
+	int ret;
 
 	atomic_set(&r->ready, 0);
 	atomic_set(&r->go, 0);
 	atomic_set(&r->done, 0);
-	for (i = 0; i < 2; i++) {
-		t[i] = kthread_create(race_fn, r, "tpp_race/%d", cpus[i]);
-		if (IS_ERR(t[i])) {
-			if (i)
-				kthread_stop(t[0]);
-			return PTR_ERR(t[i]);
-		}
-		kthread_bind(t[i], cpus[i]);
-		wake_up_process(t[i]);
-	}
-	while (atomic_read(&r->ready) < 2)
-		schedule_timeout_uninterruptible(1);
+	ret = start_two(race_fn, race_fn, r, cpu, other, t);
+	if (ret)
+		return ret;
+	wait_count(&r->ready, 2);
 	atomic_set(&r->go, 1);
-	while (atomic_read(&r->done) < 2)
-		schedule_timeout_uninterruptible(1);
+	wait_count(&r->done, 2);
 	kthread_stop(t[0]);
 	kthread_stop(t[1]);
 	return 0;
@@ -339,9 +370,7 @@ static int pc_producer(void *arg)
 		atomic_set_release(&r->head, h + 1);
 	}
 	atomic_inc(&r->done);
-	while (!kthread_should_stop())
-		schedule_timeout_interruptible(1);
-	return 0;
+	return wait_stop();
 }
 
 static int pc_consumer(void *arg)
@@ -358,33 +387,17 @@ static int pc_consumer(void *arg)
 		atomic_set_release(&r->tail, t + 1);
 	}
 	atomic_inc(&r->done);
-	while (!kthread_should_stop())
-		schedule_timeout_interruptible(1);
-	return 0;
+	return wait_stop();
 }
 
 /* Run the producer on @cpu and the consumer on @other to the end. */
 static int pc_run(struct pc_ring *r, int cpu, int other)
 {
 	struct task_struct *t[2];
-	int i;
 
-	t[0] = kthread_create(pc_producer, r, "tpp_prod");
-	t[1] = kthread_create(pc_consumer, r, "tpp_cons");
-	for (i = 0; i < 2; i++) {
-		if (IS_ERR(t[i])) {
-			pr_err("kthread_create: %ld\n", PTR_ERR(t[i]));
-			if (!IS_ERR(t[1 - i]))
-				kthread_stop(t[1 - i]);
-			return -EIO;
-		}
-	}
-	kthread_bind(t[0], cpu);
-	kthread_bind(t[1], other);
-	wake_up_process(t[0]);
-	wake_up_process(t[1]);
-	while (atomic_read(&r->done) < 2)
-		schedule_timeout_uninterruptible(1);
+	if (start_two(pc_producer, pc_consumer, r, cpu, other, t))
+		return -EIO;
+	wait_count(&r->done, 2);
 	kthread_stop(t[0]);
 	kthread_stop(t[1]);
 	return 0;

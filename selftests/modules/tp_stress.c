@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * tp_stress.c: actors, threads and timers that allocate, write, check and
+ * Actors, threads and timers that allocate, write, check and
  * free; the stress test runs them on a pool of its own, the workload on
  * the default pool.
  */
