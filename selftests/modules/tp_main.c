@@ -90,72 +90,57 @@ MODULE_PARM_DESC(stress_timer_us, "period of the stress hardirq timers in micros
 /* ------------------------------------------------------------------ */
 /* The tests                                                          */
 
+/*
+ * TEST(name, POOLS(spec...), TWO_CPUS): test "name" is t_name(), run on
+ * each pool of its specs; TWO_CPUS if it needs two online CPUs.
+ */
+#define TEST(n, ...)		{ .name = #n, .fn = t_##n, ##__VA_ARGS__ }
+#define POOLS(...)		.pools = { __VA_ARGS__ }
+#define TWO_CPUS		.two_cpus = true
 #define RESV(n, sz, ...)	TP_RESV_POOL(n, sz, ##__VA_ARGS__)
 #define BUDDY(n, sz, ...)	TP_BUDDY_POOL(n, sz, ##__VA_ARGS__)
 #define NOCACHE			.flags = PCPU_PAGECACHE_NOCACHE
 
 static const struct tp_test tests[] = {
-	{ "api_single_page", t_api_single_page, false,
-	  { RESV("t_single", SZ_POOL), BUDDY("t_single", SZ_POOL) } },
+	TEST(api_single_page, POOLS(RESV("t_single", SZ_POOL), BUDDY("t_single", SZ_POOL))),
 	/* 8192 pages reserved, or 12 blocks of 1024 pages. */
-	{ "api_multi_page", t_api_multi_page, false,
-	  { RESV("t_multi", 32UL << 20), BUDDY("t_multi", 48UL << 20) } },
+	TEST(api_multi_page, POOLS(RESV("t_multi", 32UL << 20), BUDDY("t_multi", 48UL << 20))),
 	/* Four chunks: runs may cross chunk edges; blocks: they may not. */
-	{ "api_cross_chunk", t_api_cross_chunk, false,
-	  { RESV("t_xchunk", 4 * CHUNK_BYTES), BUDDY("t_xchunk", 2 * CHUNK_BYTES) } },
+	TEST(api_cross_chunk, POOLS(RESV("t_xchunk", 4 * CHUNK_BYTES),
+				    BUDDY("t_xchunk", 2 * CHUNK_BYTES))),
 	/* A reserved range that ends inside a chunk and inside a window. */
-	{ "api_partial_chunk", t_api_partial_chunk, false,
-	  { RESV("t_partial", (PCPU_PAGECACHE_CHUNK_PAGES + 100) * PAGE_SIZE) } },
-	{ "api_exhaustion", t_api_exhaustion, false,
-	  { RESV("t_exhaust", SZ_POOL), BUDDY("t_exhaust", SZ_POOL) } },
-	{ "api_va_write", t_api_va_write, false,
-	  { RESV("t_va", SZ_POOL), BUDDY("t_va", SZ_POOL) } },
+	TEST(api_partial_chunk,
+	     POOLS(RESV("t_partial", (PCPU_PAGECACHE_CHUNK_PAGES + 100) * PAGE_SIZE))),
+	TEST(api_exhaustion, POOLS(RESV("t_exhaust", SZ_POOL), BUDDY("t_exhaust", SZ_POOL))),
+	TEST(api_va_write, POOLS(RESV("t_va", SZ_POOL), BUDDY("t_va", SZ_POOL))),
 	/* Three pools of its own, destroyed and made again. */
-	{ "api_multi_pool", t_api_multi_pool },
+	TEST(api_multi_pool),
 	/* Pools that must not be made, then one that must. */
-	{ "api_create_errors", t_api_create_errors },
-	{ "bad_npages", t_bad_npages, false,
-	  { RESV("t_npages", SZ_POOL), BUDDY("t_npages", SZ_POOL) } },
+	TEST(api_create_errors),
+	TEST(bad_npages, POOLS(RESV("t_npages", SZ_POOL), BUDDY("t_npages", SZ_POOL))),
 	/* And a pool from the page allocator, made by the test. */
-	{ "bad_free_outside", t_bad_free_outside, true,
-	  { RESV("t_outside", SZ_POOL, .off = SZ_POOL) } },
-	{ "bad_free_unaligned", t_bad_free_unaligned, true,
-	  { RESV("t_unaligned", SZ_POOL) } },
-	{ "bad_free_not_allocated", t_bad_free_not_allocated, true,
-	  { RESV("t_notalloc", SZ_POOL) } },
-	{ "bad_free_double_same_cpu", t_bad_free_double_same_cpu, true,
-	  { RESV("t_double", SZ_POOL) } },
-	{ "bad_free_double_other_cpu", t_bad_free_double_other_cpu, true,
-	  { RESV("t_double_x", SZ_POOL) } },
-	{ "bad_free_cached_page", t_bad_free_cached_page, true,
-	  { RESV("t_cached", SZ_POOL) } },
-	{ "percpu_no_lock", t_percpu_no_lock, true,
-	  { RESV("t_nolock", SZ_POOL) } },
-	{ "percpu_counts", t_percpu_counts, true,
-	  { RESV("t_counts", SZ_POOL), RESV("t_counts_nc", SZ_POOL, NOCACHE) } },
-	{ "percpu_drain", t_percpu_drain, false,
-	  { RESV("t_drain", SZ_POOL) } },
-	{ "context_atomic", t_context_atomic, true,
-	  { RESV("t_context", SZ_POOL) } },
-	{ "context_preemptible", t_context_preemptible, false,
-	  { RESV("t_preempt", SZ_POOL) } },
+	TEST(bad_free_outside, POOLS(RESV("t_outside", SZ_POOL, .off = SZ_POOL)), TWO_CPUS),
+	TEST(bad_free_unaligned, POOLS(RESV("t_unaligned", SZ_POOL)), TWO_CPUS),
+	TEST(bad_free_not_allocated, POOLS(RESV("t_notalloc", SZ_POOL)), TWO_CPUS),
+	TEST(bad_free_double_same_cpu, POOLS(RESV("t_double", SZ_POOL)), TWO_CPUS),
+	TEST(bad_free_double_other_cpu, POOLS(RESV("t_double_x", SZ_POOL)), TWO_CPUS),
+	TEST(bad_free_cached_page, POOLS(RESV("t_cached", SZ_POOL)), TWO_CPUS),
+	TEST(percpu_no_lock, POOLS(RESV("t_nolock", SZ_POOL)), TWO_CPUS),
+	TEST(percpu_counts, POOLS(RESV("t_counts", SZ_POOL),
+				  RESV("t_counts_nc", SZ_POOL, NOCACHE)), TWO_CPUS),
+	TEST(percpu_drain, POOLS(RESV("t_drain", SZ_POOL))),
+	TEST(context_atomic, POOLS(RESV("t_context", SZ_POOL)), TWO_CPUS),
+	TEST(context_preemptible, POOLS(RESV("t_preempt", SZ_POOL))),
 	/* 256 pages: every free page fits in the CPUs' windows. */
-	{ "reclaim_windows", t_reclaim_windows, true,
-	  { RESV("t_reclaim", SZ_1M) } },
-	{ "remote_free_batch", t_remote_free_batch, true,
-	  { RESV("t_remote", SZ_POOL) } },
-	{ "double_free_race", t_double_free_race, true,
-	  { RESV("t_race", SZ_POOL) } },
-	{ "bulk", t_bulk, true,
-	  { RESV("t_bulk", SZ_POOL) } },
-	{ "stats_atomic", t_stats_atomic, false,
-	  { RESV("t_stats", SZ_POOL) } },
-	{ "free_near_window", t_free_near_window, true,
-	  { RESV("t_near", SZ_POOL) } },
-	{ "page_entries", t_page_entries, true,
-	  { RESV("t_page", SZ_POOL), RESV("t_page_nocache", SZ_POOL, NOCACHE) } },
-	{ "remote_free_vs_refill", t_remote_free_vs_refill, true,
-	  { RESV("t_pc_refill", SZ_POOL) } },
+	TEST(reclaim_windows, POOLS(RESV("t_reclaim", SZ_1M)), TWO_CPUS),
+	TEST(remote_free_batch, POOLS(RESV("t_remote", SZ_POOL)), TWO_CPUS),
+	TEST(double_free_race, POOLS(RESV("t_race", SZ_POOL)), TWO_CPUS),
+	TEST(bulk, POOLS(RESV("t_bulk", SZ_POOL)), TWO_CPUS),
+	TEST(stats_atomic, POOLS(RESV("t_stats", SZ_POOL))),
+	TEST(free_near_window, POOLS(RESV("t_near", SZ_POOL)), TWO_CPUS),
+	TEST(page_entries, POOLS(RESV("t_page", SZ_POOL),
+				 RESV("t_page_nocache", SZ_POOL, NOCACHE)), TWO_CPUS),
+	TEST(remote_free_vs_refill, POOLS(RESV("t_pc_refill", SZ_POOL)), TWO_CPUS),
 };
 
 /* The test list ends with "stress", which takes a duration. */
