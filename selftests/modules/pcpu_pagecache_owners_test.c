@@ -39,6 +39,7 @@
 #include <linux/uaccess.h>
 
 #include "pcpu_pagecache.h"
+#include "ppc_test_cmd.h"
 
 #define POOL_NAME	"owners_test"
 #define POOL_SIZE	SZ_8M
@@ -285,66 +286,61 @@ static int (*const ot_many[MANY_SITES])(void) = {
 	ppc_owners_many_69,
 };
 
-static int ot_command(const char *cmd)
+static int ot_leak(const char *arg)
+{
+	return ppc_owners_transient() ?: ppc_owners_site_a() ?:
+	       ppc_owners_site_b();
+}
+
+static int ot_many_all(const char *arg)
 {
 	unsigned int i;
 	int ret;
 
-	if (!ot_pool)
-		return -ENODEV;
-	if (!strcmp(cmd, "leak")) {
-		ret = ppc_owners_transient();
-		if (!ret)
-			ret = ppc_owners_site_a();
-		if (!ret)
-			ret = ppc_owners_site_b();
-		return ret;
+	for (i = 0; i < MANY_SITES; i++) {
+		ret = ot_many[i]();
+		if (ret)
+			return ret;
 	}
-	if (!strcmp(cmd, "many")) {
-		for (i = 0; i < MANY_SITES; i++) {
-			ret = ot_many[i]();
-			if (ret)
-				return ret;
-		}
-		return 0;
-	}
-	if (!strcmp(cmd, "free"))
-		return ot_free_all();
-	if (!strcmp(cmd, "destroy")) {
-		pcpu_pagecache_destroy(ot_pool);
-		ot_pool = NULL;
-		ot_nruns = 0;
-		return 0;
-	}
-	return -EINVAL;
+	return 0;
 }
 
-static ssize_t ot_ctl_write(struct file *file, const char __user *ubuf,
-			    size_t count, loff_t *ppos)
+static int ot_free(const char *arg)
 {
-	char buf[16];
+	return ot_free_all();
+}
+
+static int ot_destroy(const char *arg)
+{
+	pcpu_pagecache_destroy(ot_pool);
+	ot_pool = NULL;
+	ot_nruns = 0;
+	return 0;
+}
+
+static const struct ppc_test_action ot_actions[] = {
+	{ "leak", ot_leak },
+	{ "many", ot_many_all },
+	{ "free", ot_free },
+	{ "destroy", ot_destroy },
+};
+
+static int ot_command(char *cmd, char *arg)
+{
+	const struct ppc_test_action *a;
 	int ret;
 
-	if (count >= sizeof(buf))
-		return -EINVAL;
-	if (copy_from_user(buf, ubuf, count))
-		return -EFAULT;
-	buf[count] = '\0';
-	strim(buf);
-	mutex_lock(&ot_mutex);
-	ret = ot_command(strim(buf));
-	mutex_unlock(&ot_mutex);
+	a = ppc_test_action_find(ot_actions, ARRAY_SIZE(ot_actions), cmd);
+	if (!ot_pool)
+		ret = -ENODEV;
+	else
+		ret = a && !arg ? a->fn(arg) : -EINVAL;
 	if (ret)
-		pr_err_ratelimited("command '%s' failed: %d\n", buf, ret);
-	return ret ? ret : count;
+		pr_err_ratelimited("command '%s' failed: %d\n", cmd, ret);
+	return ret;
 }
 
-static const struct file_operations ot_ctl_fops = {
-	.owner = THIS_MODULE,
-	.open = simple_open,
-	.write = ot_ctl_write,
-	.llseek = default_llseek,
-};
+static const struct ppc_test_cmd_file ot_ctl = { &ot_mutex, ot_command };
 
 static int __init ot_init(void)
 {
@@ -356,7 +352,8 @@ static int __init ot_init(void)
 		return PTR_ERR(ot_pool);
 	}
 	ot_dir = debugfs_create_dir(KBUILD_MODNAME, NULL);
-	debugfs_create_file("ctl", 0200, ot_dir, NULL, &ot_ctl_fops);
+	debugfs_create_file("ctl", 0200, ot_dir, (void *)&ot_ctl,
+			    &ppc_test_cmd_fops);
 	return 0;
 }
 
