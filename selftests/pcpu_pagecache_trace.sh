@@ -152,7 +152,7 @@ in_pool()
 	fi
 	if (($1 < POOL_LO || $1 + $2 * PAGE > POOL_HI)); then
 		ktap_diag "$(hex "$1") +$2 pages is outside the pool" \
-			"[$(hex $POOL_LO), $(hex $POOL_HI))"
+			"[$(hex "$POOL_LO"), $(hex "$POOL_HI"))"
 		return 1
 	fi
 }
@@ -181,7 +181,7 @@ each_event()
 		ktap_diag "no $ev event with $what" >&2
 		return 1
 	fi
-	return $bad
+	return "$bad"
 }
 
 # window_line LINE: check_window's checks of one line.
@@ -212,7 +212,7 @@ window_line()
 		bad=1
 	fi
 	echo "$F_cpu"
-	return $bad
+	return "$bad"
 }
 
 # check_window NAME EVENT REASON POOL MIN_NPAGES: every EVENT line of
@@ -238,7 +238,7 @@ range_line()
 	fi
 	in_pool "$F_addr" "$F_npages" >&2 || bad=1
 	echo "$F_addr"
-	return $bad
+	return "$bad"
 }
 
 # check_range NAME EVENT NPAGES: the EVENT lines of trigger NAME with
@@ -249,6 +249,22 @@ check_range()
 	local want=$3
 
 	each_event "$1" "$2" "npages=$want" range_line
+}
+
+# every_online_cpu NAME EVENT REASON: trigger NAME has a full window's
+# EVENT with REASON on the default pool for each online CPU, and only them.
+every_online_cpu()
+{
+	local cpus
+
+	if cpus=$(check_window "$1" "$2" "$3" default "$WINDOW") &&
+	   same_set "$cpus" "$(online_cpus)"; then
+		return 0
+	fi
+	ktap_diag "$2 reason=$3 on CPUs '$(xargs <<<"$cpus")', online" \
+		"'$(online_cpus | xargs)'"
+	show "$1"
+	return 1
 }
 
 # same_set A B: two lists of words hold the same words.
@@ -318,29 +334,13 @@ ktap_diag "online CPUs: $(online_cpus | xargs)"
 trace_clear
 tp_run warm_all
 trace_take warm
-if cpus=$(check_window warm refill refill default "$WINDOW") &&
-   same_set "$cpus" "$(online_cpus)"; then
-	ok refill_on_first_alloc_every_cpu
-else
-	ktap_diag "refills on CPUs '$(xargs <<<"$cpus")', online" \
-		"'$(online_cpus | xargs)'"
-	show warm
-	not_ok refill_on_first_alloc_every_cpu
-fi
+check refill_on_first_alloc_every_cpu every_online_cpu warm refill refill
 
 # The drain file flushes every CPU's window, all its pages free again.
 trace_clear
 echo 1 > "$DRAIN" || ktap_diag "echo 1 > $DRAIN failed"
 trace_take drain
-if cpus=$(check_window drain flush drain default "$WINDOW") &&
-   same_set "$cpus" "$(online_cpus)"; then
-	ok flush_reason_drain
-else
-	ktap_diag "drain flushes on CPUs '$(xargs <<<"$cpus")', online" \
-		"'$(online_cpus | xargs)'"
-	show drain
-	not_ok flush_reason_drain
-fi
+check flush_reason_drain every_online_cpu drain flush drain
 
 # 16 pages and more never go through the per-CPU cache.
 trace_clear
