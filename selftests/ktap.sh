@@ -1,9 +1,13 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
 #
-# Small KTAP helpers for the shell selftests (6.1 has no ktap_helpers.sh).
-# Source this file, call ktap_plan once, one ktap_ok/ktap_not_ok/ktap_skip
-# per sub-test, and end with ktap_finished, which exits with kselftest's
-# codes: 0 pass, 1 fail, 4 (skip) when nothing passed and nothing failed.
+# KTAP for the shell selftests (6.1 has no ktap_helpers.sh).  A script
+# lists its results in names=(...), calls ktap_plan once, reports each in
+# that order with ok, not_ok, skip or result (or check), and ends with
+# ktap_finished, which exits with kselftest's codes: 0 pass, 1 fail,
+# 4 (skip) when nothing passed and nothing failed.  bail stops early and
+# fails what is left; skip_all skips what is left, skip_program skips the
+# program as a whole (one result).
 
 KSFT_PASS=0
 KSFT_FAIL=1
@@ -15,53 +19,76 @@ __ktap_pass=0
 __ktap_fail=0
 __ktap_skip=0
 
+# ktap_plan [N]: N results, by default one for each of names=(...).
 ktap_plan()
 {
-	__ktap_planned=$1
+	__ktap_planned=${1:-${#names[@]}}
 	echo "TAP version 13"
-	echo "1..$1"
+	echo "1..$__ktap_planned"
 }
 
+# ktap_diag TEXT...: every line of the text as a KTAP diagnostic.
 ktap_diag()
 {
 	local line
 
-	# Every line of a multi-line message must stay a KTAP diagnostic.
 	while IFS= read -r line; do
 		echo "# $line"
 	done <<<"$*"
 }
 
-ktap_ok()
+# ktap_diag_stream: the lines on stdin as diagnostics, as they come (a
+# line that is one already stays as it is).
+ktap_diag_stream()
+{
+	local line
+
+	while IFS= read -r line; do
+		[[ $line == "#"* ]] || line="# $line"
+		echo "$line"
+	done
+}
+
+ok()
 {
 	__ktap_num=$((__ktap_num + 1))
 	__ktap_pass=$((__ktap_pass + 1))
 	echo "ok $__ktap_num $1"
 }
 
-ktap_not_ok()
+not_ok()
 {
 	__ktap_num=$((__ktap_num + 1))
 	__ktap_fail=$((__ktap_fail + 1))
 	echo "not ok $__ktap_num $1"
 }
 
-# ktap_skip NAME REASON
-ktap_skip()
+# skip NAME REASON
+skip()
 {
 	__ktap_num=$((__ktap_num + 1))
 	__ktap_skip=$((__ktap_skip + 1))
 	echo "ok $__ktap_num $1 # SKIP ${2:-}"
 }
 
-# ktap_result NAME COND: ok when COND (a shell status) is 0.
-ktap_result()
+# result NAME STATUS: ok when STATUS (a shell status) is 0.
+result()
 {
 	if [[ $2 -eq 0 ]]; then
-		ktap_ok "$1"
+		ok "$1"
 	else
-		ktap_not_ok "$1"
+		not_ok "$1"
 	fi
+}
+
+# check NAME COMMAND...: ok when COMMAND succeeds.
+check()
+{
+	local name=$1
+
+	shift
+	"$@"
+	result "$name" $?
 }
 
 ktap_finished()
@@ -81,25 +108,45 @@ ktap_finished()
 	exit $KSFT_PASS
 }
 
-# Short names for a script that lists its results up front in names=(...)
-# and reports them in that order.
-ok()     { ktap_ok "$1"; }
-not_ok() { ktap_not_ok "$1"; }
-skip()   { ktap_skip "$1" "$2"; }
-result() { ktap_result "$1" "$2"; }
-
-# bail REASON: fail every result of names=(...) not reported yet, run the
-# script's ktap_cleanup if it defines one, and stop.
-bail()
+# __ktap_rest VERDICT [REASON]: report every result of names=(...) not
+# reported yet with VERDICT (not_ok or skip).
+__ktap_rest()
 {
 	local i
 
-	ktap_diag "$1"
 	for ((i = __ktap_num; i < ${#names[@]}; i++)); do
-		ktap_not_ok "${names[i]}"
+		"$1" "${names[i]}" "${2:-}"
 	done
+}
+
+# bail REASON: fail every result not reported yet, run the script's
+# ktap_cleanup if it defines one, and stop.
+bail()
+{
+	ktap_diag "$1"
+	__ktap_rest not_ok
 	if declare -F ktap_cleanup >/dev/null; then
 		ktap_cleanup
 	fi
 	ktap_finished
+}
+
+# skip_all REASON: skip every result not reported yet, and stop.
+skip_all()
+{
+	__ktap_rest skip "$1"
+	ktap_finished
+}
+
+# skip_program REASON: the whole program is skipped, as one result.
+skip_program()
+{
+	echo "# $1"
+	exit $KSFT_SKIP
+}
+
+# need_root: run as root, or skip the program.
+need_root()
+{
+	[[ $(id -u) -eq 0 ]] || skip_program "must run as root"
 }

@@ -20,8 +20,6 @@
 set -u
 
 here=$(dirname "$0")
-. "$here/ktap.sh"
-. "$here/pcpu_pagecache_lib.sh"
 . "$here/pcpu_pagecache_blk_lib.sh"
 
 WORK=/tmp/pcb-work
@@ -29,9 +27,9 @@ MNT=/tmp/pcb-mnt
 # The device's own pool: the low 4 MiB of the reserved range, which no
 # other test uses at the same time.
 OWN_BASE=0x30000000
-OWN_SIZE=0x400000
+OWN_SIZE=$PCP_CHUNK_SIZE
 OWN_IOMEM=30000000-303fffff
-OWN_PAGES=1024
+OWN_PAGES=$PCP_CHUNK_PAGES
 OWN_MB=8
 
 names=(
@@ -67,14 +65,6 @@ ktap_cleanup()
 	pcb_unload 2>/dev/null
 }
 
-# expect WHAT GOT WANT
-expect()
-{
-	[[ $2 == "$3" ]] && return 0
-	ktap_diag "$1 is $2, expected $3"
-	return 1
-}
-
 # util-linux's: busybox's has no -z; -f: a file system on it is no reason
 # to refuse.
 blkdiscard()
@@ -86,12 +76,6 @@ blkdiscard()
 	rc=$?
 	[[ $rc -eq 0 ]] || ktap_diag "blkdiscard $*: $out"
 	return $rc
-}
-
-# coreutils': busybox's falls back to buffered I/O for O_DIRECT.
-dd()
-{
-	"$PCB_DD" "$@"
 }
 
 # dio_write SRC SRC_SKIP DST_SEEK COUNT [BS]: COUNT blocks of BS bytes
@@ -122,7 +106,7 @@ partial_writes()
 	done
 	dio_read "$WORK/got" 0 64 || rc=1
 	cmp "$WORK/expect" "$WORK/got" || rc=1
-	expect pages "$(pcb_pages)" 64 || rc=1
+	expect_eq pages "$(pcb_pages)" 64 || rc=1
 	return $rc
 }
 
@@ -134,13 +118,10 @@ dio_read()
 		status=none
 }
 
-ktap_plan ${#names[@]}
+ktap_plan
 
 missing=$(pcb_missing mkfs.ext4 e2fsck "$PCB_BLKDISCARD" "$PCB_DD" sha256sum)
-if [[ -n $missing ]]; then
-	echo "# $missing"
-	exit "$KSFT_SKIP"
-fi
+[[ -z $missing ]] || skip_program "$missing"
 
 if mod_loaded "$PCP_MOD"; then
 	ktap_diag "$PCP_MOD was loaded before the test; unloading it"
@@ -155,7 +136,7 @@ dd if=/dev/urandom of="$WORK/rand" bs=65536 count=128 status=none ||
 # ---- The default pool, from the page allocator ------------------------------
 
 modprobe "$PCP_MOD" || bail "modprobe $PCP_MOD failed"
-base=$(pool_stat default pages_inuse) || bail "no stats for the default pool"
+base=$(stat_get pages_inuse) || bail "no stats for the default pool"
 ok load_pool
 
 # pool_base without pool_size, and a zero size, are refused.
@@ -173,16 +154,16 @@ result bad_params_refused $rc
 modprobe "$PCB_MOD" || bail "modprobe $PCB_MOD failed"
 pcb_wait_dev || bail "no device"
 rc=0
-expect size "$(blockdev --getsize64 "$PCB_DEV")" "$PCB_SIZE" || rc=1
-expect pool "$(cat "$PCB_SYS/pool")" default || rc=1
-expect pages "$(pcb_pages)" 0 || rc=1
+expect_eq size "$(blockdev --getsize64 "$PCB_DEV")" "$PCB_SIZE" || rc=1
+expect_eq pool "$(cat "$PCB_SYS/pool")" default || rc=1
+expect_eq pages "$(pcb_pages)" 0 || rc=1
 result load_device $rc
 
 # Nothing written yet: every sector reads as zero.
 cmp -n "$PCB_SIZE" "$PCB_DEV" /dev/zero
 result fresh_device_reads_zeros $?
 rc=0
-expect pages "$(pcb_pages)" 0 || rc=1
+expect_eq pages "$(pcb_pages)" 0 || rc=1
 pcb_pages_match "$base" || rc=1
 result reads_allocate_no_page $rc
 
@@ -191,10 +172,10 @@ result reads_allocate_no_page $rc
 # show.
 rc=0
 dio_write "$WORK/rand" 0 0 256 || rc=1
-expect "pages after writing 1 MiB" "$(pcb_pages)" 256 || rc=1
+expect_eq "pages after writing 1 MiB" "$(pcb_pages)" 256 || rc=1
 pcb_pages_match "$base" || rc=1
 blkdiscard -o 0 -l $((1 << 20)) "$PCB_DEV" || rc=1
-expect "pages after discarding it" "$(pcb_pages)" 0 || rc=1
+expect_eq "pages after discarding it" "$(pcb_pages)" 0 || rc=1
 pcb_pages_match "$base" || rc=1
 result discard_frees_pages $rc
 
@@ -216,7 +197,7 @@ dd if=/dev/zero of="$WORK/expect" bs=512 count=$((32 * 8 + 1)) \
 	conv=notrunc status=none
 dio_read "$WORK/got" 0 64 || rc=1
 cmp "$WORK/expect" "$WORK/got" || rc=1
-expect pages "$(pcb_pages)" 32 || rc=1
+expect_eq pages "$(pcb_pages)" 32 || rc=1
 pcb_pages_match "$base" || rc=1
 result write_zeroes_frees_pages $rc
 
@@ -250,9 +231,9 @@ done
 [[ $match != none ]] || { ktap_diag "the page holds neither zeros nor one writer's data"; rc=1; }
 pages_after=$(pcb_pages)
 if [[ $match == zeros ]]; then
-	expect pages "$pages_after" "$pages_before" || rc=1
+	expect_eq pages "$pages_after" "$pages_before" || rc=1
 else
-	expect pages "$pages_after" $((pages_before + 1)) || rc=1
+	expect_eq pages "$pages_after" $((pages_before + 1)) || rc=1
 fi
 pcb_pages_match "$base" || rc=1
 result racing_writes_and_discards_one_page $rc
@@ -278,7 +259,7 @@ for d in 0 1 2 3; do
 done
 head -c $((8 << 20)) /dev/urandom > "$MNT/big" || rc=1
 (cd "$MNT" && find . -type f | sort | xargs sha256sum) > "$WORK/sums" || rc=1
-expect "files checksummed" "$(grep -c . "$WORK/sums")" 33 || rc=1
+expect_eq "files checksummed" "$(grep -c . "$WORK/sums")" 33 || rc=1
 sync
 umount "$MNT" || rc=1
 result write_tree $rc
@@ -292,7 +273,7 @@ result e2fsck_clean $rc
 rc=0
 mount -t ext4 "$PCB_DEV" "$MNT" || bail "second mount failed"
 out=$(cd "$MNT" && sha256sum -c "$WORK/sums" 2>&1) || { ktap_diag "$(grep -v ': OK$' <<<"$out")"; rc=1; }
-expect "files that check out" "$(grep -c ': OK$' <<<"$out")" 33 || rc=1
+expect_eq "files that check out" "$(grep -c ': OK$' <<<"$out")" 33 || rc=1
 umount "$MNT" || rc=1
 result checksums_match_after_remount $rc
 
@@ -303,7 +284,7 @@ result fs_pages_match_pool $rc
 
 rc=0
 blkdiscard "$PCB_DEV" || rc=1
-expect pages "$(pcb_pages)" 0 || rc=1
+expect_eq pages "$(pcb_pages)" 0 || rc=1
 pcb_pages_match "$base" || rc=1
 cmp -n "$PCB_SIZE" "$PCB_DEV" /dev/zero || rc=1
 result discard_all_frees_every_page $rc
@@ -311,11 +292,11 @@ result discard_all_frees_every_page $rc
 # Pages held at unload go back to the pool.
 rc=0
 dio_write "$WORK/rand" 0 0 2048 || rc=1
-expect pages "$(pcb_pages)" 2048 || rc=1
+expect_eq pages "$(pcb_pages)" 2048 || rc=1
 pcb_pages_match "$base" || rc=1
 rmmod "$PCB_MOD" || rc=1
-expect "default pool pages_inuse after rmmod" \
-	"$(pool_stat default pages_inuse)" "$base" || rc=1
+expect_eq "default pool pages_inuse after rmmod" \
+	"$(stat_get pages_inuse)" "$base" || rc=1
 result unload_returns_every_page $rc
 
 # ---- A pool of its own on the reserved range, smaller than the device ------
@@ -324,11 +305,11 @@ modprobe "$PCB_MOD" pool_base=$OWN_BASE pool_size=$OWN_SIZE size_mb=$OWN_MB ||
 	bail "modprobe $PCB_MOD with a pool of its own failed"
 pcb_wait_dev || bail "no device"
 rc=0
-expect pool "$(cat "$PCB_SYS/pool")" ppcblk0 || rc=1
-expect size "$(blockdev --getsize64 "$PCB_DEV")" $((OWN_MB << 20)) || rc=1
+expect_eq pool "$(cat "$PCB_SYS/pool")" ppcblk0 || rc=1
+expect_eq size "$(blockdev --getsize64 "$PCB_DEV")" $((OWN_MB << 20)) || rc=1
 grep -Eq "^ *$OWN_IOMEM : pcpu_pagecache:ppcblk0\$" /proc/iomem ||
 	{ ktap_diag "no $OWN_IOMEM pcpu_pagecache:ppcblk0 in /proc/iomem"; rc=1; }
-expect "pool pages_total" "$(pool_stat ppcblk0 pages_total)" $OWN_PAGES || rc=1
+expect_eq "pool pages_total" "$(stat_get pages_total ppcblk0)" $OWN_PAGES || rc=1
 result own_pool_load $rc
 
 # 8 MiB into a device whose pool has 4: the write that finds no page fails.
@@ -384,16 +365,16 @@ for try in 1 2 3; do
 		status=none 2>/dev/null
 	[[ $(pcb_pages) -eq $OWN_PAGES ]] && break
 done
-expect "pages after $try fills" "$(pcb_pages)" $OWN_PAGES || rc=1
+expect_eq "pages after $try fills" "$(pcb_pages)" $OWN_PAGES || rc=1
 blkdiscard "$PCB_DEV" || rc=1
-expect "pages after discarding them" "$(pcb_pages)" 0 || rc=1
+expect_eq "pages after discarding them" "$(pcb_pages)" 0 || rc=1
 partial_writes || rc=1
 pcb_pages_match 0 || rc=1
 result own_pool_partial_writes_zero_filled $rc
 
 rc=0
 blkdiscard "$PCB_DEV" || rc=1
-expect pages "$(pcb_pages)" 0 || rc=1
+expect_eq pages "$(pcb_pages)" 0 || rc=1
 pcb_pages_match 0 || rc=1
 dio_write "$WORK/rand" 0 0 256 || { ktap_diag "writing 1 MiB after the discard failed"; rc=1; }
 dio_read "$WORK/got" 0 256 || rc=1

@@ -14,8 +14,6 @@
 set -u
 
 here=$(dirname "$0")
-. "$here/ktap.sh"
-. "$here/pcpu_pagecache_lib.sh"
 . "$here/pcpu_pagecache_blk_lib.sh"
 
 WORK=/tmp/pcb-fio
@@ -83,19 +81,10 @@ hotplug_loop()
 	done
 }
 
-# coreutils': busybox's falls back to buffered I/O for O_DIRECT.
-dd()
-{
-	"$PCB_DD" "$@"
-}
-
-ktap_plan ${#names[@]}
+ktap_plan
 
 missing=$(pcb_missing fio "$PCB_BLKDISCARD" "$PCB_DD")
-if [[ -n $missing ]]; then
-	echo "# $missing"
-	exit "$KSFT_SKIP"
-fi
+[[ -z $missing ]] || skip_program "$missing"
 
 if mod_loaded "$PCP_MOD"; then
 	ktap_diag "$PCP_MOD was loaded before the test; unloading it"
@@ -105,7 +94,7 @@ rm -rf "$WORK"
 mkdir -p "$WORK"
 
 modprobe "$PCP_MOD" || bail "modprobe $PCP_MOD failed"
-base=$(pool_stat default pages_inuse) || bail "no stats for the default pool"
+base=$(stat_get pages_inuse) || bail "no stats for the default pool"
 modprobe "$PCB_MOD" || bail "modprobe $PCB_MOD failed"
 pcb_wait_dev || bail "no device"
 ok load
@@ -244,9 +233,7 @@ result fio_pages_match_pool $?
 
 rc=0
 rmmod "$PCB_MOD" || rc=1
-expect_inuse=$(pool_stat default pages_inuse)
-[[ $expect_inuse == "$base" ]] ||
-	{ ktap_diag "default pool pages_inuse $expect_inuse after rmmod, $base before"; rc=1; }
+expect_stat pages_inuse "$base" || rc=1
 pcb_unload || rc=1
 result unload_returns_every_page $rc
 

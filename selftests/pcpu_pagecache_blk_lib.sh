@@ -1,9 +1,12 @@
 # SPDX-License-Identifier: GPL-2.0
 # shellcheck shell=bash
 #
-# Helpers of the block-device tests (pcpu_pagecache_blk*.sh).  Sourced after
-# ktap.sh and pcpu_pagecache_lib.sh.
+# Helpers of the block-device tests (pcpu_pagecache_blk*.sh).  Sourcing it
+# sources pcpu_pagecache_lib.sh (and ktap.sh) too.
 # shellcheck disable=SC2034 # the variables are for the scripts that source this
+
+# shellcheck source=pcpu_pagecache_lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/pcpu_pagecache_lib.sh"
 
 PCB_MOD=pcpu_pagecache_blk
 PCB_DEV=/dev/ppcblk0
@@ -39,11 +42,11 @@ pcb_missing()
 	done
 }
 
-# pool_stat POOL NAME: one value of a pool's stats.
-pool_stat()
+# dd: coreutils', in every script that sources this: busybox's falls
+# back to buffered I/O for O_DIRECT.
+dd()
 {
-	awk -v n="$2" '$1 == n { print $2; found = 1 } END { exit !found }' \
-		"$PCP_DEBUGFS/$1/stats"
+	"$PCB_DD" "$@"
 }
 
 pcb_pages()
@@ -60,7 +63,7 @@ pcb_pages_match()
 
 	pool=$(cat "$PCB_SYS/pool") || return 1
 	pages=$(pcb_pages) || return 1
-	if ! inuse=$(pool_stat "$pool" pages_inuse); then
+	if ! inuse=$(stat_get pages_inuse "$pool"); then
 		ktap_diag "no pages_inuse in $PCP_DEBUGFS/$pool/stats"
 		return 1
 	fi

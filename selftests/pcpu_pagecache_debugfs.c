@@ -8,9 +8,9 @@
  * each), then its own tests of what only user space can drive: debugfs
  * files and their modes, the caches of possible CPUs that are not present
  * (skipped where every possible CPU is present), drain through debugfs,
- * CPU hotplug with warm caches, hotplug fail injection, stress while CPUs
- * go offline and online, and finally the leak report, which unloads
- * everything.
+ * hotplug fail injection, stress while CPUs go offline and online, and
+ * finally the leak report, which unloads everything.  The flush of a CPU
+ * going offline is pcpu_pagecache_cpu_on_off.sh's hotplug_offline_flush.
  *
  * Options:
  *   -s SECS   duration of the in-kernel stress test (default 10)
@@ -775,85 +775,6 @@ out:
 	ksft_test_result(ok, "%s\n", name);
 }
 
-static void t_hotplug_offline_flush(const char *name)
-{
-	int cpus[MAX_CPUS], n, i, r, cpu;
-	struct cpu_row row;
-	struct stats a, b;
-	bool ok = false;
-	char when[64];
-
-	n = hotplug_cpus(cpus, MAX_CPUS);
-	if (n <= 0) {
-		ksft_test_result_skip("%s: no CPU can go offline\n", name);
-		return;
-	}
-	for (i = 0; i < n; i++) {
-		cpu = cpus[i];
-		if (cpu_is_online(cpu) != 1 && cpu_set_online(cpu, 1)) {
-			ksft_print_msg("cpu%d: cannot bring online\n", cpu);
-			goto out;
-		}
-		r = tp_run("warm_all");
-		if (r) {
-			ksft_print_msg("warm_all: %s\n", strerror(-r));
-			goto out;
-		}
-		snprintf(when, sizeof(when), "cpu%d warm", cpu);
-		if (!stats_sane("default", &a, when) || !cpu_row("default", cpu, &row))
-			goto out;
-		if (!row.online || !row.base || row.cached <= 0) {
-			ksft_print_msg("cpu%d warm: online %d window 0x%llx cached %lld\n",
-				       cpu, row.online, row.base, row.cached);
-			goto out;
-		}
-		r = cpu_set_online(cpu, 0);
-		if (r) {
-			ksft_print_msg("offlining cpu%d: %s\n", cpu, strerror(-r));
-			goto out;
-		}
-		snprintf(when, sizeof(when), "cpu%d offline", cpu);
-		if (!stats_sane("default", &b, when))
-			goto out;
-		if (b.v[S_pages_cached] != a.v[S_pages_cached] - row.cached ||
-		    b.v[S_pages_free] != a.v[S_pages_free] + row.cached ||
-		    b.v[S_pages_inuse] != a.v[S_pages_inuse]) {
-			ksft_print_msg("cpu%d held %lld pages; offline moved\n",
-				       cpu, row.cached);
-			ksft_print_msg("cached %lld->%lld free %lld->%lld inuse %lld->%lld\n",
-				       a.v[S_pages_cached], b.v[S_pages_cached],
-				       a.v[S_pages_free], b.v[S_pages_free],
-				       a.v[S_pages_inuse], b.v[S_pages_inuse]);
-			goto out;
-		}
-		if (!cpu_row("default", cpu, &row))
-			goto out;
-		if (row.online || row.base || row.cached) {
-			ksft_print_msg("offline cpu%d: online %d window 0x%llx cached %lld\n",
-				       cpu, row.online, row.base, row.cached);
-			goto out;
-		}
-		r = cpu_set_online(cpu, 1);
-		if (r) {
-			ksft_print_msg("onlining cpu%d: %s\n", cpu, strerror(-r));
-			goto out;
-		}
-		r = tp_run("warm_all");
-		snprintf(when, sizeof(when), "cpu%d back online", cpu);
-		if (r || !stats_sane("default", &b, when) || !cpu_row("default", cpu, &row))
-			goto out;
-		if (!row.online || !row.base || row.cached <= 0) {
-			ksft_print_msg("cpu%d back online: online %d window 0x%llx cached %lld\n",
-				       cpu, row.online, row.base, row.cached);
-			goto out;
-		}
-	}
-	ok = true;
-out:
-	all_online();
-	ksft_test_result(ok, "%s\n", name);
-}
-
 /* The number of a state in hotplug/states, or -1. */
 static int hp_state(const char *want)
 {
@@ -1141,7 +1062,6 @@ static const struct user_test user_tests[] = {
 	{ "debugfs_files_root_only", t_debugfs_files_root_only },
 	{ "possible_not_present_cpus", t_possible_not_present_cpus },
 	{ "drain_via_debugfs", t_drain_via_debugfs },
-	{ "hotplug_offline_flush", t_hotplug_offline_flush },
 	{ "hotplug_fail_injection", t_hotplug_fail_injection },
 	{ "stress_with_hotplug", t_stress_with_hotplug },
 	{ "leak_report", t_leak_report },

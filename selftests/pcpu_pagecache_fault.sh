@@ -28,7 +28,6 @@
 set -u
 
 here=$(dirname "$0")
-. "$here/ktap.sh"
 . "$here/pcpu_pagecache_lib.sh"
 
 FAIL_NTH=$here/pcpu_pagecache_fail_nth
@@ -37,7 +36,6 @@ DBG=/sys/kernel/debug
 FI_DIR=$DBG/$FI_MOD
 FAILSLAB=$DBG/failslab
 FAIL_PAGE=$DBG/fail_page_alloc
-TP_RUN=$DBG/test_pcpu_pagecache/run
 MAX_TRIES=1000
 
 names=(
@@ -46,16 +44,6 @@ names=(
 	create_from_page_allocator
 	create_on_reserved_range
 )
-
-skip_all()
-{
-	local t
-
-	for t in "${names[@]}"; do
-		ktap_skip "$t" "$1"
-	done
-	ktap_finished
-}
 
 # The fault-injection knobs this test changes, and their values before it.
 declare -A saved
@@ -78,38 +66,6 @@ cleanup()
 	if mod_loaded "$FI_MOD"; then
 		rmmod "$FI_MOD"
 	fi
-}
-
-# Lines on stdin as diagnostics, as they come.
-ktap_diag_stream()
-{
-	local line
-
-	while IFS= read -r line; do
-		[[ $line == "#"* ]] || line="# $line"
-		echo "$line"
-	done
-}
-
-# load_gone N: after a failed load, nothing of the module is left.
-load_gone()
-{
-	local bad=0
-
-	if mod_loaded "$PCP_MOD"; then
-		ktap_diag "nth=$1: the load failed but $PCP_MOD is loaded"
-		rmmod "$PCP_MOD"
-		bad=1
-	fi
-	if [[ -e $PCP_DEBUGFS ]]; then
-		ktap_diag "nth=$1: the load failed but $PCP_DEBUGFS exists"
-		bad=1
-	fi
-	if iomem_has_pool; then
-		ktap_diag "nth=$1: the load failed but /proc/iomem has: $(grep " : $PCP_MOD" /proc/iomem)"
-		bad=1
-	fi
-	return $bad
 }
 
 # load_case NAME PARAMS...: modprobe with the N-th fault point of the
@@ -158,7 +114,8 @@ load_case()
 			ktap_diag "nth=$n: modprobe failed but the init returned 0"
 			bad=1
 		fi
-		load_gone "$n" || bad=1
+		module_gone "nth=$n: the load failed but" || bad=1
+		mod_loaded "$PCP_MOD" && rmmod "$PCP_MOD"
 	done
 	[[ $done -eq 1 || $n -le $MAX_TRIES ]] || ktap_diag "gave up after $MAX_TRIES faults"
 	ktap_diag "$name: $((failed + absorbed)) faults injected: $failed failed the load cleanly, $absorbed absorbed ($((SECONDS - t0)) s)"
@@ -176,7 +133,7 @@ load_case()
 	fi
 	unload_all || { ktap_diag "$name: cannot unload"; bad=1; }
 	[[ $done -eq 1 && $bad -eq 0 ]]
-	ktap_result "$name" $?
+	result "$name" $?
 }
 
 # create_case NAME MODE: every fault point of test_pcpu_pagecache's
@@ -186,13 +143,13 @@ create_case()
 	local name=$1 rc t0=$SECONDS
 
 	"$FAIL_NTH" -n $MAX_TRIES -g "$PCP_DEBUGFS/fault" -i " : $PCP_MOD:fault" \
-		"$TP_RUN" "fault_create:$2" 2>&1 | ktap_diag_stream
+		"$PCP_RUN" "fault_create:$2" 2>&1 | ktap_diag_stream
 	rc=${PIPESTATUS[0]}
 	ktap_diag "$name: $((SECONDS - t0)) s"
-	ktap_result "$name" "$rc"
+	result "$name" "$rc"
 }
 
-ktap_plan ${#names[@]}
+ktap_plan
 
 if [[ $(id -u) -ne 0 ]]; then
 	skip_all "must run as root"
@@ -207,10 +164,7 @@ if [[ ! -d $FAIL_PAGE ]]; then
 	ktap_diag "no $FAIL_PAGE: the 4 MiB blocks of the default pool never fail"
 fi
 
-if mod_loaded "$PCP_MOD"; then
-	ktap_diag "$PCP_MOD was loaded before the test; unloading it"
-	unload_all || ktap_diag "could not unload: results below will say"
-fi
+start_clean || ktap_diag "could not unload: results below will say"
 
 trap cleanup EXIT
 if ! modprobe "$FI_MOD"; then
@@ -228,13 +182,13 @@ load_case load_default_pool
 load_case load_reserved_range base=$PCP_RES_BASE size=$PCP_RES_SIZE
 
 if ! mod_available "$PCP_TEST_MOD"; then
-	ktap_skip create_from_page_allocator "$PCP_TEST_MOD not available"
-	ktap_skip create_on_reserved_range "$PCP_TEST_MOD not available"
+	skip create_from_page_allocator "$PCP_TEST_MOD not available"
+	skip create_on_reserved_range "$PCP_TEST_MOD not available"
 elif ! modprobe "$PCP_MOD" base=$PCP_RES_BASE size=$PCP_RES_SIZE ||
      ! modprobe "$PCP_TEST_MOD"; then
 	ktap_diag "cannot load $PCP_MOD and $PCP_TEST_MOD"
-	ktap_not_ok create_from_page_allocator
-	ktap_not_ok create_on_reserved_range
+	not_ok create_from_page_allocator
+	not_ok create_on_reserved_range
 else
 	create_case create_from_page_allocator 0
 	create_case create_on_reserved_range 1

@@ -13,7 +13,6 @@
 set -u
 
 here=$(dirname "$0")
-. "$here/ktap.sh"
 . "$here/pcpu_pagecache_lib.sh"
 
 OT_MOD=pcpu_pagecache_owners_test
@@ -21,8 +20,7 @@ LEAKY_MOD=pcpu_pagecache_leaky
 OT_CTL=/sys/kernel/debug/$OT_MOD/ctl
 OT_DIR=$PCP_DEBUGFS/owners_test
 PARAM=/sys/module/$PCP_MOD/parameters/track
-TP_RUN=/sys/kernel/debug/$PCP_TEST_MOD/run
-TP_LIST=/sys/kernel/debug/$PCP_TEST_MOD/list
+TP_LIST=$PCP_TP/list
 # What the test module holds after "leak" (its header).
 A_PAGES=5 A_COUNT=5 B_PAGES=10 B_COUNT=2
 # After "many": 70 callers, N % 7 + 1 pages each.
@@ -59,18 +57,14 @@ names=(
 	owners_readable_under_stress
 	tracked_default_owners_matches_inuse
 )
-ktap_plan ${#names[@]}
-
-if [[ $(id -u) -ne 0 ]]; then
-	echo "# must run as root"
-	exit "$KSFT_SKIP"
-fi
+ktap_plan
+need_root
 
 ktap_cleanup()
 {
 	mod_loaded "$OT_MOD" && rmmod "$OT_MOD"
 	mod_loaded "$LEAKY_MOD" && rmmod "$LEAKY_MOD"
-	[[ -w $TP_RUN ]] && echo stress_stop >"$TP_RUN"
+	[[ -w $PCP_RUN ]] && echo stress_stop >"$PCP_RUN"
 	unload_all
 }
 
@@ -183,7 +177,7 @@ else
 	ktap_diag "$(cat "$owners")"
 	not_ok owners_no_other_callers
 fi
-inuse=$(awk '$1 == "pages_inuse" { print $2 }' "$OT_DIR/stats")
+inuse=$(stat_get pages_inuse owners_test)
 total=$(owners_total "$owners")
 if [[ $total == "$((A_PAGES + B_PAGES)) $((A_COUNT + B_COUNT)) 2" &&
       $inuse -eq $((A_PAGES + B_PAGES)) ]]; then
@@ -302,7 +296,7 @@ modprobe "$PCP_TEST_MOD" || bail "modprobe $PCP_TEST_MOD failed"
 failed=()
 while read -r t; do
 	[[ $t == stress ]] && t=stress:5
-	echo "$t" >"$TP_RUN" 2>/dev/null || failed+=("$t")
+	echo "$t" >"$PCP_RUN" 2>/dev/null || failed+=("$t")
 done < <(cat "$TP_LIST")
 if [[ ${#failed[@]} -eq 0 ]]; then
 	ok tracked_module_tests_pass
@@ -313,13 +307,13 @@ fi
 # A reader walks the records of the stress pool while every CPU allocates
 # and frees in it.
 bad=0
-if echo stress_start >"$TP_RUN"; then
+if echo stress_start >"$PCP_RUN"; then
 	for _ in 1 2 3 4 5; do
 		cat "$PCP_DEBUGFS/stress/owners" >"$owners" || bad=1
 		owners_total "$owners" >/dev/null || bad=1
 		sleep 0.2
 	done
-	echo stress_stop >"$TP_RUN" || bad=1
+	echo stress_stop >"$PCP_RUN" || bad=1
 else
 	bad=1
 fi

@@ -4,26 +4,24 @@
 # The trace events of pcpu_pagecache.  Load the module on the reserved
 # range, so that every address of the default pool is known, enable its
 # events in tracefs, make each one happen (test_pcpu_pagecache's actions,
-# the debugfs drain, a CPU offline, a test pool destroyed), and check what
-# the trace buffer shows for each trigger: the event is there, its fields
-# parse and hold the right values.  Also check the events' format files.
+# the debugfs drain, a test pool destroyed), and check what the trace
+# buffer shows for each trigger: the event is there, its fields parse and
+# hold the right values.  Also check the events' format files.  The flush
+# of a CPU going offline (reason=hotplug) is checked with the rest of that
+# flush by pcpu_pagecache_cpu_on_off.sh.
 #
 # Unloading a module clears the trace buffer, so each trigger's events are
 # read before anything is unloaded.
 set -u
 
 here=$(dirname "$0")
-. "$here/ktap.sh"
 . "$here/pcpu_pagecache_lib.sh"
 
-TRACING=/sys/kernel/tracing
-EVDIR=$TRACING/events/$PCP_MOD
-RUN=/sys/kernel/debug/$PCP_TEST_MOD/run
+EVDIR=$PCP_TRACING/events/$PCP_MOD
 DRAIN=$PCP_DEBUGFS/default/drain
-CPU1=/sys/devices/system/cpu/cpu1/online
 
-PAGE=4096
-WINDOW=64		# pages in a per-CPU window
+PAGE=$PCP_PAGE_SIZE
+WINDOW=$PCP_WINDOW_PAGES
 POOL_LO=$((PCP_RES_BASE))
 POOL_HI=$((PCP_RES_BASE + PCP_RES_SIZE))
 # What test_pcpu_pagecache's default_bad_free frees twice.
@@ -43,15 +41,13 @@ declare -A ev_fields=(
 
 # Result names in order, so that a test that cannot go on still reports
 # every planned result.
-names=(tracefs_mounted load_modules)
+names=(load_modules)
 for e in "${events[@]}"; do
 	names+=("format_$e")
 done
 names+=(
-	events_enabled
 	refill_on_first_alloc_every_cpu
 	flush_reason_drain
-	flush_reason_hotplug
 	alloc_slow_16_plus_pages
 	free_slow_16_plus_pages
 	invalid_free_double_free
@@ -59,7 +55,6 @@ names+=(
 	flush_reason_refill
 	flush_reason_destroy
 	every_event_line_well_formed
-	events_disabled
 	unload
 )
 
@@ -73,8 +68,7 @@ events_set()
 	local e
 
 	for e in "${events[@]}"; do
-		[[ -e $EVDIR/${PCP_MOD}_$e/enable ]] || continue
-		echo "$1" > "$EVDIR/${PCP_MOD}_$e/enable" 2>/dev/null
+		trace_event "$e" "$1"
 	done
 }
 
@@ -87,17 +81,11 @@ ktap_cleanup()
 
 # ---- Reading the trace buffer -------------------------------------------
 
-trace_clear()
-{
-	: > "$TRACING/trace"
-}
-
 # trace_take NAME: keep the buffer's event lines of our events in
 # $tmp/NAME (as "EVENT PAYLOAD") and in $tmp/all.
 trace_take()
 {
-	sed -n "s/^.* ${PCP_MOD}_\([a-z_]*\): /\1 /p" "$TRACING/trace" \
-		> "$tmp/$1"
+	trace_events > "$tmp/$1"
 	cat "$tmp/$1" >> "$tmp/all"
 }
 
@@ -164,9 +152,67 @@ in_pool()
 	fi
 	if (($1 < POOL_LO || $1 + $2 * PAGE > POOL_HI)); then
 		ktap_diag "$(hex "$1") +$2 pages is outside the pool" \
-			"[$(hex $POOL_LO), $(hex $POOL_HI))"
+			"[$(hex "$POOL_LO"), $(hex "$POOL_HI"))"
 		return 1
 	fi
+}
+
+# each_event NAME EVENT WHAT FN: FN LINE for each EVENT line of trigger
+# NAME, its fields parsed into F_*; FN returns 0 (good), 1 (bad) or 2
+# (not a line looked for).  1 if a line does not parse, FN found a bad
+# one, or there was none to look at (WHAT says which were looked for).
+each_event()
+{
+	local name=$1 ev=$2 what=$3 fn=$4 l rc bad=0 n=0
+
+	while IFS= read -r l; do
+		if ! parse "$ev" "$l"; then
+			ktap_diag "$ev: cannot parse: $l" >&2
+			bad=1
+			continue
+		fi
+		"$fn" "$l"
+		rc=$?
+		((rc == 2)) && continue
+		n=$((n + 1))
+		((rc == 0)) || bad=1
+	done < <(lines "$name" "$ev")
+	if ((n == 0)); then
+		ktap_diag "no $ev event with $what" >&2
+		return 1
+	fi
+	return "$bad"
+}
+
+# window_line LINE: check_window's checks of one line.
+window_line()
+{
+	local bad=0
+
+	if [[ $F_pool != "$pool" || $F_reason != "$reason" ]]; then
+		ktap_diag "$ev: expected pool=$pool reason=$reason: $1" >&2
+		bad=1
+	fi
+	if ((F_npages < min || F_npages > WINDOW)); then
+		ktap_diag "$ev: npages not in [$min, $WINDOW]: $1" >&2
+		bad=1
+	fi
+	if [[ ! -d $PCP_CPU_DIR/cpu$F_cpu ]]; then
+		ktap_diag "$ev: no such CPU: $1" >&2
+		bad=1
+	fi
+	if [[ $pool == default ]]; then
+		if ! in_pool "$F_base" "$WINDOW" >&2 ||
+		   (( (F_base - POOL_LO) % (WINDOW * PAGE) )); then
+			ktap_diag "$ev: base is not a window of the pool: $1" >&2
+			bad=1
+		fi
+	elif ((F_base % (WINDOW * PAGE))); then
+		ktap_diag "$ev: base is not window aligned: $1" >&2
+		bad=1
+	fi
+	echo "$F_cpu"
+	return "$bad"
 }
 
 # check_window NAME EVENT REASON POOL MIN_NPAGES: every EVENT line of
@@ -175,44 +221,24 @@ in_pool()
 # aligned to a window.  Prints the CPUs of the lines; 1 if there are none.
 check_window()
 {
-	local name=$1 ev=$2 reason=$3 pool=$4 min=$5 l bad=0 n=0
+	local reason=$3 pool=$4 min=$5
 
-	while IFS= read -r l; do
-		if ! parse "$ev" "$l"; then
-			ktap_diag "$ev: cannot parse: $l" >&2
-			bad=1
-			continue
-		fi
-		n=$((n + 1))
-		if [[ $F_pool != "$pool" || $F_reason != "$reason" ]]; then
-			ktap_diag "$ev: expected pool=$pool reason=$reason: $l" >&2
-			bad=1
-		fi
-		if ((F_npages < min || F_npages > WINDOW)); then
-			ktap_diag "$ev: npages not in [$min, $WINDOW]: $l" >&2
-			bad=1
-		fi
-		if [[ ! -d /sys/devices/system/cpu/cpu$F_cpu ]]; then
-			ktap_diag "$ev: no such CPU: $l" >&2
-			bad=1
-		fi
-		if [[ $pool == default ]]; then
-			if ! in_pool "$F_base" "$WINDOW" >&2 ||
-			   (( (F_base - POOL_LO) % (WINDOW * PAGE) )); then
-				ktap_diag "$ev: base is not a window of the pool: $l" >&2
-				bad=1
-			fi
-		elif ((F_base % (WINDOW * PAGE))); then
-			ktap_diag "$ev: base is not window aligned: $l" >&2
-			bad=1
-		fi
-		echo "$F_cpu"
-	done < <(lines "$name" "$ev")
-	if ((n == 0)); then
-		ktap_diag "no $ev event with reason=$reason" >&2
-		return 1
+	each_event "$1" "$2" "reason=$reason" window_line
+}
+
+# range_line LINE: check_range's checks of one line.
+range_line()
+{
+	local bad=0
+
+	[[ $F_npages == "$want" ]] || return 2
+	if [[ $F_pool != default ]]; then
+		ktap_diag "$ev: expected pool=default: $1" >&2
+		bad=1
 	fi
-	return $bad
+	in_pool "$F_addr" "$F_npages" >&2 || bad=1
+	echo "$F_addr"
+	return "$bad"
 }
 
 # check_range NAME EVENT NPAGES: the EVENT lines of trigger NAME with
@@ -220,28 +246,25 @@ check_window()
 # addresses (decimal); 1 if there are none.
 check_range()
 {
-	local name=$1 ev=$2 want=$3 l bad=0 n=0
+	local want=$3
 
-	while IFS= read -r l; do
-		if ! parse "$ev" "$l"; then
-			ktap_diag "$ev: cannot parse: $l" >&2
-			bad=1
-			continue
-		fi
-		[[ $F_npages == "$want" ]] || continue
-		n=$((n + 1))
-		if [[ $F_pool != default ]]; then
-			ktap_diag "$ev: expected pool=default: $l" >&2
-			bad=1
-		fi
-		in_pool "$F_addr" "$F_npages" >&2 || bad=1
-		echo "$F_addr"
-	done < <(lines "$name" "$ev")
-	if ((n == 0)); then
-		ktap_diag "no $ev event with npages=$want" >&2
-		return 1
+	each_event "$1" "$2" "npages=$want" range_line
+}
+
+# every_online_cpu NAME EVENT REASON: trigger NAME has a full window's
+# EVENT with REASON on the default pool for each online CPU, and only them.
+every_online_cpu()
+{
+	local cpus
+
+	if cpus=$(check_window "$1" "$2" "$3" default "$WINDOW") &&
+	   same_set "$cpus" "$(online_cpus)"; then
+		return 0
 	fi
-	return $bad
+	ktap_diag "$2 reason=$3 on CPUs '$(xargs <<<"$cpus")', online" \
+		"'$(online_cpus | xargs)'"
+	show "$1"
+	return 1
 }
 
 # same_set A B: two lists of words hold the same words.
@@ -251,57 +274,24 @@ same_set()
 	   "$(tr ' ' '\n' <<<"$2" | sort -u | xargs)" ]]
 }
 
-online_cpus()
-{
-	local c
-
-	for c in /sys/devices/system/cpu/cpu[0-9]*; do
-		if [[ ! -e $c/online || $(cat "$c/online") == 1 ]]; then
-			echo "${c##*cpu}"
-		fi
-	done
-}
-
-# run ACTION: write ACTION to test_pcpu_pagecache's run file.
-run()
-{
-	if ! echo "$1" > "$RUN"; then
-		ktap_diag "echo $1 > $RUN failed; kernel log:"
-		ktap_diag "$(dmesg | grep "$PCP_TEST_MOD" | tail -n 5)"
-		return 1
-	fi
-}
-
 # ---- Setup ----------------------------------------------------------------
 
-ktap_plan ${#names[@]}
-
-if [[ $(id -u) -ne 0 ]]; then
-	echo "# must run as root"
-	exit "$KSFT_SKIP"
+ktap_plan
+need_root
+if [[ ! -e $PCP_TRACING/trace ]]; then
+	mount -t tracefs tracefs "$PCP_TRACING" 2>/dev/null
 fi
-
-if [[ ! -e $TRACING/trace ]]; then
-	mount -t tracefs tracefs "$TRACING" 2>/dev/null
-fi
-if [[ ! -e $TRACING/trace ]]; then
-	echo "# no tracefs at $TRACING"
-	exit "$KSFT_SKIP"
-fi
-ok tracefs_mounted
+[[ -e $PCP_TRACING/trace ]] || skip_program "no tracefs at $PCP_TRACING"
 
 if ! mod_available "$PCP_TEST_MOD"; then
 	bail "$PCP_TEST_MOD not available: it drives the allocations"
 fi
-if mod_loaded "$PCP_MOD"; then
-	ktap_diag "$PCP_MOD was loaded before the test; unloading it"
-	unload_all || bail "could not unload the modules"
-fi
+start_clean || bail "could not unload the modules"
 if ! modprobe "$PCP_MOD" base=$PCP_RES_BASE size=$PCP_RES_SIZE; then
 	bail "modprobe $PCP_MOD base=$PCP_RES_BASE size=$PCP_RES_SIZE failed"
 fi
-if ! modprobe "$PCP_TEST_MOD" || [[ ! -w $RUN ]]; then
-	bail "modprobe $PCP_TEST_MOD failed, or no $RUN"
+if ! modprobe "$PCP_TEST_MOD" || [[ ! -w $PCP_RUN ]]; then
+	bail "modprobe $PCP_TEST_MOD failed, or no $PCP_RUN"
 fi
 ok load_modules
 
@@ -331,76 +321,30 @@ done
 
 # ---- Enable -------------------------------------------------------------
 
-tracing_on_before=$(cat "$TRACING/tracing_on")
-echo 1 > "$TRACING/tracing_on"
-events_set 1
-bad=0
+tracing_on_before=$(cat "$PCP_TRACING/tracing_on")
+echo 1 > "$PCP_TRACING/tracing_on"
 for e in "${events[@]}"; do
-	if [[ $(cat "$EVDIR/${PCP_MOD}_$e/enable" 2>/dev/null) != 1 ]]; then
-		ktap_diag "${PCP_MOD}_$e is not enabled"
-		bad=1
-	fi
+	trace_event "$e" 1 || bail "cannot enable ${PCP_MOD}_$e"
 done
-[[ $bad -eq 0 ]] || bail "cannot enable the events"
-ok events_enabled
 ktap_diag "online CPUs: $(online_cpus | xargs)"
 
 # ---- Triggers -----------------------------------------------------------
 
 # A fresh pool: every CPU's first allocation takes a full window.
 trace_clear
-run warm_all
+tp_run warm_all
 trace_take warm
-if cpus=$(check_window warm refill refill default "$WINDOW") &&
-   same_set "$cpus" "$(online_cpus)"; then
-	ok refill_on_first_alloc_every_cpu
-else
-	ktap_diag "refills on CPUs '$(xargs <<<"$cpus")', online" \
-		"'$(online_cpus | xargs)'"
-	show warm
-	not_ok refill_on_first_alloc_every_cpu
-fi
+check refill_on_first_alloc_every_cpu every_online_cpu warm refill refill
 
 # The drain file flushes every CPU's window, all its pages free again.
 trace_clear
 echo 1 > "$DRAIN" || ktap_diag "echo 1 > $DRAIN failed"
 trace_take drain
-if cpus=$(check_window drain flush drain default "$WINDOW") &&
-   same_set "$cpus" "$(online_cpus)"; then
-	ok flush_reason_drain
-else
-	ktap_diag "drain flushes on CPUs '$(xargs <<<"$cpus")', online" \
-		"'$(online_cpus | xargs)'"
-	show drain
-	not_ok flush_reason_drain
-fi
-
-# A CPU going offline flushes its window.
-if [[ ! -w $CPU1 ]]; then
-	skip flush_reason_hotplug "cpu1 is not hotpluggable"
-else
-	run warm_all
-	trace_clear
-	if echo 0 > "$CPU1"; then
-		trace_take hotplug
-		echo 1 > "$CPU1" || ktap_diag "could not online cpu1 again"
-		if cpus=$(check_window hotplug flush hotplug default 0) &&
-		   [[ $(sort -u <<<"$cpus" | xargs) == 1 ]]; then
-			ok flush_reason_hotplug
-		else
-			ktap_diag "hotplug flushes on CPUs '$(xargs <<<"$cpus")', expected 1"
-			show hotplug
-			not_ok flush_reason_hotplug
-		fi
-	else
-		ktap_diag "could not offline cpu1"
-		not_ok flush_reason_hotplug
-	fi
-fi
+check flush_reason_drain every_online_cpu drain flush drain
 
 # 16 pages and more never go through the per-CPU cache.
 trace_clear
-run default_alloc:100
+tp_run default_alloc:100
 trace_take large
 if alloc_addr=$(check_range large alloc_slow 100) &&
    [[ $(wc -l <<<"$alloc_addr") -eq 1 ]]; then
@@ -420,7 +364,7 @@ fi
 
 # A double free: the second is refused, naming the caller.
 trace_clear
-run default_bad_free
+tp_run default_bad_free
 trace_take bad_free
 bad=0
 n=0
@@ -465,7 +409,7 @@ result invalid_free_double_free $bad
 # reclaims every cache before it fails: reason=reclaim, for any cache that
 # still holds a window.
 trace_clear
-run default_exhaust
+tp_run default_exhaust
 trace_take exhaust
 bad=0
 n=0
@@ -500,7 +444,7 @@ fi
 
 # A pool destroyed with warm windows flushes them.
 trace_clear
-run api_single_page
+tp_run api_single_page
 trace_take destroy
 if check_window destroy refill refill "$TEST_POOL" 1 >/dev/null &&
    awk '$1 != "flush" || / reason=destroy$/' "$tmp/destroy" \
@@ -535,18 +479,9 @@ result every_event_line_well_formed $bad
 # ---- Cleanup --------------------------------------------------------------
 
 events_set 0
-bad=0
-for e in "${events[@]}"; do
-	if [[ $(cat "$EVDIR/${PCP_MOD}_$e/enable" 2>/dev/null) != 0 ]]; then
-		ktap_diag "${PCP_MOD}_$e is still enabled"
-		bad=1
-	fi
-done
-result events_disabled $bad
-echo "$tracing_on_before" > "$TRACING/tracing_on"
+echo "$tracing_on_before" > "$PCP_TRACING/tracing_on"
 trace_clear
 
-unload_all
-result unload $?
+check unload unload_all
 
 ktap_finished

@@ -17,10 +17,13 @@
 #                         unloaded module) are counted apart
 set -u
 
+# shellcheck source=../../selftests/ktap.sh
+. /kselftest/pcpu_pagecache/ktap.sh
+
 KMEMLEAK=/sys/kernel/debug/kmemleak
 prog="selftests: debug: kmemleak_after_unload"
 num=$(($(grep -c . /kselftest/kselftest-list.txt 2>/dev/null || echo 0) + 1))
-fail=0
+names=(all_modules_unloaded kmemleak_no_leaks)
 
 mapfile -t ours < <(for f in /lib/modules/"$(uname -r)"/extra/*.ko; do
 	[[ -e $f ]] && basename "$f" .ko
@@ -35,57 +38,66 @@ loaded_ours()
 	done
 }
 
-echo "# $prog"
-echo "# TAP version 13"
-echo "# 1..2"
-
 # Users before the modules they use: retry until nothing more goes.
-for _ in 1 2 3 4 5; do
-	left=$(loaded_ours)
-	[[ -z $left ]] && break
-	for m in $left; do
-		rmmod "$m" 2>/dev/null
-	done
-done
-left=$(loaded_ours)
-if [[ -z $left ]]; then
-	echo "# ok 1 all_modules_unloaded"
-else
-	echo "# # still loaded: $(echo "$left" | tr '\n' ' ')"
-	echo "# not ok 1 all_modules_unloaded"
-	fail=1
-fi
+all_modules_unloaded()
+{
+	local left m
 
-if [[ ! -w $KMEMLEAK ]]; then
-	echo "# ok 2 kmemleak_no_leaks # SKIP no $KMEMLEAK"
-else
+	for _ in 1 2 3 4 5; do
+		left=$(loaded_ours)
+		[[ -z $left ]] && break
+		for m in $left; do
+			rmmod "$m" 2>/dev/null
+		done
+	done
+	left=$(loaded_ours)
+	[[ -z $left ]] && return 0
+	ktap_diag "still loaded: $(echo "$left" | tr '\n' ' ')"
+	return 1
+}
+
+kmemleak_no_leaks()
+{
+	local report names
+
 	echo scan > "$KMEMLEAK"
 	sleep 5
 	echo scan > "$KMEMLEAK"
 	report=$(cat "$KMEMLEAK")
-	if [[ -z $report ]]; then
-		echo "# ok 2 kmemleak_no_leaks"
-	else
-		# Our modules' frames: by name while the module is loaded, a
-		# bare module-space address once it is gone.
-		names=$(IFS='|'; echo "${ours[*]}")
-		[[ -n $names ]] || names=no-module-of-ours
-		awk -v names="$names" '
-			/^unreferenced object/ { n++; cur = n }
-			cur && ($0 ~ "\\[(" names ")\\]" || $0 ~ "(" names ")" ||
-				 /\[<ffffffff[a-f][0-9a-f]{7}>\] 0xffffffff[a-f]/) { ours[cur] = 1 }
-			END {
-				m = 0
-				for (i in ours) m++
-				printf "# # kmemleak: %d suspected leaks, %d with frames in our modules\n", n, m
-			}' <<<"$report"
-		sed 's/^/# # /' <<<"$report" | head -n 120
-		echo "# not ok 2 kmemleak_no_leaks"
-		fail=1
-	fi
-fi
+	[[ -z $report ]] && return 0
+	# Our modules' frames: by name while the module is loaded, a bare
+	# module-space address once it is gone.
+	names=$(IFS='|'; echo "${ours[*]}")
+	[[ -n $names ]] || names=no-module-of-ours
+	awk -v names="$names" '
+		/^unreferenced object/ { n++; cur = n }
+		cur && ($0 ~ "\\[(" names ")\\]" || $0 ~ "(" names ")" ||
+			 /\[<ffffffff[a-f][0-9a-f]{7}>\] 0xffffffff[a-f]/) { ours[cur] = 1 }
+		END {
+			m = 0
+			for (i in ours) m++
+			printf "# kmemleak: %d suspected leaks, %d with frames in our modules\n", n, m
+		}' <<<"$report"
+	ktap_diag "$(head -n 120 <<<"$report")"
+	return 1
+}
 
-if [[ $fail -eq 0 ]]; then
+# The program's results nested under it, as the runner prints them.
+debug_checks()
+{
+	ktap_plan "${#names[@]}"
+	check all_modules_unloaded all_modules_unloaded
+	if [[ -w $KMEMLEAK ]]; then
+		check kmemleak_no_leaks kmemleak_no_leaks
+	else
+		skip kmemleak_no_leaks "no $KMEMLEAK"
+	fi
+	ktap_finished
+}
+
+echo "# $prog"
+(debug_checks) | sed 's/^/# /'
+if [[ ${PIPESTATUS[0]} -eq 0 ]]; then
 	echo "ok $num $prog"
 else
 	echo "not ok $num $prog"

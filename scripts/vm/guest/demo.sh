@@ -6,9 +6,13 @@
 # files along the way.
 set -u
 
-dbg=/sys/kernel/debug/pcpu_pagecache/default
-workload=/sys/kernel/debug/test_pcpu_pagecache/workload
-cpu1=/sys/devices/system/cpu/cpu1/online
+# The names and sizes the tests use.
+# shellcheck source=../../selftests/pcpu_pagecache_lib.sh
+. /kselftest/pcpu_pagecache/pcpu_pagecache_lib.sh
+
+dbg=$PCP_DEBUGFS/default
+workload=$PCP_WORKLOAD
+cpu1=$PCP_CPU_DIR/cpu1/online
 
 step()
 {
@@ -22,9 +26,9 @@ show()
 	cat "$1"
 }
 
-step "load the module on the reserved range [0x30000000, +64M)"
-echo "\$ modprobe pcpu_pagecache base=0x30000000 size=0x4000000"
-if ! modprobe pcpu_pagecache base=0x30000000 size=0x4000000; then
+step "load the module on the reserved range [$PCP_RES_BASE, +$((PCP_RES_SIZE >> 20))M)"
+echo "\$ modprobe $PCP_MOD base=$PCP_RES_BASE size=$PCP_RES_SIZE"
+if ! modprobe "$PCP_MOD" base=$PCP_RES_BASE size=$PCP_RES_SIZE; then
 	echo "demo: modprobe failed"
 	dmesg | grep pcpu_pagecache
 	exit 1
