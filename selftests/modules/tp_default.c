@@ -109,7 +109,7 @@ int act_default_exhaust(const char *arg)
  * The node of page @a: its struct page's for a pool from the page
  * allocator; a reserved range's pages are not the kernel's, so the
  * firmware's (SRAT's) memory ranges tell, as phys_to_target_node() keeps
- * them.  scripts/guest/big.sh checks the node column of the default pool's
+ * them.  scripts/vm/guest/big.sh checks the node column of the default pool's
  * chunks file against the guest's layout, which checks that answer too.
  */
 static int numa_page_node(bool reserved, phys_addr_t a)

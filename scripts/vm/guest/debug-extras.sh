@@ -17,7 +17,7 @@
 #                         unloaded module) are counted apart
 set -u
 
-# shellcheck source=../../selftests/ktap.sh
+# shellcheck source=../../../selftests/ktap.sh
 . /kselftest/pcpu_pagecache/ktap.sh
 
 KMEMLEAK=/sys/kernel/debug/kmemleak

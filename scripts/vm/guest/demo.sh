@@ -7,7 +7,7 @@
 set -u
 
 # The names and sizes the tests use.
-# shellcheck source=../../selftests/pcpu_pagecache_lib.sh
+# shellcheck source=../../../selftests/pcpu_pagecache_lib.sh
 . /kselftest/pcpu_pagecache/pcpu_pagecache_lib.sh
 
 dbg=$PCP_DEBUGFS/default
