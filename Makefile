@@ -28,6 +28,14 @@ BLK_DIR := $(CURDIR)/examples/blk
 # `make check KVER=<release or series>` runs it on that kernel only.
 SERIES := 6.1 6.12 6.1-rt
 KERNELS ?= $(SERIES)
+# What `make deps` installs for a goal (scripts/deps.sh): the kernels it
+# uses, and for demo no more than demo needs.
+demo check-kernel lint dkms: export DEPS_KERNELS = $(or $(filter $(SERIES),$(KVER)),6.1)
+check-big: export DEPS_KERNELS = 6.1
+check: export DEPS_KERNELS = $(if $(filter command line environment,$(origin KVER)),$(or $(filter $(SERIES),$(KVER)),6.1),$(KERNELS))
+demo: export DEPS_MIN = 1
+lint: export EXTRA_PKGS = sparse python3-docutils
+dkms: export EXTRA_PKGS = dkms
 # check, demo and check-kernel build for KVER in KOBJ: the module, the test
 # modules and the test program, apart from other kernels' builds (M= builds
 # write beside their sources, so the sources are mirrored there as
