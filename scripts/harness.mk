@@ -37,6 +37,16 @@ BLK_DIR := $(CURDIR)/examples/blk
 # `make check KVER=<release or series>` runs it on that kernel only.
 SERIES := 6.1 6.12 6.1-rt
 KERNELS ?= $(SERIES)
+# What `make deps` installs for a goal (scripts/setup/deps.sh): the kernels
+# it uses, KVER's series or 6.1, and for demo no more than demo needs.  Only
+# a KVER given is looked at: the default one would read /lib/modules before
+# deps fills it, and make keeps that first, empty listing.
+DEPS_SERIES = $(if $(filter command line environment,$(origin KVER)),$(or $(filter $(SERIES),$(KVER)),6.1),6.1)
+demo check-kernel lint dkms check-big: export DEPS_KERNELS = $(DEPS_SERIES)
+check: export DEPS_KERNELS = $(if $(filter command line environment,$(origin KVER)),$(DEPS_SERIES),$(KERNELS))
+demo: export DEPS_MIN = 1
+lint: export EXTRA_PKGS = sparse python3-docutils
+dkms: export EXTRA_PKGS = dkms
 # KVER as a release: a series stands for its installed release (installed
 # first if missing); a release stays as it is.
 KVER_RELEASE = $(if $(filter $(SERIES),$(KVER)),$$(scripts/setup/install-kernels.sh --kver $(KVER)),$(KVER))

@@ -20,7 +20,7 @@ if [[ ! -x $kscripts/scripts/checkpatch.pl ]]; then
 	ktop=$(basename "$KSRC_TAR" .tar.xz)
 	rm -rf "$kscripts" "$kscripts.tmp"
 	mkdir -p "$kscripts.tmp"
-	tar -xJf "$KSRC_TAR" -C "$kscripts.tmp" --strip-components=1 \
+	tar -I 'xz -T0' -xf "$KSRC_TAR" -C "$kscripts.tmp" --strip-components=1 \
 		"$ktop/scripts/checkpatch.pl" "$ktop/scripts/spelling.txt" \
 		"$ktop/scripts/const_structs.checkpatch" "$ktop/scripts/kernel-doc"
 	mv "$kscripts.tmp" "$kscripts"

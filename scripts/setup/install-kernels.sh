@@ -1,32 +1,40 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Make sure the supported Debian kernels are installed (image, headers and
-# source tarball) and print their release strings:
+# Make sure the supported Debian kernels are installed (image and headers,
+# and the source tarball where the project takes files from it) and print
+# their release strings:
 #
 #   6.1     bookworm:  linux-image-amd64 linux-headers-amd64 linux-source-6.1
 #   6.12    bookworm-security / bookworm-backports:
 #                      linux-image-6.12-amd64 linux-headers-6.12-amd64
-#                      linux-source-6.12
 #   6.1-rt  bookworm's PREEMPT_RT flavour of 6.1 (release 6.1.0-N-rt-amd64,
 #           beside the stock one): linux-image-rt-amd64
 #           linux-headers-rt-amd64 linux-source-6.1
+#
+# linux-source-6.1 holds the kselftest framework and checkpatch, whatever
+# the kernel; nothing takes files from 6.12's source, so it is not
+# installed (140 MB).
 #
 # 6.12 is installed through its own series meta-packages, never through
 # backports' linux-image-amd64/linux-headers-amd64: those would move the
 # default meta-packages to 6.12.  6.1 stays the default kernel.
 #
 # Usage:
-#   scripts/setup/install-kernels.sh               install what is missing, print
-#                                            "<series> <release>" for each
+#   scripts/setup/install-kernels.sh [SERIES...]   install what is missing of
+#                                            SERIES (default: all three),
+#                                            print "<series> <release>"
+#                                            for each
 #   scripts/setup/install-kernels.sh --kver 6.12   install that series if missing,
 #                                            print only its release string
 #   scripts/setup/install-kernels.sh --check       install nothing; exit 1 when
 #                                            something is missing
+#   --with PKG                               install PKG too, in the same
+#                                            apt run (scripts/deps.sh)
 #
-# apt-get runs only when a kernel is missing (needs root then).  All apt
-# output goes to stderr, so `KVER=$(scripts/setup/install-kernels.sh --kver 6.12)`
-# works.
+# apt-get runs only when something is missing (needs root then): one
+# apt-get update and one apt-get install.  All apt output goes to stderr,
+# so `KVER=$(scripts/setup/install-kernels.sh --kver 6.12)` works.
 #
 # No initramfs is built for these kernels when nothing on this machine
 # would boot them (see skip_initramfs): QEMU boots them with the project's
@@ -42,8 +50,8 @@ usage() {
 	exit 2
 }
 
-# Newest installed release of series $1 that has an image, headers and a
-# source tarball; empty if none.  The flavour is amd64 (never cloud or rt)
+# Newest installed release of series $1 that has an image and headers (and
+# for 6.1 and 6.1-rt the source tarball); empty if none.  The flavour is amd64 (never cloud or rt)
 # or, for a series ending in -rt, rt-amd64 from the same source.
 release_of() {
 	local series=${1%-rt} flavour=amd64 r best=
@@ -53,7 +61,7 @@ release_of() {
 	fi
 	local re="^${series//./\\.}\\.[0-9]+(-[0-9]+|\\+deb[0-9.]+|\\+bpo)?-$flavour\$"
 
-	[[ -f /usr/src/linux-source-$series.tar.xz ]] || return 0
+	[[ $series != 6.1 || -f /usr/src/linux-source-6.1.tar.xz ]] || return 0
 	for d in /lib/modules/"$series".*-"$flavour"; do
 		r=${d##*/}
 		[[ $r =~ $re ]] || continue
@@ -98,8 +106,7 @@ packages_of() {
 		# the versioned names those depend on.
 		if [[ -n $(apt-cache policy linux-image-6.12-amd64 2>/dev/null |
 			awk '/Candidate:/ && $2 != "(none)"') ]]; then
-			echo linux-image-6.12-amd64 linux-headers-6.12-amd64 \
-				linux-source-6.12
+			echo linux-image-6.12-amd64 linux-headers-6.12-amd64
 			return
 		fi
 		v=$(apt-cache madison linux-image-amd64 |
@@ -107,7 +114,7 @@ packages_of() {
 		[[ -n $v ]] || { echo "install-kernels: no 6.12 kernel in apt's sources" >&2; exit 1; }
 		img=$(apt-cache depends "linux-image-amd64=$v" | awk '/Depends: linux-image-/ { print $2; exit }')
 		hdr=$(apt-cache depends "linux-headers-amd64=$v" | awk '/Depends: linux-headers-/ { print $2; exit }')
-		echo "$img" "$hdr" linux-source-6.12
+		echo "$img" "$hdr"
 		;;
 	6.1-rt)
 		echo linux-image-rt-amd64 linux-headers-rt-amd64 linux-source-6.1
@@ -160,15 +167,20 @@ apt_no_initramfs() {
 	return "$rc"
 }
 
+# install_series SERIES...: install the missing series, and the packages
+# of --with, in one apt run.
 install_series() {
-	local missing=("$@") pkgs=() s
+	local missing=("$@") pkgs=("${with[@]}") s
 
 	if [[ $(id -u) -ne 0 ]]; then
-		echo "install-kernels: kernel ${missing[*]} missing and not root: run as root" >&2
+		echo "install-kernels: ${missing[*]} ${with[*]} missing and not root: run as root" >&2
 		exit 1
 	fi
 	export DEBIAN_FRONTEND=noninteractive
-	add_backports || true
+	# Backports only for 6.12, on mirrors that lack bookworm-security's.
+	if [[ " ${missing[*]} " == *" 6.12 "* ]]; then
+		add_backports || true
+	fi
 	apt-get update -qq >&2
 	for s in "${missing[@]}"; do
 		# shellcheck disable=SC2207 # names have no spaces
@@ -176,9 +188,14 @@ install_series() {
 	done
 	echo "install-kernels: installing ${pkgs[*]}" >&2
 	# Other lanes on the same machine may be running apt: wait for
-	# dpkg's lock rather than fail.
+	# dpkg's lock rather than fail.  --force-unsafe-io: no fsync of each
+	# file dpkg unpacks; the headers are tens of thousands of small files,
+	# and 6.1's headers and image unpack in 5 s instead of 24 to 34 on
+	# this kind of machine.  A power cut in the middle may leave files
+	# empty: reinstall then (apt-get install --reinstall).
 	set -- install -y -qq --no-install-recommends \
-		-o DPkg::Lock::Timeout=600 "${pkgs[@]}"
+		-o DPkg::Lock::Timeout=600 \
+		-o DPkg::Options::=--force-unsafe-io "${pkgs[@]}"
 	if skip_initramfs; then
 		echo "install-kernels: no initramfs for these kernels (no boot loader here; KERNEL_INITRAMFS=yes builds them)" >&2
 		apt_no_initramfs "$@" </dev/null >&2
@@ -187,20 +204,29 @@ install_series() {
 	fi
 }
 
-want=("${SERIES_ALL[@]}") only='' check=''
+want=() with=() only='' check=''
 while [[ $# -gt 0 ]]; do
 	case $1 in
 	--kver)
 		[[ $# -ge 2 ]] || usage
-		case $2 in
-		6.1 | 6.12 | 6.1-rt) only=$2 want=("$2") ;;
-		*) echo "install-kernels: unknown series '$2' (6.1, 6.12 or 6.1-rt)" >&2; exit 2 ;;
-		esac
+		only=$2 want=("$2")
+		shift 2
+		;;
+	--with)
+		[[ $# -ge 2 ]] || usage
+		with+=("$2")
 		shift 2
 		;;
 	--check) check=1; shift ;;
-	-h | --help) usage ;;
-	*) usage ;;
+	-h | --help | -*) usage ;;
+	*) want+=("$1"); shift ;;
+	esac
+done
+[[ ${#want[@]} -gt 0 ]] || want=("${SERIES_ALL[@]}")
+for s in "${want[@]}"; do
+	case $s in
+	6.1 | 6.12 | 6.1-rt) ;;
+	*) echo "install-kernels: unknown series '$s' (6.1, 6.12 or 6.1-rt)" >&2; exit 2 ;;
 	esac
 done
 
@@ -208,11 +234,11 @@ missing=()
 for s in "${want[@]}"; do
 	[[ -n $(release_of "$s") ]] || missing+=("$s")
 done
-if [[ ${#missing[@]} -gt 0 ]]; then
-	if [[ -n $check ]]; then
-		echo "install-kernels: missing: ${missing[*]}" >&2
-		exit 1
-	fi
+if [[ ${#missing[@]} -gt 0 && -n $check ]]; then
+	echo "install-kernels: missing: ${missing[*]}" >&2
+	exit 1
+fi
+if [[ ${#missing[@]} -gt 0 || ${#with[@]} -gt 0 ]] && [[ -z $check ]]; then
 	install_series "${missing[@]}"
 fi
 

@@ -136,7 +136,10 @@ build_initramfs()
 		ln -s kmod "$root/sbin/$b"
 	done
 	ln -s ../../bin/busybox "$root/usr/bin/env"
-	copy_perl
+	# The demo runs no kselftest and no block-device test: it gets
+	# neither their tools nor perl, a smaller image to pack and to
+	# unpack in the guest.
+	[[ $mode == demo ]] || copy_perl
 
 	# The modules, and what depmod and modprobe want to know about the
 	# kernel's built-in ones.
@@ -151,7 +154,7 @@ build_initramfs()
 		exit 1
 	fi
 	# The block-device tests' tools and ext4, which they mount.
-	blk_tools_pack "$root" "$KVER" ext4
+	[[ $mode == demo ]] || blk_tools_pack "$root" "$KVER" ext4
 	builtin_dir=/lib/modules/$KVER
 	[[ -e $builtin_dir/modules.builtin ]] || builtin_dir=$KDIR
 	for f in modules.builtin modules.builtin.modinfo modules.order; do
@@ -161,23 +164,29 @@ build_initramfs()
 	done
 	depmod -b "$root" "$KVER"
 
-	# The kselftest install tree: runner, collection, list of tests.
-	mkdir -p "$root/kselftest/kselftest"
-	install -m 0755 "$KSFT_DIR/run_kselftest.sh" "$root/kselftest/"
-	install -m 0755 "$KSFT_DIR"/kselftest/{runner.sh,module.sh,prefix.pl} \
-		"$root/kselftest/kselftest/"
-	make -s --no-print-directory -C "$top/selftests" KSFT_DIR="$KSFT_DIR" \
-		OUTPUT="$ksft_out" \
-		INSTALL_PATH="$root/kselftest/pcpu_pagecache" install >/dev/null
-	make -s --no-print-directory -C "$top/selftests" KSFT_DIR="$KSFT_DIR" \
-		OUTPUT="$ksft_out" emit_tests \
-		> "$root/kselftest/kselftest-list.txt"
-	# Test programs are dynamically linked.
-	while IFS= read -r -d '' f; do
-		if [[ $(head -c 4 "$f") == $'\x7fELF' ]]; then
-			copy_libs "$f"
-		fi
-	done < <(find "$root/kselftest" -type f -perm -u+x -print0)
+	if [[ $mode != demo ]]; then
+		# The kselftest install tree: runner, collection, list of tests.
+		mkdir -p "$root/kselftest/kselftest"
+		install -m 0755 "$KSFT_DIR/run_kselftest.sh" "$root/kselftest/"
+		install -m 0755 "$KSFT_DIR"/kselftest/{runner.sh,module.sh,prefix.pl} \
+			"$root/kselftest/kselftest/"
+		make -s --no-print-directory -C "$top/selftests" KSFT_DIR="$KSFT_DIR" \
+			OUTPUT="$ksft_out" \
+			INSTALL_PATH="$root/kselftest/pcpu_pagecache" install >/dev/null
+		make -s --no-print-directory -C "$top/selftests" KSFT_DIR="$KSFT_DIR" \
+			OUTPUT="$ksft_out" emit_tests \
+			> "$root/kselftest/kselftest-list.txt"
+		# Test programs are dynamically linked.
+		while IFS= read -r -d '' f; do
+			if [[ $(head -c 4 "$f") == $'\x7fELF' ]]; then
+				copy_libs "$f"
+			fi
+		done < <(find "$root/kselftest" -type f -perm -u+x -print0)
+	else
+		# The demo's names and sizes: the suite's shell library alone.
+		install -D -m 0644 -t "$root/kselftest/pcpu_pagecache" \
+			"$top/selftests/pcpu_pagecache_lib.sh" "$top/selftests/ktap.sh"
+	fi
 
 	install -m 0755 "$top/scripts/vm/guest/init" "$root/init"
 	install -m 0755 "$top/scripts/vm/guest/$mode.sh" "$root/guest-main.sh"
