@@ -30,7 +30,7 @@
 #   scripts/setup/install-kernels.sh --check       install nothing; exit 1 when
 #                                            something is missing
 #   --with PKG                               install PKG too, in the same
-#                                            apt run (scripts/deps.sh)
+#                                            apt run (scripts/setup/deps.sh)
 #
 # apt-get runs only when something is missing (needs root then): one
 # apt-get update and one apt-get install.  All apt output goes to stderr,
