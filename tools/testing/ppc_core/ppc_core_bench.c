@@ -129,6 +129,19 @@ static inline void rec(unsigned int s, u64 t0, u64 t1)
 	x->raw_max = max(x->raw_max, d);
 }
 
+/* @expr, timed and recorded as sample @s; the value of @expr. */
+#define TIMED(s, expr) ({ \
+	u64 t0_ = ticks(); \
+	__typeof__(expr) v_ = (expr); \
+	rec((s), t0_, ticks()); \
+	v_; \
+})
+#define TIMED_VOID(s, expr) do { \
+	u64 t0_ = ticks(); \
+	expr; \
+	rec((s), t0_, ticks()); \
+} while (0)
+
 static void replay_start(void)
 {
 	unsigned int i;
@@ -368,35 +381,22 @@ static void free_random(unsigned int s, unsigned long n, unsigned long fallback)
 static void work_fill(void)
 {
 	unsigned long i, a, w, free;
-	u64 t0, t1;
 
 	for (i = 0; i < k_alloc1; i++) {
-		t0 = ticks();
-		a = ppc_bits_alloc(&bits, 1);
-		t1 = ticks();
-		rec(S_ALLOC1, t0, t1);
+		a = TIMED(S_ALLOC1, ppc_bits_alloc(&bits, 1));
 		if (a != PPC_NONE)
 			free_random(S_FREE1, 1, a);
 	}
 	for (i = 0; i < k_alloc64; i++) {
-		t0 = ticks();
-		a = ppc_bits_alloc(&bits, 64);
-		t1 = ticks();
-		rec(S_ALLOC64, t0, t1);
+		a = TIMED(S_ALLOC64, ppc_bits_alloc(&bits, 64));
 		if (a != PPC_NONE)
 			free_random(S_FREE64, 64, a);
 	}
 	for (i = 0; i < k_take; i++) {
-		t0 = ticks();
-		w = ppc_bits_take_window(&bits, 1, i % 64, &free);
-		t1 = ticks();
-		rec(S_TAKE1, t0, t1);
+		w = TIMED(S_TAKE1, ppc_bits_take_window(&bits, 1, i % 64, &free));
 		if (w == PPC_NONE)
 			continue;
-		t0 = ticks();
-		ppc_bits_return_window(&bits, w, free);
-		t1 = ticks();
-		rec(S_RETURN1, t0, t1);
+		TIMED_VOID(S_RETURN1, ppc_bits_return_window(&bits, w, free));
 	}
 }
 
@@ -426,59 +426,36 @@ static void unhold(unsigned long n)
 static void work_one_per_chunk(void)
 {
 	unsigned long i, a, w, free;
-	u64 t0, t1;
 
 	for (i = 0; i < k_take; i++) {
-		t0 = ticks();
-		a = ppc_bits_alloc(&bits, 2);
-		t1 = ticks();
-		rec(S_ALLOC2, t0, t1);
-		t0 = ticks();
-		w = ppc_bits_take_window(&bits, 2, 0, &free);
-		t1 = ticks();
-		rec(S_TAKE2, t0, t1);
+		a = TIMED(S_ALLOC2, ppc_bits_alloc(&bits, 2));
+		w = TIMED(S_TAKE2, ppc_bits_take_window(&bits, 2, 0, &free));
 		if (a != PPC_NONE || w != PPC_NONE) {
 			fprintf(stderr, "bench: a 2-page run where none is\n");
 			exit(2);
 		}
 	}
 	for (i = 0; i < k_alloc1; i++) {
-		t0 = ticks();
-		a = ppc_bits_alloc(&bits, 1);
-		t1 = ticks();
-		rec(S_ALLOC1, t0, t1);
+		a = TIMED(S_ALLOC1, ppc_bits_alloc(&bits, 1));
 		if (a != PPC_NONE)
 			hold(a, 1, S_FREE1);
 	}
 	unhold(1);
 	for (i = 0; i < k_take; i++) {
-		t0 = ticks();
-		w = ppc_bits_take_window(&bits, 1, 1, &free);
-		t1 = ticks();
-		rec(S_TAKE1, t0, t1);
+		w = TIMED(S_TAKE1, ppc_bits_take_window(&bits, 1, 1, &free));
 		if (w == PPC_NONE)
 			continue;
-		t0 = ticks();
-		ppc_bits_return_window(&bits, w, free);
-		t1 = ticks();
-		rec(S_RETURN1, t0, t1);
+		TIMED_VOID(S_RETURN1, ppc_bits_return_window(&bits, w, free));
 	}
 }
 
 static void work_straddle(void)
 {
 	unsigned long i, a, w, free;
-	u64 t0, t1;
 
 	for (i = 0; i < k_take; i++) {
-		t0 = ticks();
-		w = ppc_bits_take_window(&bits, 2, 0, &free);
-		t1 = ticks();
-		rec(S_TAKE2, t0, t1);
-		t0 = ticks();
-		a = ppc_bits_alloc(&bits, 2);
-		t1 = ticks();
-		rec(S_ALLOC2, t0, t1);
+		w = TIMED(S_TAKE2, ppc_bits_take_window(&bits, 2, 0, &free));
+		a = TIMED(S_ALLOC2, ppc_bits_alloc(&bits, 2));
 		if (w != PPC_NONE || a == PPC_NONE) {
 			fprintf(stderr, "bench: straddle state broken\n");
 			exit(2);
@@ -493,7 +470,6 @@ static void work_old(int state)
 {
 	unsigned long i, a, n = bits.npages >= 1UL << 32 ? 3 : 20, mask;
 	struct old_pool old;
-	u64 t0, t1;
 
 	if (old_pool_from(&old, &bits)) {
 		fprintf(stderr, "bench: no memory for the old layout\n");
@@ -501,26 +477,14 @@ static void work_old(int state)
 	}
 	for (i = 0; i < n; i++) {
 		if (state == 0) {
-			t0 = ticks();
-			a = old_alloc(&old, 2);
-			t1 = ticks();
-			rec(S_OLD_ALLOC2, t0, t1);
-			t0 = ticks();
-			a = old_take_window(&old, 2, 0, &mask);
-			t1 = ticks();
-			rec(S_OLD_TAKE2, t0, t1);
+			a = TIMED(S_OLD_ALLOC2, old_alloc(&old, 2));
+			a = TIMED(S_OLD_TAKE2, old_take_window(&old, 2, 0, &mask));
 		} else if (state == 1) {
-			t0 = ticks();
-			a = old_take_window(&old, 2, 0, &mask);
-			t1 = ticks();
-			rec(S_OLD_TAKE2, t0, t1);
+			a = TIMED(S_OLD_TAKE2, old_take_window(&old, 2, 0, &mask));
 			if (a != PPC_NONE)
 				old_return_window(&old, a, mask);
 		} else {
-			t0 = ticks();
-			a = old_alloc(&old, 64);
-			t1 = ticks();
-			rec(S_OLD_ALLOC64, t0, t1);
+			a = TIMED(S_OLD_ALLOC64, old_alloc(&old, 64));
 			if (a != PPC_NONE)
 				old_update(&old, a / PPC_CHUNK_PAGES,
 					   a % PPC_CHUNK_PAGES, 64, false);
