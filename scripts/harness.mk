@@ -37,16 +37,21 @@ BLK_DIR := $(CURDIR)/examples/blk
 # `make check KVER=<release or series>` runs it on that kernel only.
 SERIES := 6.1 6.12 6.1-rt
 KERNELS ?= $(SERIES)
+# Non-empty when KVER was given, on the command line or in the environment,
+# rather than defaulted by the Makefile.
+KVER_GIVEN = $(filter command line environment,$(origin KVER))
 # What `make deps` installs for a goal (scripts/setup/deps.sh): the kernels
 # it uses, KVER's series or 6.1, and for demo no more than demo needs.  Only
 # a KVER given is looked at: the default one would read /lib/modules before
 # deps fills it, and make keeps that first, empty listing.
-DEPS_SERIES = $(if $(filter command line environment,$(origin KVER)),$(or $(filter $(SERIES),$(KVER)),6.1),6.1)
-demo check-kernel lint dkms check-big: export DEPS_KERNELS = $(DEPS_SERIES)
-check: export DEPS_KERNELS = $(if $(filter command line environment,$(origin KVER)),$(DEPS_SERIES),$(KERNELS))
+DEPS_SERIES = $(if $(KVER_GIVEN),$(or $(filter $(SERIES),$(KVER)),6.1),6.1)
+demo check-kernel lint dkms check-big bench-scale: export DEPS_KERNELS = $(DEPS_SERIES)
+check: export DEPS_KERNELS = $(if $(KVER_GIVEN),$(DEPS_SERIES),$(KERNELS))
 demo: export DEPS_MIN = 1
 lint: export EXTRA_PKGS = sparse python3-docutils
 dkms: export EXTRA_PKGS = dkms
+check-host: export EXTRA_PKGS = sparse
+bench-scale: export EXTRA_PKGS = gnuplot-nox
 # KVER as a release: a series stands for its installed release (installed
 # first if missing); a release stays as it is.
 KVER_RELEASE = $(if $(filter $(SERIES),$(KVER)),$$(scripts/setup/install-kernels.sh --kver $(KVER)),$(KVER))
@@ -74,7 +79,7 @@ VM = KVER=$(KVER) KDIR=$(KDIR) KIMAGE=$(KIMAGE) BUILD=$(BUILD) \
 # is given on the command line or in the environment.
 check: deps
 	BUILD=$(BUILD) MAKE="$(MAKE)" scripts/lanes/check-kernels.sh \
-		$(if $(filter command line environment,$(origin KVER)),$(KVER),host $(KERNELS))
+		$(if $(KVER_GIVEN),$(KVER),host $(KERNELS))
 
 # The suite on one kernel: KVER, KDIR and KIMAGE (the default kernel's when
 # not given); its results in KOBJ/summary-check.txt.
@@ -105,8 +110,7 @@ check-debug: deps
 # differential tests, optimized and under ASan + UBSan, and a kernel build
 # of the file on each kernel (W=1, sparse), in about a minute without a VM.
 # Results in build/summary-check-host.txt.
-check-host:
-	EXTRA_PKGS=sparse scripts/setup/deps.sh
+check-host: deps
 	BUILD=$(BUILD) MAKE="$(MAKE)" scripts/lanes/check-host.sh
 
 # checkpatch --strict, sparse, W=1 and kernel-doc over every source, and
@@ -126,8 +130,7 @@ bench: deps
 
 # ppc_core's cost against pool size (16 MiB to 16 TiB), on the host:
 # a table, "bench:" lines and SVG charts in build/bench-scale (BENCHMARKS.md).
-bench-scale:
-	EXTRA_PKGS=gnuplot-nox scripts/setup/deps.sh
+bench-scale: deps
 	BUILD=$(BUILD) MAKE="$(MAKE)" scripts/lanes/bench-scale.sh
 
 deps:
