@@ -136,13 +136,8 @@ build_initramfs()
 		ln -s kmod "$root/sbin/$b"
 	done
 	ln -s ../../bin/busybox "$root/usr/bin/env"
-	# The demo runs no kselftest and no block-device test: it gets
-	# neither their tools nor perl, a smaller image to pack and to
-	# unpack in the guest.
-	[[ $mode == demo ]] || copy_perl
 
-	# The modules, and what depmod and modprobe want to know about the
-	# kernel's built-in ones.
+	# The modules.
 	for ko in "$kodir"/*.ko "$kodir"/selftests/modules/*.ko \
 		  "$kodir"/examples/blk/*.ko; do
 		if [[ -e $ko ]]; then
@@ -153,18 +148,18 @@ build_initramfs()
 		log "pcpu_pagecache.ko not built"
 		exit 1
 	fi
-	# The block-device tests' tools and ext4, which they mount.
-	[[ $mode == demo ]] || blk_tools_pack "$root" "$KVER" ext4
-	builtin_dir=/lib/modules/$KVER
-	[[ -e $builtin_dir/modules.builtin ]] || builtin_dir=$KDIR
-	for f in modules.builtin modules.builtin.modinfo modules.order; do
-		if [[ -e $builtin_dir/$f ]]; then
-			cp "$builtin_dir/$f" "$root/lib/modules/$KVER/"
-		fi
-	done
-	depmod -b "$root" "$KVER"
 
-	if [[ $mode != demo ]]; then
+	# The demo runs no kselftest and no block-device test: it gets
+	# neither their tools nor perl, a smaller image to pack and to
+	# unpack in the guest; the suite's shell library alone gives it the
+	# names and sizes.
+	if [[ $mode == demo ]]; then
+		install -D -m 0644 -t "$root/kselftest/pcpu_pagecache" \
+			"$top/selftests/pcpu_pagecache_lib.sh" "$top/selftests/ktap.sh"
+	else
+		copy_perl
+		# The block-device tests' tools and ext4, which they mount.
+		blk_tools_pack "$root" "$KVER" ext4
 		# The kselftest install tree: runner, collection, list of tests.
 		mkdir -p "$root/kselftest/kselftest"
 		install -m 0755 "$KSFT_DIR/run_kselftest.sh" "$root/kselftest/"
@@ -182,11 +177,18 @@ build_initramfs()
 				copy_libs "$f"
 			fi
 		done < <(find "$root/kselftest" -type f -perm -u+x -print0)
-	else
-		# The demo's names and sizes: the suite's shell library alone.
-		install -D -m 0644 -t "$root/kselftest/pcpu_pagecache" \
-			"$top/selftests/pcpu_pagecache_lib.sh" "$top/selftests/ktap.sh"
 	fi
+
+	# depmod last, once ext4 and every module are in place; with what it
+	# and modprobe want to know about the kernel's built-in ones.
+	builtin_dir=/lib/modules/$KVER
+	[[ -e $builtin_dir/modules.builtin ]] || builtin_dir=$KDIR
+	for f in modules.builtin modules.builtin.modinfo modules.order; do
+		if [[ -e $builtin_dir/$f ]]; then
+			cp "$builtin_dir/$f" "$root/lib/modules/$KVER/"
+		fi
+	done
+	depmod -b "$root" "$KVER"
 
 	install -m 0755 "$top/scripts/vm/guest/init" "$root/init"
 	install -m 0755 "$top/scripts/vm/guest/$mode.sh" "$root/guest-main.sh"
