@@ -468,6 +468,14 @@ static int tp_run(const char *cmd)
 	return write_file(TP_DIR "/run", cmd);
 }
 
+/* A step, @what in the message, that returned @r: true if it worked. */
+static bool step_ok(const char *what, int r)
+{
+	if (r)
+		ksft_print_msg("%s: %s\n", what, strerror(-r));
+	return !r;
+}
+
 static bool selected(const char *name)
 {
 	int i;
@@ -678,7 +686,7 @@ static void t_possible_not_present_cpus(const char *name)
 {
 	int possible[MAX_CPUS], present[MAX_CPUS], absent[MAX_CPUS];
 	char plist[64] = "", qlist[64] = "";
-	int np, nq, na = 0, i, j, r;
+	int np, nq, na = 0, i, j;
 	struct stats st;
 	bool ok = false;
 
@@ -707,21 +715,15 @@ static void t_possible_not_present_cpus(const char *name)
 	ksft_print_msg("%d possible CPUs not present, cpu%d to cpu%d\n", na,
 		       absent[0], absent[na - 1]);
 
-	r = tp_run("warm_all");
-	if (r) {
-		ksft_print_msg("warm_all: %s\n", strerror(-r));
+	if (!step_ok("warm_all", tp_run("warm_all")))
 		goto out;
-	}
 	if (!stats_sane("default", &st, "warm"))
 		goto out;
 	for (i = 0; i < na; i++)
 		if (!absent_row_empty(absent[i], "after warm_all"))
 			goto out;
-	r = write_file(PP_DIR "/default/drain", "1");
-	if (r) {
-		ksft_print_msg("echo 1 > drain: %s\n", strerror(-r));
+	if (!step_ok("echo 1 > drain", write_file(PP_DIR "/default/drain", "1")))
 		goto out;
-	}
 	if (!stats_sane("default", &st, "drained"))
 		goto out;
 	for (i = 0; i < na; i++)
@@ -736,13 +738,9 @@ static void t_drain_via_debugfs(const char *name)
 {
 	struct stats a, b;
 	bool ok = false;
-	int r;
 
-	r = tp_run("warm_all");
-	if (r) {
-		ksft_print_msg("warm_all: %s\n", strerror(-r));
+	if (!step_ok("warm_all", tp_run("warm_all")))
 		goto out;
-	}
 	if (!stats_sane("default", &a, "warm"))
 		goto out;
 	if (a.v[S_pages_cached] <= 0) {
@@ -750,11 +748,8 @@ static void t_drain_via_debugfs(const char *name)
 			       a.v[S_pages_cached]);
 		goto out;
 	}
-	r = write_file(PP_DIR "/default/drain", "1");
-	if (r) {
-		ksft_print_msg("echo 1 > drain: %s\n", strerror(-r));
+	if (!step_ok("echo 1 > drain", write_file(PP_DIR "/default/drain", "1")))
 		goto out;
-	}
 	if (!stats_sane("default", &b, "drained"))
 		goto out;
 	if (b.v[S_pages_cached] != 0 ||
