@@ -16,11 +16,15 @@
  * and a 64-bit mask of the window's pages that are free.  A refill takes a
  * window from the bitmaps under the lock; after that,
  * allocations of fewer than %PCPU_PAGECACHE_FAST_PAGES pages and frees that
- * fall inside the window touch only the local CPU's mask, with preemption
- * disabled and no lock, atomic operation or shared cache line.  A window
+ * fall inside the window write only the local CPU's mask, with preemption
+ * disabled and no lock or atomic instruction.  They share cache lines in
+ * reads only: a free reads the window's "pending" mask and its word of the
+ * batched bitmap, which other CPUs write, and another CPU's free of a page
+ * of the window reads the mask (to refuse a page free there).  A window
  * belongs to at most one CPU at a time.  Frees of other pages wait in a
  * per-CPU batch of %PCPU_PAGECACHE_BATCH that goes back under the lock at
- * once: pages of another CPU's window into its atomic "pending" mask, which
+ * once (a bit a page marks them batched, so a second free of one is
+ * refused at once, on any CPU): pages of another CPU's window into its atomic "pending" mask, which
  * that CPU takes back without the lock.  Before an allocation fails, every
  * CPU gives its window and batch back (an IPI each), so no free page is
  * stranded in a cache.  CPU hotplug flushes a CPU's window and batch.
@@ -37,7 +41,10 @@
  * pcpu_pagecache_alloc(), pcpu_pagecache_free(), their _bulk() forms,
  * pcpu_pagecache_va() and pcpu_pagecache_get_stats() never sleep and may be
  * called from process, softirq and hardirq context, with or without
- * interrupts disabled.  NMI context is not supported.
+ * interrupts disabled, and from NMI: there an allocation that the CPU's
+ * window cannot serve and whose lock is busy returns 0 ("not now", not
+ * "empty"), and a free that needs the busy lock returns -EBUSY (the pages
+ * stay the caller's); neither waits or sends an IPI.
  * pcpu_pagecache_create(), pcpu_pagecache_destroy(), pcpu_pagecache_drain()
  * and pcpu_pagecache_default() may sleep: process context only.  A pool
  * must not be used after, or while, it is destroyed.
@@ -160,7 +167,7 @@ pcpu_pagecache_alloc(struct pcpu_pagecache *pool, unsigned int npages)
  *
  * A constant @npages of 1 calls pcpu_pagecache_free_page(); any other
  * calls __pcpu_pagecache_free().  A range may be freed in parts.  Never
- * sleeps; any context but NMI.
+ * sleeps; any context (NMI: see above).
  *
  * Return: 0, or -EINVAL if the range is outside the pool, unaligned, or
  * not allocated.

@@ -22,8 +22,9 @@
  *    the pool is being destroyed.  Window changes also hold pool->lock.
  *  - ->pending, pages of the window freed on other CPUs: set with atomic
  *    OR under pool->lock, taken with xchg by the owner.
- *  - the reclaim mailbox: any CPU sets ->reclaim_req and sends the IPI
- *    (one at a time, through ->ipi_queued), the owner clears it.
+ *  - the reclaim mailbox: any CPU raises ->reclaim_asked and sends the
+ *    IPI (one at a time, through ->ipi_queued); the owner flushes, then
+ *    raises ->reclaim_served to the count of requests it read before.
  * Counters are this_cpu ops, so an interrupt that counts on the same CPU
  * never tears an update.
  *
@@ -39,7 +40,9 @@
 #include <linux/debugfs.h>
 #include <linux/io.h>
 #include <linux/ioport.h>
+#include <linux/irq_work.h>
 #include <linux/list.h>
+#include <linux/lockdep.h>
 #include <asm/local.h>
 #include <linux/minmax.h>
 #include <linux/mm.h>
@@ -123,6 +126,20 @@ struct ppc_batch_ent {
 };
 
 /*
+ * A bad free found under the pool lock, or inside the section, on this
+ * CPU: warned about from irq_work, once the lock is dropped, so that a
+ * slow console never makes its hold time.  Written with interrupts off.
+ */
+struct ppc_note {
+	struct irq_work work;
+	phys_addr_t addr;
+	unsigned long npages;
+	const char *why;		/* NULL: nothing to say */
+	unsigned long caller;
+	unsigned int more;		/* bad frees since, not described */
+};
+
+/*
  * A CPU's cache.  The first part is written only by its CPU (see Locking);
  * the part from ->pending on is written by other CPUs too, and sits on
  * cache lines of its own so that they never touch the fast path's line.
@@ -133,6 +150,7 @@ struct ppc_cache {
 	phys_addr_t base;
 	unsigned long free;		/* pages of the window free here */
 	unsigned long word;		/* the window's word of pool->bits */
+	atomic_long_t *batched;		/* the window's word of pool->batched */
 	/*
 	 * Pages handed out here minus pages freed here, which may go
 	 * negative, is pages_out + alloc_fast - free_fast: a fast operation
@@ -159,9 +177,12 @@ struct ppc_cache {
 	struct ppc_batch_ent batch[PPC_BATCH];
 
 	atomic_long_t pending ____cacheline_aligned_in_smp;
-	atomic_t reclaim_req;		/* 1 + the reason of the flush asked */
+	atomic_t reclaim_asked;		/* requests made of this CPU */
+	atomic_t reclaim_served;	/* requests answered, up to this one */
+	atomic_t reclaim_reason;	/* of the last request, for the trace */
 	atomic_t ipi_queued;		/* reclaim_csd is on its way */
 	call_single_data_t reclaim_csd;
+	struct ppc_note note;
 	struct pcpu_pagecache *pool;
 };
 
@@ -171,6 +192,12 @@ struct pcpu_pagecache {
 	raw_spinlock_t lock;
 	seqcount_raw_spinlock_t owners_seq;	/* windows taken and returned */
 	struct ppc_bits bits;
+	/*
+	 * One bit a page, set while a free of the page waits in a batch:
+	 * set by that free before it queues, cleared under the lock when
+	 * the batch is applied (see ppc_batched_claim()).
+	 */
+	atomic_long_t *batched;
 	long nest_idle;			/* ->nest outside sections: -1, or 0 */
 	struct ppc_block *blocks;	/* by address; NULL: a reserved range */
 	struct ppc_node_ext *exts;	/* the chunks' nodes, by chunk */
@@ -282,27 +309,43 @@ static __always_inline void ppc_section_exit(struct ppc_cache *c)
 
 /* ---- Pages and addresses ------------------------------------------------ */
 
-/* ppc_page_of() in a pool of blocks: a binary search of their addresses. */
-static bool ppc_block_page_of(struct pcpu_pagecache *pool, phys_addr_t addr,
-			      unsigned long *idx)
+/* The index in @pool->blocks of the block that holds @addr, or -1. */
+static long ppc_block_find(struct pcpu_pagecache *pool, unsigned long lo,
+			   unsigned long hi, phys_addr_t addr)
 {
-	unsigned long lo = 0, hi = pool->nchunks, mid;
+	unsigned long mid;
 	struct ppc_block *bl;
 
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
 		bl = &pool->blocks[mid];
-		if (addr < bl->phys) {
+		if (addr < bl->phys)
 			hi = mid;
-		} else if (addr - bl->phys >= (phys_addr_t)PPC_CHUNK_PAGES << PAGE_SHIFT) {
+		else if (addr - bl->phys >= (phys_addr_t)PPC_CHUNK_PAGES << PAGE_SHIFT)
 			lo = mid + 1;
-		} else {
-			*idx = mid * PPC_CHUNK_PAGES +
-			       ((addr - bl->phys) >> PAGE_SHIFT);
-			return *idx < pool->npages;
-		}
+		else
+			return mid;
 	}
-	return false;
+	return -1;
+}
+
+/*
+ * ppc_page_of() in a pool of blocks: a binary search of the full blocks,
+ * which are sorted by address, then the partial last one, which is not
+ * (see ppc_blocks_alloc()).
+ */
+static bool ppc_block_page_of(struct pcpu_pagecache *pool, phys_addr_t addr,
+			      unsigned long *idx)
+{
+	unsigned long nfull = pool->npages / PPC_CHUNK_PAGES;
+	long b = ppc_block_find(pool, 0, nfull, addr);
+
+	if (b < 0 && nfull < pool->nchunks)
+		b = ppc_block_find(pool, nfull, pool->nchunks, addr);
+	if (b < 0)
+		return false;
+	*idx = b * PPC_CHUNK_PAGES + ((addr - pool->blocks[b].phys) >> PAGE_SHIFT);
+	return *idx < pool->npages;
 }
 
 /* The page index of @addr in @pool, if it is a page of the pool. */
@@ -329,8 +372,10 @@ static phys_addr_t ppc_phys(struct pcpu_pagecache *pool, unsigned long idx)
 static phys_addr_t ppc_bits_alloc_locked(struct pcpu_pagecache *pool,
 					 unsigned int npages)
 {
-	unsigned long idx = ppc_bits_alloc(&pool->bits, npages);
+	unsigned long idx;
 
+	lockdep_assert_held(&pool->lock);
+	idx = ppc_bits_alloc(&pool->bits, npages);
 	return idx == PPC_NONE ? 0 : ppc_phys(pool, idx);
 }
 
@@ -347,6 +392,10 @@ ppc_cache_of(struct pcpu_pagecache *pool, unsigned int cpu)
 {
 	return per_cpu_ptr(pool->cache, cpu);
 }
+
+static void ppc_bad_free_noted(struct pcpu_pagecache *pool, phys_addr_t addr,
+			       unsigned long npages, const char *why,
+			       unsigned long caller);
 
 /*
  * Take back the pages other CPUs freed into @c's window.  A page that is
@@ -368,11 +417,17 @@ static bool ppc_pending_merge(struct pcpu_pagecache *pool, struct ppc_cache *c)
 		 * range may have brought several of them at once.
 		 */
 		local_add(hweight_long(dup), ppc_out(pool));
-		this_cpu_add(pool->cache->invalid_frees, hweight_long(dup));
-		pr_warn_ratelimited("%s: %lu pages at %pa freed twice at once on two CPUs\n",
-				    pool->name, hweight_long(dup), &c->base);
+		ppc_bad_free_noted(pool, c->base + ((phys_addr_t)__ffs(dup) << PAGE_SHIFT),
+				   hweight_long(dup),
+				   "freed twice at once on two CPUs", 0);
 	}
 	c->free |= got;
+	/*
+	 * Every page of ->pending is batched (ppc_free_apply_locked()):
+	 * free here now, it is no longer.  Cleared only after it is free,
+	 * so that a free of it sees one or the other.
+	 */
+	atomic_long_andnot(got, c->batched);
 	return true;
 }
 
@@ -390,6 +445,7 @@ static void ppc_cache_flush_locked(struct pcpu_pagecache *pool,
 	struct ppc_cache *c = ppc_cache_of(pool, cpu);
 	unsigned int n;
 
+	lockdep_assert_held(&pool->lock);
 	ppc_batch_apply_locked(pool, c);
 	if (!c->span)
 		return;
@@ -441,12 +497,14 @@ static bool ppc_cache_fill_locked(struct pcpu_pagecache *pool,
 	unsigned int cpu = smp_processor_id();
 	unsigned long w, free;
 
+	lockdep_assert_held(&pool->lock);
 	write_seqcount_begin(&pool->owners_seq);
 	w = ppc_take_window_near(pool, npages, cpu, &free);
 	write_seqcount_end(&pool->owners_seq);
 	if (w == PPC_NONE)
 		return false;
 	c->word = w;
+	c->batched = &pool->batched[w];
 	c->base = ppc_phys(pool, w * PPC_WINDOW);
 	WRITE_ONCE(c->free, free);
 	WRITE_ONCE(c->span, min_t(unsigned long, PPC_WINDOW,
@@ -465,30 +523,45 @@ static bool ppc_cache_holds(struct ppc_cache *c)
 	       atomic_long_read(&c->pending);
 }
 
+/* Whether @cpu has answered every request made of it before @asked. */
+static bool ppc_reclaim_answered(struct ppc_cache *t, int asked)
+{
+	return atomic_read_acquire(&t->reclaim_served) - asked >= 0;
+}
+
 /*
- * Answer a reclaim request on this CPU (preemption off).  @owned: the
- * caller is inside this CPU's section.  A request that interrupted the
- * section cannot touch the cache and is answered with nothing.
+ * Answer the reclaim requests made of this CPU.  @owned: the caller is
+ * inside this CPU's section.  A request that interrupted the section
+ * cannot touch the cache and is answered with nothing.  Interrupts off, so
+ * that an IPI's answer cannot come between the read of ->reclaim_asked and
+ * the write of ->reclaim_served and be taken back by an older count.
  */
 static void ppc_reclaim_serve(struct pcpu_pagecache *pool, bool owned)
 {
 	struct ppc_cache *c = this_cpu_ptr(pool->cache);
 	unsigned long flags;
-	int req = atomic_read(&c->reclaim_req);
+	int asked;
 
-	if (!req)
-		return;
+	local_irq_save(flags);
+	/* Every request up to @asked is answered by the flush that follows. */
+	asked = atomic_read_acquire(&c->reclaim_asked);
+	if (asked == atomic_read(&c->reclaim_served))
+		goto out;
 	if (owned || local_read(&c->nest) == pool->nest_idle) {
 		local_set(&c->nest, pool->nest_idle + 1);
 		barrier();
-		flags = ppc_lock(pool);
-		ppc_cache_flush_locked(pool, smp_processor_id(), req - 1);
-		ppc_unlock(pool, flags);
+		raw_spin_lock(&pool->lock);
+		this_cpu_inc(pool->cache->lock_acquisitions);
+		ppc_cache_flush_locked(pool, smp_processor_id(),
+				       atomic_read(&c->reclaim_reason));
+		raw_spin_unlock(&pool->lock);
 		barrier();
 		local_set(&c->nest, pool->nest_idle + owned);
 	}
-	/* After the flush: a requester that sees 0 finds the pages freed. */
-	atomic_set_release(&c->reclaim_req, 0);
+	/* After the flush: a requester that sees its count finds the pages. */
+	atomic_set_release(&c->reclaim_served, asked);
+out:
+	local_irq_restore(flags);
 }
 
 /* The IPI: hardirq on the target CPU, on PREEMPT_RT too. */
@@ -498,22 +571,28 @@ static void ppc_reclaim_ipi(void *arg)
 
 	atomic_set(&c->ipi_queued, 0);
 	/*
-	 * Store ->ipi_queued, then load ->reclaim_req; ppc_reclaim_ask()
-	 * stores ->reclaim_req, then loads ->ipi_queued (the xchg): one of
-	 * the two sees the other's store, so no request is left unanswered.
+	 * Store ->ipi_queued, then load ->reclaim_asked; ppc_reclaim_ask()
+	 * stores ->reclaim_asked, then loads ->ipi_queued (the xchg).  A
+	 * full barrier on both sides: one of the two sees the other's store,
+	 * so no request is left unanswered.  smp_mb__after_atomic() would
+	 * not do: atomic_set() is a plain store, and on x86 it could still
+	 * sit in the store buffer while the load runs.
 	 */
-	smp_mb__after_atomic();
+	smp_mb();
 	ppc_reclaim_serve(c->pool, false);
 }
 
 /*
  * A csd must not be queued twice: smp_call_function_single_async() does
  * not check atomically.  Either the target's IPI is not queued yet and we
- * queue it, or its handler has yet to read ->reclaim_req and sees ours.
+ * queue it, or its handler has yet to read ->reclaim_asked and sees ours.
  */
 static void ppc_reclaim_ask(struct ppc_cache *t, unsigned int cpu, int reason)
 {
-	atomic_set(&t->reclaim_req, reason + 1);
+	atomic_set(&t->reclaim_reason, reason);
+	/* Fully ordered, as the xchg is: see ppc_reclaim_ipi(). */
+	atomic_inc(&t->reclaim_asked);
+	smp_mb__after_atomic();	/* the store before the xchg's load */
 	if (atomic_xchg(&t->ipi_queued, 1))
 		return;
 	if (smp_call_function_single_async(cpu, &t->reclaim_csd))
@@ -560,12 +639,17 @@ static bool ppc_reclaim(struct pcpu_pagecache *pool, bool owned, int reason,
 	unsigned int cpu, me;
 	u64 deadline;
 	bool held;
+	int asked;
 
+	/* No IPI from NMI, and no wait: the CPU it stopped may hold a lock. */
+	if (in_nmi())
+		return false;
 	preempt_disable();
 	me = smp_processor_id();
 	t = ppc_cache_of(pool, me);
 	held = ppc_cache_holds(t);
-	atomic_set(&t->reclaim_req, reason + 1);
+	atomic_set(&t->reclaim_reason, reason);
+	atomic_inc(&t->reclaim_asked);
 	ppc_reclaim_serve(pool, owned);
 	for_each_online_cpu(cpu) {
 		t = ppc_cache_of(pool, cpu);
@@ -577,7 +661,12 @@ static bool ppc_reclaim(struct pcpu_pagecache *pool, bool owned, int reason,
 	deadline = local_clock() + PPC_RECLAIM_WAIT_NS;
 	for_each_online_cpu(cpu) {
 		t = ppc_cache_of(pool, cpu);
-		while (cpu != me && atomic_read_acquire(&t->reclaim_req)) {
+		/*
+		 * Every request made of @cpu so far, ours among them: asked
+		 * by others too, it was sent an IPI that is still to come.
+		 */
+		asked = atomic_read(&t->reclaim_asked);
+		while (cpu != me && !ppc_reclaim_answered(t, asked)) {
 			ppc_reclaim_serve(pool, owned);
 			if (!wait_all && local_clock() > deadline)
 				goto out;
@@ -638,7 +727,10 @@ ppc_cache_refill_alloc(struct pcpu_pagecache *pool, struct ppc_cache *c,
 		}
 	}
 again:
-	flags = ppc_lock(pool);
+	if (likely(!in_nmi()))
+		flags = ppc_lock(pool);
+	else if (!raw_spin_trylock_irqsave(&pool->lock, flags))
+		return ppc_alloc_counted(pool, 0, npages);
 	ppc_cache_flush_locked(pool, smp_processor_id(), PPC_FLUSH_REFILL);
 	if (ppc_cache_fill_locked(pool, c, npages))
 		addr = ppc_take(c, ppc_word_find(c->free, npages), npages);
@@ -662,7 +754,10 @@ static phys_addr_t ppc_bits_alloc_one(struct pcpu_pagecache *pool,
 	unsigned long flags;
 	phys_addr_t addr;
 
-	flags = ppc_lock(pool);
+	if (likely(!in_nmi()))
+		flags = ppc_lock(pool);
+	else if (!raw_spin_trylock_irqsave(&pool->lock, flags))
+		return 0;
 	addr = ppc_bits_alloc_locked(pool, npages);
 	if (addr)
 		local_add(npages, ppc_out(pool));
@@ -783,7 +878,7 @@ static noinline phys_addr_t ppc_alloc_refill_exit(struct pcpu_pagecache *pool,
  * calling CPU's window with preemption disabled, without a lock or an
  * atomic instruction; larger ones, and misses, search the bitmaps under
  * the pool lock.  Before it fails, it takes back the pages that every CPU's
- * cache holds.  Never sleeps; any context but NMI.
+ * cache holds.  Never sleeps; any context (NMI: see pcpu_pagecache.h).
  *
  * Return: the physical address of the first page, or 0 if @npages is 0,
  * larger than the pool can hold, or no run of @npages free pages is left.
@@ -843,7 +938,7 @@ static noinline phys_addr_t ppc_alloc_page_last(struct pcpu_pagecache *pool,
  *
  * pcpu_pagecache_alloc() of one page, and its shortest path: the lowest
  * free page of the calling CPU's window, with preemption disabled.  Never
- * sleeps; any context but NMI.
+ * sleeps; any context (NMI: see pcpu_pagecache.h).
  *
  * Return: the physical address of the page, or 0 if the pool has no free
  * page.
@@ -884,7 +979,7 @@ EXPORT_SYMBOL_GPL(pcpu_pagecache_alloc_page);
  *
  * Like @count calls of pcpu_pagecache_alloc(), in one section for runs the
  * cache serves: for drivers that refill a ring.  Never sleeps; any context
- * but NMI.
+ * (NMI: see pcpu_pagecache.h).
  *
  * Return: how many runs were allocated, in @addrs[0] on; fewer than @count
  * only when the pool has no more runs of @npages pages (or @npages is bad).
@@ -925,6 +1020,52 @@ static int ppc_bad_free(struct pcpu_pagecache *pool, phys_addr_t addr,
 	return -EINVAL;
 }
 
+/*
+ * ppc_bad_free() of a free found bad under the lock (its batch applied) or
+ * in a window (two frees at once): counted now, warned about later.
+ */
+static void ppc_bad_free_noted(struct pcpu_pagecache *pool, phys_addr_t addr,
+			       unsigned long npages, const char *why,
+			       unsigned long caller)
+{
+	unsigned long flags;
+	struct ppc_note *n;
+
+	local_irq_save(flags);
+	this_cpu_add(pool->cache->invalid_frees, npages);
+	trace_pcpu_pagecache_invalid_free(pool->name, addr, npages, why, caller);
+	n = &this_cpu_ptr(pool->cache)->note;
+	if (n->why) {
+		n->more++;
+	} else {
+		n->addr = addr;
+		n->npages = npages;
+		n->why = why;
+		n->caller = caller;
+		irq_work_queue(&n->work);
+	}
+	local_irq_restore(flags);
+}
+
+static void ppc_note_work(struct irq_work *work)
+{
+	struct ppc_note *n = container_of(work, struct ppc_note, work);
+	struct ppc_cache *c = container_of(n, struct ppc_cache, note);
+	struct ppc_note o;
+	unsigned long flags;
+
+	/* On PREEMPT_RT irq_work runs in a thread: keep writers out. */
+	local_irq_save(flags);
+	o = *n;
+	n->why = NULL;
+	n->more = 0;
+	local_irq_restore(flags);
+	if (o.why)
+		pr_warn_ratelimited("%s: invalid free of %lu pages at %pa by %pS: %s (and %u more)\n",
+				    c->pool->name, o.npages, &o.addr,
+				    (void *)o.caller, o.why, o.more);
+}
+
 /* Why [@addr, +@npages) cannot be a run of @pool, or NULL; its first page. */
 static inline const char *ppc_free_args(struct pcpu_pagecache *pool,
 					phys_addr_t addr, unsigned int npages,
@@ -951,6 +1092,57 @@ static unsigned long ppc_word_bits(unsigned long w, unsigned long first,
 	unsigned long hi = min(end, (w + 1) * PPC_WINDOW);
 
 	return BITMAP_FIRST_WORD_MASK(lo) & BITMAP_LAST_WORD_MASK(hi);
+}
+
+/* Clear the batched bits of [@first, @end): the free has been applied. */
+static void ppc_batched_release(struct pcpu_pagecache *pool,
+				unsigned long first, unsigned long end)
+{
+	unsigned long w;
+
+	for (w = first / BITS_PER_LONG; w * BITS_PER_LONG < end; w++)
+		atomic_long_andnot(ppc_word_bits(w, first, end),
+				   &pool->batched[w]);
+}
+
+/*
+ * Before a free of [@first, +@npages) goes into a batch: set its batched
+ * bits, or, if one is set already, refuse it (another free of that page
+ * waits in a batch: this one is a double free) and set none.  Every free
+ * that is not applied at once claims its pages so, and every other free
+ * and every window's fast free looks at them: a double free is caught
+ * whichever path its first free took, as long as that one returned first.
+ * Fully ordered, as a free's check that follows must be.
+ */
+static bool ppc_batched_claim(struct pcpu_pagecache *pool,
+			      unsigned long first, unsigned long npages)
+{
+	unsigned long end = first + npages, w, m, old;
+
+	for (w = first / BITS_PER_LONG; w * BITS_PER_LONG < end; w++) {
+		m = ppc_word_bits(w, first, end);
+		old = atomic_long_fetch_or(m, &pool->batched[w]);
+		if (unlikely(old & m)) {
+			atomic_long_andnot(m & ~old, &pool->batched[w]);
+			ppc_batched_release(pool, first,
+					    min(end, w * BITS_PER_LONG));
+			return false;
+		}
+	}
+	return true;
+}
+
+/* Whether a page of [@first, +@npages) waits in a batch. */
+static bool ppc_batched_any(struct pcpu_pagecache *pool, unsigned long first,
+			    unsigned long npages)
+{
+	unsigned long end = first + npages, w;
+
+	for (w = first / BITS_PER_LONG; w * BITS_PER_LONG < end; w++)
+		if (atomic_long_read(&pool->batched[w]) &
+		    ppc_word_bits(w, first, end))
+			return true;
+	return false;
 }
 
 /* Why pages @m of @owner's window may not be freed, or NULL. */
@@ -986,11 +1178,10 @@ static __always_inline const char *ppc_free_check_page(struct pcpu_pagecache *po
  * Why pages [@first, +@npages) may not be freed, or NULL.  A page of a word
  * no window owns must be allocated in the bitmap; a page of a window must
  * be neither free in its owner's cache nor freed into it already.  Under
- * pool->lock.
+ * pool->lock, or inside a read section of owners_seq.
  */
-static const char *ppc_free_check_locked(struct pcpu_pagecache *pool,
-					 unsigned long first,
-					 unsigned long npages)
+static const char *ppc_free_check(struct pcpu_pagecache *pool,
+				  unsigned long first, unsigned long npages)
 {
 	unsigned long end = first + npages, w, b;
 	const char *why;
@@ -1015,6 +1206,14 @@ static const char *ppc_free_check_locked(struct pcpu_pagecache *pool,
 	return NULL;
 }
 
+static const char *ppc_free_check_locked(struct pcpu_pagecache *pool,
+					 unsigned long first,
+					 unsigned long npages)
+{
+	lockdep_assert_held(&pool->lock);
+	return ppc_free_check(pool, first, npages);
+}
+
 /*
  * The same check without the lock, for a free that goes into a batch: a
  * hint that refuses every double free that is not racing with the first
@@ -1030,8 +1229,7 @@ static inline const char *ppc_free_check_hint(struct pcpu_pagecache *pool,
 
 	do {
 		seq = read_seqcount_begin(&pool->owners_seq);
-		why = npages == 1 ? ppc_free_check_page(pool, first) :
-				    ppc_free_check_locked(pool, first, npages);
+		why = ppc_free_check(pool, first, npages);
 	} while (read_seqcount_retry(&pool->owners_seq, seq));
 	return why;
 }
@@ -1041,6 +1239,7 @@ static inline const char *ppc_free_check_hint(struct pcpu_pagecache *pool,
  * updated once for all of them: a batch's frees mostly share a chunk.
  */
 struct ppc_frees {
+	bool claimed;			/* batched bits set: clear them after */
 	unsigned int n;
 	struct ppc_run run[PPC_BATCH];
 };
@@ -1048,7 +1247,14 @@ struct ppc_frees {
 static void ppc_frees_flush_locked(struct pcpu_pagecache *pool,
 				   struct ppc_frees *f)
 {
+	unsigned int i;
+
+	lockdep_assert_held(&pool->lock);
 	ppc_bits_free_runs(&pool->bits, f->run, f->n);
+	/* Free first: a free of these pages sees the bit or the free page. */
+	for (i = 0; f->claimed && i < f->n; i++)
+		ppc_batched_release(pool, f->run[i].first,
+				    f->run[i].first + f->run[i].npages);
 	f->n = 0;
 }
 
@@ -1058,6 +1264,7 @@ static void ppc_frees_add_locked(struct pcpu_pagecache *pool,
 {
 	struct ppc_run *last = f->n ? &f->run[f->n - 1] : NULL;
 
+	lockdep_assert_held(&pool->lock);
 	if (last && last->first + last->npages == first) {
 		last->npages += npages;
 		return;
@@ -1069,7 +1276,9 @@ static void ppc_frees_add_locked(struct pcpu_pagecache *pool,
 
 /*
  * Free a checked range: pages of a window go to its owner's ->pending,
- * the others to @f, each stretch of them as one range.
+ * the others to @f, each stretch of them as one range.  A page in a
+ * ->pending is batched until its owner merges it (ppc_pending_merge()):
+ * set first, if the free did not set it already.
  */
 static void ppc_free_apply_locked(struct pcpu_pagecache *pool,
 				  unsigned long first, unsigned long npages,
@@ -1078,12 +1287,16 @@ static void ppc_free_apply_locked(struct pcpu_pagecache *pool,
 	unsigned long end = first + npages, w, run = first;
 	long owner;
 
+	lockdep_assert_held(&pool->lock);
 	for (w = first / PPC_WINDOW; w * PPC_WINDOW < end; w++) {
 		owner = ppc_bits_owner(&pool->bits, w);
 		if (owner < 0)
 			continue;
 		if (run < w * PPC_WINDOW)
 			ppc_frees_add_locked(pool, f, run, w * PPC_WINDOW - run);
+		if (!f->claimed)
+			atomic_long_or(ppc_word_bits(w, first, end),
+				       &pool->batched[w]);
 		atomic_long_or(ppc_word_bits(w, first, end),
 			       &ppc_cache_of(pool, owner)->pending);
 		run = (w + 1) * PPC_WINDOW;
@@ -1093,43 +1306,62 @@ static void ppc_free_apply_locked(struct pcpu_pagecache *pool,
 }
 
 /*
- * Apply @c's batch: the section, or its CPU cannot run.  A free that turns
- * out to be a double free (its first free raced on another CPU) is dropped
- * and counted.
+ * Apply the free of [@first, +@npages) from a batch, page by page if it
+ * cannot be applied whole (one of its pages was freed twice at the same
+ * moment on two CPUs): the others still go back.  Pages refused are
+ * counted as still out here.
+ */
+static void ppc_batch_ent_apply_locked(struct pcpu_pagecache *pool,
+				       struct ppc_batch_ent *e,
+				       struct ppc_frees *f)
+{
+	unsigned long idx;
+	const char *why;
+
+	lockdep_assert_held(&pool->lock);
+	why = ppc_free_check_locked(pool, e->idx, e->npages);
+	if (!why) {
+		ppc_free_apply_locked(pool, e->idx, e->npages, f);
+		return;
+	}
+	for (idx = e->idx; idx < e->idx + e->npages; idx++) {
+		why = ppc_free_check_locked(pool, idx, 1);
+		if (!why) {
+			ppc_free_apply_locked(pool, idx, 1, f);
+			continue;
+		}
+		local_inc(ppc_out(pool));
+		ppc_batched_release(pool, idx, idx + 1);
+		ppc_bad_free_noted(pool, ppc_phys(pool, idx), 1, why, e->caller);
+	}
+}
+
+/*
+ * Apply @c's batch: the section, or its CPU cannot run.  The batched bits
+ * of pages that go to the bitmap are cleared once they are free there
+ * (ppc_frees_flush_locked()), those of pages that go to a ->pending when
+ * their owner merges them, so that a free checking without the lock sees
+ * either the bit or the free page, never neither.  The owners_seq write
+ * section makes the lockless checks wait for the whole batch.
  */
 static void ppc_batch_apply_locked(struct pcpu_pagecache *pool,
 				   struct ppc_cache *c)
 {
-	struct ppc_frees f = { 0 };
+	struct ppc_frees f = { .claimed = true };
 	struct ppc_batch_ent *e;
-	unsigned long idx;
-	const char *why;
 	unsigned int i;
 
+	lockdep_assert_held(&pool->lock);
+	if (!c->nbatch)
+		return;
+	write_seqcount_begin(&pool->owners_seq);
 	for (i = 0; i < c->nbatch; i++) {
 		e = &c->batch[i];
-		why = ppc_free_check_locked(pool, e->idx, e->npages);
-		if (!why) {
-			ppc_free_apply_locked(pool, e->idx, e->npages, &f);
-		} else if (e->frees == 1) {
-			local_add(e->npages, ppc_out(pool));
-			ppc_bad_free(pool, e->addr, e->npages, why, e->caller);
-		} else {
-			/* Single pages: find the one freed twice. */
-			for (idx = e->idx; idx < e->idx + e->npages; idx++) {
-				why = ppc_free_check_locked(pool, idx, 1);
-				if (!why) {
-					ppc_free_apply_locked(pool, idx, 1, &f);
-					continue;
-				}
-				local_inc(ppc_out(pool));
-				ppc_bad_free(pool, ppc_phys(pool, idx), 1, why,
-					     e->caller);
-			}
-		}
+		ppc_batch_ent_apply_locked(pool, e, &f);
 		c->batch_pages -= e->npages;
 	}
 	ppc_frees_flush_locked(pool, &f);
+	write_seqcount_end(&pool->owners_seq);
 	c->batch_frees = 0;
 	WRITE_ONCE(c->nbatch, 0);
 }
@@ -1161,8 +1393,8 @@ static noinline void ppc_track_free_bulk(struct pcpu_pagecache *pool,
 }
 
 /* Runs too large for a window, NOCACHE pools, and interrupted sections. */
-static noinline int ppc_free_locked(struct pcpu_pagecache *pool,
-				    phys_addr_t addr, unsigned int npages,
+static noinline int ppc_free_slow(struct pcpu_pagecache *pool,
+				  phys_addr_t addr, unsigned int npages,
 				    unsigned long caller)
 {
 	struct ppc_frees f = { 0 };
@@ -1172,11 +1404,15 @@ static noinline int ppc_free_locked(struct pcpu_pagecache *pool,
 	why = ppc_free_args(pool, addr, npages, &idx);
 	if (why)
 		return ppc_bad_free(pool, addr, npages, why, caller);
+	if (likely(!in_nmi()))
+		flags = ppc_lock(pool);
+	else if (!raw_spin_trylock_irqsave(&pool->lock, flags))
+		return -EBUSY;
 	if (pool->owners)
 		ppc_owners_free(pool->owners, idx, npages);
-
-	flags = ppc_lock(pool);
-	why = ppc_free_check_locked(pool, idx, npages);
+	why = ppc_batched_any(pool, idx, npages) ?
+	      "pages freed already, waiting in a batch" :
+	      ppc_free_check_locked(pool, idx, npages);
 	if (!why) {
 		ppc_free_apply_locked(pool, idx, npages, &f);
 		ppc_frees_flush_locked(pool, &f);
@@ -1191,19 +1427,22 @@ static noinline int ppc_free_locked(struct pcpu_pagecache *pool,
 	return 0;
 }
 
-static __always_inline bool ppc_batch_overlaps(struct ppc_cache *c,
-					       unsigned long idx,
-					       unsigned int npages)
+/*
+ * Apply @c's batch, inside its section.  In NMI the lock may be held by the
+ * code the NMI stopped, on this CPU: it is only tried, and the batch stays
+ * full for the next free to apply.
+ */
+static bool ppc_batch_apply(struct pcpu_pagecache *pool, struct ppc_cache *c)
 {
-	struct ppc_batch_ent *e;
-	unsigned int i;
+	unsigned long flags;
 
-	for (i = 0; i < c->nbatch; i++) {
-		e = &c->batch[i];
-		if (idx < e->idx + e->npages && e->idx < idx + npages)
-			return true;
-	}
-	return false;
+	if (likely(!in_nmi()))
+		flags = ppc_lock(pool);
+	else if (!raw_spin_trylock_irqsave(&pool->lock, flags))
+		return false;
+	ppc_batch_apply_locked(pool, c);
+	ppc_unlock(pool, flags);
+	return true;
 }
 
 /* Queue a checked free: a single page may extend the last entry. */
@@ -1239,31 +1478,35 @@ static __always_inline int ppc_free_remote(struct pcpu_pagecache *pool,
 					   unsigned int npages,
 					   unsigned long caller)
 {
-	unsigned long flags, idx;
+	unsigned long idx;
 	const char *why;
 
+	/* Left full by an NMI that could not take the lock. */
+	if (unlikely(c->batch_frees >= PPC_BATCH) && !ppc_batch_apply(pool, c))
+		return -EBUSY;
 	why = ppc_free_args(pool, addr, npages, &idx);
-	if (!why)
+	if (!why && !ppc_batched_claim(pool, idx, npages)) {
+		why = "pages freed already, waiting in a batch";
+	} else if (!why) {
 		why = ppc_free_check_hint(pool, idx, npages);
-	if (!why && ppc_batch_overlaps(c, idx, npages))
-		why = "pages freed already, waiting in this CPU's batch";
+		if (why)
+			ppc_batched_release(pool, idx, idx + npages);
+	}
 	if (why)
 		return ppc_bad_free(pool, addr, npages, why, caller);
 
 	ppc_batch_add(c, addr, idx, npages, caller);
 	local_sub(npages, &c->pages_out);
 	this_cpu_inc(pool->cache->free_remote);
-	if (c->batch_frees == PPC_BATCH) {
-		flags = ppc_lock(pool);
-		ppc_batch_apply_locked(pool, c);
-		ppc_unlock(pool, flags);
-	}
+	if (c->batch_frees == PPC_BATCH)
+		ppc_batch_apply(pool, c);
 	return 0;
 }
 
 /*
  * Whether [@addr, +@npages) lies inside the window and none of its pages
- * is free there or freed into it already; its bits in *@bits.  ->span is 0
+ * is free there, freed into it already, or waiting in a batch (a double
+ * free: the way out refuses it); its bits in *@bits.  ->span is 0
  * without a window.  Below the base, the page index is at least 2^52 - 1
  * and the run does not fit: compared in pages, the sum cannot wrap (in
  * bytes it could, and a page below the base would pass as bit 63).
@@ -1279,7 +1522,8 @@ static __always_inline bool ppc_window_bits(struct ppc_cache *c,
 		     idx + npages > c->span))
 		return false;
 	*bits = ppc_mask(npages) << idx;
-	return likely(!((c->free | atomic_long_read(&c->pending)) & *bits));
+	return likely(!((c->free | atomic_long_read(&c->pending) |
+			 atomic_long_read(c->batched)) & *bits));
 }
 
 static __always_inline void ppc_put_run(struct ppc_cache *c,
@@ -1313,7 +1557,7 @@ static noinline int ppc_free_interrupted(struct pcpu_pagecache *pool,
 
 	if (!ppc_section_tracked(pool, c) || npages - 1 >= pool->fast_limit) {
 		ppc_section_fail(c);
-		return ppc_free_locked(pool, addr, npages, caller);
+		return ppc_free_slow(pool, addr, npages, caller);
 	}
 	ppc_track_free(pool, addr, npages);
 	ret = ppc_free_in(pool, c, addr, npages, caller);
@@ -1342,13 +1586,14 @@ static noinline int ppc_free_remote_exit(struct pcpu_pagecache *pool,
  * fewer than %PCPU_PAGECACHE_FAST_PAGES pages wait in a per-CPU batch that
  * goes back under the pool lock every %PCPU_PAGECACHE_BATCH frees, into the
  * windows of the CPUs that own them or the bitmaps.  A range may be freed
- * in parts.  Never sleeps; any context but NMI.
+ * in parts.  Never sleeps; any context (NMI: see pcpu_pagecache.h).
  *
  * Return: 0, or -EINVAL (with a rate-limited warning naming the caller) if
- * the range is outside the pool, unaligned, or not allocated.  A double
- * free is refused on whichever CPU it happens; only one that races with the
- * first free of the same pages on another CPU may return 0, and is then
- * dropped and counted in invalid_frees when it is applied.
+ * the range is outside the pool, unaligned, not allocated, or waiting in a
+ * batch already.  A double free is refused on whichever CPU it happens;
+ * only one that overlaps the first free of the same pages on another CPU
+ * may return 0, and is then dropped and counted in invalid_frees when it is
+ * applied.  In NMI, -EBUSY: the free needs the pool lock, which is busy.
  */
 int notrace __pcpu_pagecache_free(struct pcpu_pagecache *pool,
 				  phys_addr_t addr, unsigned int npages)
@@ -1357,7 +1602,7 @@ int notrace __pcpu_pagecache_free(struct pcpu_pagecache *pool,
 	unsigned long bits;
 
 	if (unlikely(npages - 1 >= pool->fast_limit))
-		return ppc_free_locked(pool, addr, npages, _RET_IP_);
+		return ppc_free_slow(pool, addr, npages, _RET_IP_);
 	preempt_disable();
 	c = this_cpu_ptr(pool->cache);
 	if (unlikely(!ppc_section_try(c)))
@@ -1384,7 +1629,7 @@ static noinline int ppc_free_page_remote(struct pcpu_pagecache *pool,
 
 	if (unlikely(!pool->fast_limit)) {
 		ppc_section_exit(c);
-		return ppc_free_locked(pool, addr, 1, caller);
+		return ppc_free_slow(pool, addr, 1, caller);
 	}
 	ret = ppc_free_remote(pool, c, addr, 1, caller);
 	ppc_section_exit(c);
@@ -1397,7 +1642,7 @@ static noinline int ppc_free_page_remote(struct pcpu_pagecache *pool,
  * @addr: its physical address
  *
  * pcpu_pagecache_free() of one page, and its shortest path for a page of
- * the calling CPU's window.  Never sleeps; any context but NMI.
+ * the calling CPU's window.  Never sleeps; any context (NMI: see pcpu_pagecache.h).
  *
  * Return: 0, or -EINVAL as pcpu_pagecache_free() returns it.
  */
@@ -1415,13 +1660,14 @@ int notrace pcpu_pagecache_free_page(struct pcpu_pagecache *pool,
 	 * Rotated, the offset of an unaligned address keeps its low bits on
 	 * top, and one below the base wraps: either is far past ->span.  The
 	 * way out gets the address back from it, so that it need not be kept.
-	 * The page must not be in ->pending (test_bit() is one read of it, as
-	 * atomic_long_read() is); setting it in ->free tells whether it was
-	 * there already, and changes nothing then.
+	 * The page must be neither in ->pending nor batched (test_bit() is
+	 * one read, as atomic_long_read() is); setting it in ->free tells
+	 * whether it was there already, and changes nothing then.
 	 */
 	idx = ror64(addr - c->base, PAGE_SHIFT);
 	if (unlikely(idx >= c->span ||
 		     test_bit(idx, (const unsigned long *)&c->pending) ||
+		     test_bit(idx, (const unsigned long *)c->batched) ||
 		     __test_and_set_bit(idx, &c->free)))
 		return ppc_free_page_remote(pool, idx, c, _RET_IP_);
 	local_inc(&c->free_fast);
@@ -1457,7 +1703,7 @@ int pcpu_pagecache_free_bulk(struct pcpu_pagecache *pool, unsigned int npages,
 		c = ppc_section_enter(pool);
 	for (i = 0; i < count; i++) {
 		if ((c ? ppc_free_in(pool, c, addrs[i], npages, _RET_IP_) :
-			 ppc_free_locked(pool, addrs[i], npages, _RET_IP_)))
+			 ppc_free_slow(pool, addrs[i], npages, _RET_IP_)))
 			ret = -EINVAL;
 	}
 	if (c)
@@ -1500,7 +1746,9 @@ static void ppc_flush_stopped_cpu(struct pcpu_pagecache *pool, unsigned int cpu,
 
 	flags = ppc_lock(pool);
 	ppc_cache_flush_locked(pool, cpu, reason);
-	atomic_set(&ppc_cache_of(pool, cpu)->reclaim_req, 0);
+	/* What it was asked is done: nobody waits for a CPU that is gone. */
+	atomic_set(&ppc_cache_of(pool, cpu)->reclaim_served,
+		   atomic_read(&ppc_cache_of(pool, cpu)->reclaim_asked));
 	ppc_unlock(pool, flags);
 }
 
@@ -1852,7 +2100,8 @@ static void *ppc_block_alloc_node(int nid, size_t size)
  * memory, so that the CPUs of every node find pages of their own; sorted
  * by address so that a page's block is a binary search away, which makes
  * each node's blocks one or a few runs of chunks.  A last, partial block
- * stays last: the bitmap's pages past npages are in the last chunk.
+ * stays last, wherever its address: the bitmap's pages past npages are in
+ * the last chunk.  ppc_block_page_of() looks it up on its own.
  */
 static int ppc_blocks_alloc(struct pcpu_pagecache *pool)
 {
@@ -1976,7 +2225,7 @@ static int ppc_check_args(const char *name, phys_addr_t b, size_t sz,
 	return 0;
 }
 
-static struct pcpu_pagecache *ppc_find_locked(const char *name)
+static struct pcpu_pagecache *ppc_find_mutexed(const char *name)
 {
 	struct pcpu_pagecache *pool;
 
@@ -2019,7 +2268,7 @@ struct pcpu_pagecache *pcpu_pagecache_create_flags(const char *name,
 		return ERR_PTR(ret);
 
 	mutex_lock(&ppc_pools_mutex);
-	if (ppc_find_locked(name)) {
+	if (ppc_find_mutexed(name)) {
 		pr_err_ratelimited("%s: a pool with this name exists\n", name);
 		ret = -EEXIST;
 		goto err_unlock;
@@ -2047,13 +2296,18 @@ struct pcpu_pagecache *pcpu_pagecache_create_flags(const char *name,
 		ppc_cache_of(pool, i)->pool = pool;
 		INIT_CSD(&ppc_cache_of(pool, i)->reclaim_csd, ppc_reclaim_ipi,
 			 ppc_cache_of(pool, i));
+		init_irq_work(&ppc_cache_of(pool, i)->note.work, ppc_note_work);
 	}
 	if (ppc_bits_init(&pool->bits, pool->npages, base != 0))
 		goto err_cache;
+	pool->batched = kvcalloc(BITS_TO_LONGS(pool->npages),
+				 sizeof(*pool->batched), GFP_KERNEL);
+	if (!pool->batched)
+		goto err_bits;
 	ret = ppc_owners_init(&pool->owners, pool->npages,
 			      flags & PCPU_PAGECACHE_TRACK);
 	if (ret)
-		goto err_bits;
+		goto err_batched;
 	/* See ppc_section_tracked(). */
 	pool->nest_idle = pool->owners ? 0 : -1;
 	for_each_possible_cpu(i)
@@ -2097,6 +2351,8 @@ err_memory:
 	}
 err_owners:
 	ppc_owners_fini(pool->owners);
+err_batched:
+	kvfree(pool->batched);
 err_bits:
 	ppc_bits_fini(&pool->bits);
 err_cache:
@@ -2172,6 +2428,9 @@ void pcpu_pagecache_destroy(struct pcpu_pagecache *pool)
 	synchronize_rcu();
 	for_each_possible_cpu(cpu)
 		ppc_flush_stopped_cpu(pool, cpu, PPC_FLUSH_DESTROY);
+	/* The warnings of those flushes, and of any before them. */
+	for_each_possible_cpu(cpu)
+		irq_work_sync(&ppc_cache_of(pool, cpu)->note.work);
 
 	inuse = pool->npages - pool->bits.nfree;
 	if (inuse) {
@@ -2190,6 +2449,7 @@ void pcpu_pagecache_destroy(struct pcpu_pagecache *pool)
 	}
 	ppc_owners_fini(pool->owners);
 	kvfree(pool->exts);
+	kvfree(pool->batched);
 	ppc_bits_fini(&pool->bits);
 	free_percpu(pool->cache);
 	kfree(pool);

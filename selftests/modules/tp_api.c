@@ -473,3 +473,33 @@ int t_api_create_errors(struct tp_fix *f)
 	__free_page(page);
 	return ret;
 }
+
+/*
+ * Pools from the page allocator whose size is not a multiple of a block:
+ * the last block is partial, and may lie below full ones.  Every page is
+ * handed out once, mapped, and taken back, whatever the blocks' order.
+ */
+int t_api_block_sizes(struct tp_fix *f)
+{
+	static const size_t sizes[] = {
+		CHUNK_BYTES + SZ_1M,		/* 5 MiB: one full, one partial */
+		16 * CHUNK_BYTES + SZ_1M,	/* 65 MiB */
+		2 * CHUNK_BYTES + PAGE_SIZE,	/* 8 MiB + 4 KiB */
+	};
+	struct tpool tp;
+	unsigned int i, round;
+	int ret = 0;
+
+	/* The blocks' order is the page allocator's: try a few. */
+	for (round = 0; round < 3 && !ret; round++) {
+		for (i = 0; i < ARRAY_SIZE(sizes) && !ret; i++) {
+			ret = tpool_create(&tp, "t_blksz", 0, sizes[i], 0);
+			if (ret)
+				break;
+			ret = exhaust_check(&tp, f->cpu, false) ?:
+			      exhaust_check(&tp, f->cpu, true);
+			tpool_destroy(&tp);
+		}
+	}
+	return ret;
+}

@@ -175,9 +175,8 @@ int t_bad_free_double_same_cpu(struct tp_fix *f)
 
 /*
  * A page of cpu's window freed on the other CPU waits in that CPU's
- * batch, where cpu cannot see it: a second free on cpu returns 0.
- * It is caught when the batch goes back (here, at the drain): counted
- * as invalid, and the page is free once.
+ * batch; a second free on cpu is refused at once, and once the batch is
+ * back the page is free once.
  */
 static void double_free_in_batch(struct tpool *tp, int cpu, int other)
 {
@@ -188,13 +187,14 @@ static void double_free_in_batch(struct tpool *tp, int cpu, int other)
 	CHECK(a);
 	snap_take(tp->pool, &s0);
 	CHECK_EQ(free1_on(other, tp->pool, a, 1), 0);
-	CHECK_EQ(free1_on(cpu, tp->pool, a, 1), 0);
+	BAD_FREE(tp, cpu, a, 1, "double free while the first waits in a batch");
+	BAD_FREE(tp, other, a, 1, "double free into the same batch");
 	pcpu_pagecache_drain(tp->pool);
 	snap_take(tp->pool, &s1);
-	DELTA(&s0, &s1, "double free while the first waits in a batch",
-	      ST_pages_inuse, -1, ST_invalid_frees, 1, ST_pages_free, ST_ANY,
-	      ST_pages_cached, ST_ANY,
-	      ST_free_fast, 1, ST_free_remote, 1, ST_lock_acquisitions, ST_ANY,
+	DELTA(&s0, &s1, "double frees while the first waits in a batch",
+	      ST_pages_inuse, -1, ST_invalid_frees, 2, ST_pages_free, ST_ANY,
+	      ST_pages_cached, ST_ANY, ST_free_slow, ST_ANY,
+	      ST_free_remote, 1, ST_lock_acquisitions, ST_ANY,
 	      ST_flushes, ST_ANY);
 	IDLE(&s1, "after the drain");
 }
@@ -280,4 +280,84 @@ int t_bad_free_cached_page(struct tp_fix *f)
 	/* The allocated half is still allocated: freeing it works once. */
 	CHECK_EQ(free1_on(other, tp->pool, r + PAGE_SIZE, 1), 0);
 	return exhaust_check(tp, other, false) ?: exhaust_check(tp, cpu, false);
+}
+
+/*
+ * Take every free page on @cpu: none of them may be one of @held, which
+ * a holder still has.  Gives them back.
+ */
+static void take_all_but(struct tpool *tp, int cpu, const phys_addr_t *held,
+			 unsigned int nheld, const char *what)
+{
+	unsigned long i, j, k;
+	struct exh x;
+
+	if (!CHECK_EQ(exh_init(&x, tp, false), 0))
+		return;
+	CHECK_EQ(run_on(cpu, exh_take_fn, &x), 0);
+	CHECK_EQ(x.err, 0);
+	CHECK_EQ(x.pages + nheld, tp->npages);
+	for (i = 0; i < x.nruns; i++)
+		for (j = 0; j < x.runs[i].n; j++)
+			for (k = 0; k < nheld; k++) {
+				if (x.runs[i].addr + j * PAGE_SIZE != held[k])
+					continue;
+				pr_err("%s: page %pa handed out while held\n",
+				       what, &held[k]);
+				tp_fail();
+			}
+	/* Not exh_release(): the pool is not idle, @held are out. */
+	CHECK_EQ(run_on(cpu, exh_release_fn, &x), 0);
+	CHECK_EQ(x.err, 0);
+	exh_fini(&x);
+}
+
+/*
+ * The first free of a page waits in another CPU's batch when the second
+ * comes: the second is refused at once, on the window's CPU and on a
+ * third path (the page's window gone back first), so that no new holder
+ * can be given the page before the batch frees it under them.  The second
+ * pool tracks its owners: a free that finds no record is refused too.
+ */
+int t_bad_free_double_batched(struct tp_fix *f)
+{
+	struct tpool *tp = &f->tp;
+	int cpu = f->cpu, other = f->other;
+	phys_addr_t p, q[8];
+	unsigned int i;
+
+	/* p from cpu's window; its first free waits in other's batch. */
+	p = alloc1_on(cpu, tp->pool, 1);
+	if (!ASSERT(p))
+		return -EIO;
+	CHECK_EQ(free1_on(other, tp->pool, p, 1), 0);
+	BAD_FREE(tp, cpu, p, 1, "second free on the window's cpu");
+	/* A new holder takes pages from cpu's window, then the batch goes back. */
+	CHECK_EQ(alloc_on(cpu, tp->pool, q, ARRAY_SIZE(q), 1), 0);
+	pcpu_pagecache_drain(tp->pool);
+	take_all_but(tp, cpu, q, ARRAY_SIZE(q), "page of a window");
+	CHECK_EQ(free_on(cpu, tp->pool, q, ARRAY_SIZE(q), 1), 0);
+
+	/* p in no window: its word went back to the bitmap first. */
+	p = alloc1_on(cpu, tp->pool, 1);
+	if (!ASSERT(p))
+		return -EIO;
+	pcpu_pagecache_drain(tp->pool);
+	CHECK_EQ(free1_on(other, tp->pool, p, 1), 0);
+	BAD_FREE(tp, cpu, p, 1, "second free, page of no window");
+	BAD_FREE(tp, -1, p, 1, "second free, page of no window, any cpu");
+	for (i = 0; i < ARRAY_SIZE(q); i++)
+		q[i] = alloc1_on(cpu, tp->pool, 1);
+	pcpu_pagecache_drain(tp->pool);
+	take_all_but(tp, cpu, q, ARRAY_SIZE(q), "page of no window");
+	CHECK_EQ(free_on(cpu, tp->pool, q, ARRAY_SIZE(q), 1), 0);
+
+	/* A run of 4 whose first free waits: no page of it freed twice. */
+	p = alloc1_on(cpu, tp->pool, 4);
+	if (!ASSERT(p))
+		return -EIO;
+	CHECK_EQ(free1_on(other, tp->pool, p, 4), 0);
+	BAD_FREE(tp, cpu, p + 2 * PAGE_SIZE, 1, "page of a run in a batch");
+	BAD_FREE(tp, cpu, p, 4, "run in a batch");
+	return exhaust_check(tp, cpu, false);
 }

@@ -100,6 +100,7 @@ MODULE_PARM_DESC(stress_timer_us, "period of the stress hardirq timers in micros
 #define RESV(n, sz, ...)	TP_RESV_POOL(n, sz, ##__VA_ARGS__)
 #define BUDDY(n, sz, ...)	TP_BUDDY_POOL(n, sz, ##__VA_ARGS__)
 #define NOCACHE			.flags = PCPU_PAGECACHE_NOCACHE
+#define TRACK			.flags = PCPU_PAGECACHE_TRACK
 
 static const struct tp_test tests[] = {
 	TEST(api_single_page, POOLS(RESV("t_single", SZ_POOL), BUDDY("t_single", SZ_POOL))),
@@ -117,6 +118,8 @@ static const struct tp_test tests[] = {
 	TEST(api_multi_pool),
 	/* Pools that must not be made, then one that must. */
 	TEST(api_create_errors),
+	/* Pools from the page allocator of 5 MiB, 65 MiB, 8 MiB + 4 KiB. */
+	TEST(api_block_sizes),
 	TEST(bad_npages, POOLS(RESV("t_npages", SZ_POOL), BUDDY("t_npages", SZ_POOL))),
 	/* And a pool from the page allocator, made by the test. */
 	TEST(bad_free_outside, POOLS(RESV("t_outside", SZ_POOL, .off = SZ_POOL)), TWO_CPUS),
@@ -125,12 +128,16 @@ static const struct tp_test tests[] = {
 	TEST(bad_free_double_same_cpu, POOLS(RESV("t_double", SZ_POOL)), TWO_CPUS),
 	TEST(bad_free_double_other_cpu, POOLS(RESV("t_double_x", SZ_POOL)), TWO_CPUS),
 	TEST(bad_free_cached_page, POOLS(RESV("t_cached", SZ_POOL)), TWO_CPUS),
+	TEST(bad_free_double_batched, POOLS(RESV("t_dfbatch", SZ_POOL),
+					    RESV("t_dfbatch_tr", SZ_POOL, TRACK)), TWO_CPUS),
 	TEST(percpu_no_lock, POOLS(RESV("t_nolock", SZ_POOL)), TWO_CPUS),
 	TEST(percpu_counts, POOLS(RESV("t_counts", SZ_POOL),
 				  RESV("t_counts_nc", SZ_POOL, NOCACHE)), TWO_CPUS),
 	TEST(percpu_drain, POOLS(RESV("t_drain", SZ_POOL))),
 	TEST(context_atomic, POOLS(RESV("t_context", SZ_POOL)), TWO_CPUS),
 	TEST(context_preemptible, POOLS(RESV("t_preempt", SZ_POOL))),
+	/* A small pool: the NMIs find it empty, and its lock held, often. */
+	TEST(context_nmi, POOLS(RESV("t_nmi", SZ_1M)), TWO_CPUS),
 	/* 256 pages: every free page fits in the CPUs' windows. */
 	TEST(reclaim_windows, POOLS(RESV("t_reclaim", SZ_1M)), TWO_CPUS),
 	TEST(remote_free_batch, POOLS(RESV("t_remote", SZ_POOL)), TWO_CPUS),
