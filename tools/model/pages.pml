@@ -15,7 +15,7 @@
  * under L.
  *
  * Each CPU runs a task that performs NOPS operations, each in a section
- * (busy = nest raised); with -DIRQ each CPU also takes one interrupt at
+ * (busy = nest raised); with -DIRQ the last CPU also takes one interrupt at
  * any point outside the lock, which performs one operation: in a section
  * of its own if the task is not inside one, else on the locked path.
  *
@@ -78,7 +78,7 @@ byte invalid;			/* frees refused or counted */
 byte nbug;			/* double frees issued */
 byte bugp = NONE;		/* the page of the double free in flight */
 bool excused;			/* it was handed out meanwhile: not checked */
-byte done;
+byte nfinished;
 
 #define LOCK(c)		atomic { L == NONE -> L = c }
 #define UNLOCK(c)	L = NONE
@@ -260,18 +260,36 @@ inline alloc_locked(c)
 }
 
 /*
- * ppc_free_locked(): the check under L, and with the batched bits a page
- * still waiting in a batch (its first free) is refused too.
+ * ppc_free_locked(): the check under L; with the batched bits, a page
+ * waiting in a batch or on its way through pending is refused too.
  */
 inline free_locked(c, p)
 {
 	LOCK(c);
+#ifdef OLD_D3
 	check(p);
-#ifndef OLD_D3
-	ok = ok && !(batched & B(p));
+#else
+	/*
+	 * The batched bit first: a page that the owner is merging is in
+	 * neither its pending nor its free mask, but keeps its bit until it
+	 * is in the free mask.
+	 */
+	ok = !(batched & B(p));
+	if
+	:: ok -> check(p)
+	:: else
+	fi;
 #endif
 	if
-	:: ok -> apply(p)
+	:: ok ->
+#if !defined(OLD_CLEAR_FIRST) && !defined(OLD_D3)
+		/* A page on its way through pending has its batched bit. */
+		if
+		:: owner[WORD(p)] != NONE -> batched = batched | B(p)
+		:: else
+		fi;
+#endif
+		apply(p)
 	:: else -> invalid++
 	fi;
 	UNLOCK(c)
@@ -409,7 +427,7 @@ proctype task(byte c) provided (!irq[c])
 	:: n < NOPS -> op_in(c); n++
 	:: break
 	od;
-	done++
+	nfinished++
 }
 
 #ifdef IRQ
@@ -433,14 +451,14 @@ proctype intr(byte c)
 		irq[c] = 0
 	:: skip
 	fi;
-	done++
+	nfinished++
 }
-#define NPROC	(2 * NCPU)
+#define NPROC	(NCPU + 1)
 #else
 #define NPROC	NCPU
 #endif
 
-/* Once every CPU is done: flush every cache (as for a dead CPU), check. */
+/* Once every CPU is nfinished: flush every cache (as for a dead CPU), check. */
 init
 {
 	byte p, q, o, got, c;
@@ -451,13 +469,16 @@ init
 		do
 		:: c < NCPU -> run task(c);
 #ifdef IRQ
-			run intr(c);
+			if
+			:: c == NCPU - 1 -> run intr(c)
+			:: else
+			fi;
 #endif
 			c++
 		:: c == NCPU -> break
 		od
 	};
-	done == NPROC;
+	nfinished == NPROC;
 	c = 0;
 	do
 	:: c < NCPU -> flush(c); c++
