@@ -12,6 +12,7 @@
 #   check-big      one boot of a 16-vCPU guest with a 1 GiB pool
 #   check-debug    the suite, KUnit and fault injection on a debug kernel
 #   check-host     ppc_core's host tests
+#   check-model    the SPIN models of the lockless protocol
 #   lint, dkms, bench, bench-scale: see their comments below
 #   deps           install the missing packages and kernels
 #   ksft-src       the kselftest framework, from linux-source into build/
@@ -79,7 +80,7 @@ VM = KVER=$(KVER) KDIR=$(KDIR) KIMAGE=$(KIMAGE) BUILD=$(BUILD) \
 # is given on the command line or in the environment.
 check: deps
 	BUILD=$(BUILD) MAKE="$(MAKE)" scripts/lanes/check-kernels.sh \
-		$(if $(KVER_GIVEN),$(KVER),host $(KERNELS))
+		$(if $(KVER_GIVEN),$(KVER),host model $(KERNELS))
 
 # The suite on one kernel: KVER, KDIR and KIMAGE (the default kernel's when
 # not given); its results in KOBJ/summary-check.txt.
@@ -112,6 +113,12 @@ check-debug: deps
 # Results in build/summary-check-host.txt.
 check-host: deps
 	BUILD=$(BUILD) MAKE="$(MAKE)" scripts/lanes/check-host.sh
+
+# The SPIN models of the lockless protocol (tools/model), searched
+# exhaustively, and the mutants with a fix reverted, each of which must
+# fail: about two minutes.  Results in build/summary-check-model.txt.
+check-model:
+	BUILD=$(BUILD) scripts/lanes/check-model.sh
 
 # checkpatch --strict, sparse, W=1 and kernel-doc over every source, and
 # the rst check of the documentation: any finding fails.
@@ -175,6 +182,6 @@ vm-demo: kobj-modules
 vm-big: kobj-modules kobj-selftests
 	$(VM) big
 
-.PHONY: check check-kernel demo check-big check-debug check-host lint dkms \
+.PHONY: check check-kernel demo check-big check-debug check-host check-model lint dkms \
 	bench bench-scale deps ksft-src kobj-tree kobj-modules kobj-selftests \
 	vm-check vm-demo vm-big

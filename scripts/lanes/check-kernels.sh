@@ -29,15 +29,16 @@ lines=() rc=0 passed=0 failed=0 skipped=0 start=$SECONDS
 
 for k in "$@"; do
 	# "host": ppc_core's host tests (make check-host), no VM.
-	if [[ $k == host ]]; then
-		echo "=== ppc_core host tests ==="
+	# "model": the SPIN models of the protocol (make check-model).
+	if [[ $k == host || $k == model ]]; then
+		echo "=== $k: make check-$k ==="
 		t0=$SECONDS
-		rm -f "$BUILD/summary-check-host.txt"
-		"$MAKE" --no-print-directory -C "$top" check-host </dev/null || rc=1
-		last=$(tail -n 1 "$BUILD/summary-check-host.txt" 2>/dev/null)
+		rm -f "$BUILD/summary-check-$k.txt"
+		"$MAKE" --no-print-directory -C "$top" "check-$k" </dev/null || rc=1
+		last=$(tail -n 1 "$BUILD/summary-check-$k.txt" 2>/dev/null)
 		[[ -n $last ]] || { last="0 passed, 1 failed"; rc=1; }
-		echo "=== host: $last ($((SECONDS - t0)) s) ==="
-		lines+=("host tests: $last")
+		echo "=== $k: $last ($((SECONDS - t0)) s) ==="
+		lines+=("$k tests: $last")
 		read -r p f s < <(awk '{ print $1 + 0, $3 + 0, ($5 == "" ? 0 : $5 + 0) }' <<<"$last")
 		passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
 		continue
