@@ -52,6 +52,7 @@ demo: export DEPS_MIN = 1
 lint: export EXTRA_PKGS = sparse python3-docutils
 dkms: export EXTRA_PKGS = dkms
 check-host: export EXTRA_PKGS = sparse
+check-model: export DEPS_KERNELS = 6.1
 bench-scale: export EXTRA_PKGS = gnuplot-nox
 # KVER as a release: a series stands for its installed release (installed
 # first if missing); a release stays as it is.
@@ -117,7 +118,7 @@ check-host: deps
 # The SPIN models of the lockless protocol (tools/model), searched
 # exhaustively, and the mutants with a fix reverted, each of which must
 # fail: about two minutes.  Results in build/summary-check-model.txt.
-check-model:
+check-model: deps
 	BUILD=$(BUILD) scripts/lanes/check-model.sh
 
 # checkpatch --strict, sparse, W=1 and kernel-doc over every source, and

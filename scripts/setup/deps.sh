@@ -33,7 +33,8 @@ pkgs=(
 	make gcc libc6-dev perl rsync xz-utils linux-source-6.1
 	e2fsprogs util-linux
 )
-[[ ${DEPS_MIN:-} == 1 ]] || pkgs+=(fio)
+# spin: the model checker of make check-model (tools/model).
+[[ ${DEPS_MIN:-} == 1 ]] || pkgs+=(fio spin)
 # shellcheck disable=SC2206 # word splitting is the point here
 pkgs+=(${EXTRA_PKGS:-})
 
