@@ -104,7 +104,11 @@ struct ppc_owners_tally {
  * @npages: pages of the pool
  * @asked: the pool was created with %PCPU_PAGECACHE_TRACK
  *
- * A pool tracks when @asked or when the "track" parameter is set.
+ * A pool tracks when @asked or when the "track" parameter is set.  The
+ * records are 16 bytes a page (4 GiB for a TiB of pool): when they cannot
+ * be had, a pool that asked fails, with the records' size in the log; one
+ * that tracks only because of the parameter is made untracked, with a
+ * warning, rather than failing its creator (or the module's load).
  * Process context; may sleep.
  *
  * Return: 0, or -ENOMEM.
@@ -123,10 +127,14 @@ int ppc_owners_init(struct ppc_owners **op, unsigned long npages, bool asked)
 	o->npages = npages;
 	bytes = array_size(npages, sizeof(*o->rec));
 	/* kvzalloc() refuses more than INT_MAX bytes (a 512 GiB pool). */
-	o->rec = bytes <= INT_MAX ? kvzalloc(bytes, GFP_KERNEL) : vzalloc(bytes);
+	o->rec = bytes <= INT_MAX ?
+		 kvzalloc(bytes, GFP_KERNEL | __GFP_NOWARN) :
+		 __vmalloc(bytes, GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN);
 	if (!o->rec) {
 		kfree(o);
-		return -ENOMEM;
+		pr_warn("no memory for %zu bytes of owner records (%lu pages)%s\n",
+			bytes, npages, asked ? "" : ": this pool does not track");
+		return asked ? -ENOMEM : 0;
 	}
 	*op = o;
 	return 0;

@@ -115,10 +115,29 @@ static void ppc_ot_tally_bounds(struct kunit *test)
 	ppc_owners_fini(o);
 }
 
+/*
+ * Records that cannot be had (16 TiB of them, for 2^40 pages): a pool
+ * that asked to track fails; one that tracks only because of the "track"
+ * parameter goes untracked instead of failing.
+ */
+static void ppc_ot_no_memory(struct kunit *test)
+{
+	bool param = param_track;
+	struct ppc_owners *o = NULL;
+
+	KUNIT_EXPECT_EQ(test, ppc_owners_init(&o, 1UL << 40, true), -ENOMEM);
+	KUNIT_EXPECT_PTR_EQ(test, o, NULL);
+	param_track = true;
+	KUNIT_EXPECT_EQ(test, ppc_owners_init(&o, 1UL << 40, false), 0);
+	KUNIT_EXPECT_PTR_EQ(test, o, NULL);
+	param_track = param;
+}
+
 static struct kunit_case ppc_owners_kunit_cases[] = {
 	KUNIT_CASE(ppc_ot_partial_free),
 	KUNIT_CASE(ppc_ot_bad_free),
 	KUNIT_CASE(ppc_ot_tally_bounds),
+	KUNIT_CASE(ppc_ot_no_memory),
 	{}
 };
 
