@@ -112,6 +112,8 @@ int pcpu_pagecache_free_bulk(struct pcpu_pagecache *pool, unsigned int npages,
  *	found a double free that raced with the first free
  * @free_remote: frees outside the local window, queued in a batch
  * @reclaims: times a CPU asked every cache for its pages before failing
+ * @reclaim_joins: times a CPU found such a round in flight, and waited for
+ *	it instead of sending IPIs of its own
  *
  * pages_total == pages_free + pages_cached + pages_inuse + pages_leaked
  * when the pool is quiet; see pcpu_pagecache_get_stats().  The fields are
@@ -134,6 +136,7 @@ struct pcpu_pagecache_stats {
 	u64 invalid_frees;
 	u64 free_remote;
 	u64 reclaims;
+	u64 reclaim_joins;
 };
 
 void pcpu_pagecache_get_stats(struct pcpu_pagecache *pool,

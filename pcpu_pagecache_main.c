@@ -54,6 +54,7 @@
 #include <linux/seq_file.h>
 #include <linux/rcupdate.h>
 #include <linux/sched/clock.h>
+#include <linux/timekeeping.h>
 #include <linux/slab.h>
 #include <linux/smp.h>
 #include <linux/sort.h>
@@ -169,6 +170,7 @@ struct ppc_cache {
 	unsigned long refills;
 	unsigned long flushes;
 	unsigned long reclaims;
+	unsigned long reclaim_joins;
 	unsigned long lock_acquisitions;
 	unsigned long invalid_frees;
 	unsigned int nbatch;		/* entries */
@@ -201,6 +203,7 @@ struct pcpu_pagecache {
 	long nest_idle;			/* ->nest outside sections: -1, or 0 */
 	struct ppc_block *blocks;	/* by address; NULL: a reserved range */
 	struct ppc_node_ext *exts;	/* the chunks' nodes, by chunk */
+	atomic_t reclaim_busy;		/* a reclaim round is in flight */
 	unsigned long nexts;
 	bool numa;			/* chunks on more than one node */
 	nodemask_t nodes;		/* the nodes of the chunks */
@@ -621,6 +624,35 @@ static bool ppc_caller_may_block(bool in_section)
 }
 
 /*
+ * The clock of the reclaim waits.  Not local_clock(): where the TSC is not
+ * stable (virtual machines) it does not run past the last tick, so with
+ * interrupts off on every CPU (a storm of allocations in hardirq context
+ * waiting for one another) a deadline on it never comes.  The fast
+ * monotonic clock reads the clocksource itself, from any context.
+ */
+static u64 ppc_clock(void)
+{
+	return ktime_get_mono_fast_ns();
+}
+
+/*
+ * Wait for the reclaim round in flight on @pool to end, answering the
+ * requests made of this CPU meanwhile (the round may be waiting for it).
+ * False if @deadline passed first, unless @wait_all.
+ */
+static bool ppc_reclaim_wait_round(struct pcpu_pagecache *pool, bool owned,
+				   bool wait_all, u64 deadline)
+{
+	while (atomic_read_acquire(&pool->reclaim_busy)) {
+		ppc_reclaim_serve(pool, owned);
+		if (!wait_all && ppc_clock() > deadline)
+			return false;
+		cpu_relax();
+	}
+	return true;
+}
+
+/*
  * Bring the pages held by every CPU's cache back to the bitmaps: this CPU's
  * first, then each other online CPU's, by an IPI to that CPU, waited
  * for.  Any context but NMI.  No lock is held while waiting, a CPU that
@@ -651,6 +683,23 @@ static bool ppc_reclaim(struct pcpu_pagecache *pool, bool owned, int reason,
 	atomic_set(&t->reclaim_reason, reason);
 	atomic_inc(&t->reclaim_asked);
 	ppc_reclaim_serve(pool, owned);
+	/*
+	 * One round in flight per pool: N CPUs that run dry at once would
+	 * otherwise send N^2 IPIs and each spin for the answers.  An
+	 * allocation that finds a round in flight waits for it (as long as
+	 * it would wait for its own) and retries on what it brought back; a
+	 * drain, which must see every cache flushed after it began, waits
+	 * for it and then runs its own.
+	 */
+	deadline = ppc_clock() + PPC_RECLAIM_WAIT_NS;
+	while (atomic_cmpxchg_acquire(&pool->reclaim_busy, 0, 1)) {
+		if (!ppc_reclaim_wait_round(pool, owned, wait_all, deadline) ||
+		    reason != PPC_FLUSH_DRAIN) {
+			this_cpu_inc(pool->cache->reclaim_joins);
+			preempt_enable();
+			return true;
+		}
+	}
 	for_each_online_cpu(cpu) {
 		t = ppc_cache_of(pool, cpu);
 		if (cpu == me || !ppc_cache_holds(t))
@@ -658,7 +707,7 @@ static bool ppc_reclaim(struct pcpu_pagecache *pool, bool owned, int reason,
 		held = true;
 		ppc_reclaim_ask(t, cpu, reason);
 	}
-	deadline = local_clock() + PPC_RECLAIM_WAIT_NS;
+	deadline = ppc_clock() + PPC_RECLAIM_WAIT_NS;
 	for_each_online_cpu(cpu) {
 		t = ppc_cache_of(pool, cpu);
 		/*
@@ -668,12 +717,13 @@ static bool ppc_reclaim(struct pcpu_pagecache *pool, bool owned, int reason,
 		asked = atomic_read(&t->reclaim_asked);
 		while (cpu != me && !ppc_reclaim_answered(t, asked)) {
 			ppc_reclaim_serve(pool, owned);
-			if (!wait_all && local_clock() > deadline)
+			if (!wait_all && ppc_clock() > deadline)
 				goto out;
 			cpu_relax();
 		}
 	}
 out:
+	atomic_set_release(&pool->reclaim_busy, 0);
 	preempt_enable();
 	if (reason == PPC_FLUSH_RECLAIM)
 		this_cpu_inc(pool->cache->reclaims);
@@ -1853,6 +1903,7 @@ void pcpu_pagecache_get_stats(struct pcpu_pagecache *pool,
 		st->refills += READ_ONCE(c->refills);
 		st->flushes += READ_ONCE(c->flushes);
 		st->reclaims += READ_ONCE(c->reclaims);
+		st->reclaim_joins += READ_ONCE(c->reclaim_joins);
 		st->lock_acquisitions += READ_ONCE(c->lock_acquisitions);
 		st->invalid_frees += READ_ONCE(c->invalid_frees);
 	}

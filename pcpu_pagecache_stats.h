@@ -24,6 +24,7 @@
 	X(lock_acquisitions)	\
 	X(invalid_frees)	\
 	X(free_remote)		\
-	X(reclaims)
+	X(reclaims)		\
+	X(reclaim_joins)
 
 #endif /* _PCPU_PAGECACHE_STATS_H */

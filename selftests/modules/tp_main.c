@@ -140,6 +140,7 @@ static const struct tp_test tests[] = {
 	TEST(context_nmi, POOLS(RESV("t_nmi", SZ_1M)), TWO_CPUS),
 	/* 256 pages: every free page fits in the CPUs' windows. */
 	TEST(reclaim_windows, POOLS(RESV("t_reclaim", SZ_1M)), TWO_CPUS),
+	TEST(reclaim_storm, POOLS(RESV("t_storm", SZ_1M)), TWO_CPUS),
 	TEST(remote_free_batch, POOLS(RESV("t_remote", SZ_POOL)), TWO_CPUS),
 	TEST(double_free_race, POOLS(RESV("t_race", SZ_POOL)), TWO_CPUS),
 	TEST(bulk, POOLS(RESV("t_bulk", SZ_POOL)), TWO_CPUS),

@@ -108,8 +108,7 @@ static int nmi_sender(void *arg)
 		/* One at a time: NMIs that arrive together are merged. */
 		if (atomic_cmpxchg(&s->armed, 0, 1) == 0)
 			apic->send_IPI(s->target, NMI_VECTOR);
-		udelay(20);
-		cond_resched();
+		usleep_range(20, 40);
 	}
 	return 0;
 }
@@ -155,7 +154,7 @@ int t_context_nmi(struct tp_fix *f)
 	/* The last NMIs sent, handled. */
 	end = jiffies + HZ;
 	while (atomic_read(&s->armed) > 0 && time_before(jiffies, end))
-		msleep(1);
+		usleep_range(1000, 2000);
 	CHECK_EQ(atomic_read(&s->armed), 0);
 	unregister_nmi_handler(NMI_LOCAL, "tpp_nmi");
 	WRITE_ONCE(nmi_st, NULL);

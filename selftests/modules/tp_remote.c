@@ -6,6 +6,8 @@
  */
 #include "test_pcpu_pagecache.h"
 
+#include <linux/cpumask.h>
+#include <linux/delay.h>
 #include <linux/kthread.h>
 #include <linux/mm.h>
 #include <linux/sched.h>
@@ -430,4 +432,155 @@ int t_remote_free_vs_refill(struct tp_fix *f)
 	}
 	kfree(r);
 	return ret;
+}
+
+/*
+ * A reclaim storm: every page but one CPU's window is out, and that CPU
+ * (z) spins with interrupts off, so it answers no reclaim IPI.  The other
+ * CPUs each fail STORM_ALLOCS allocations in hardirq context, where each
+ * may wait 20 ms for z.  One round in flight at a time: the CPUs that run
+ * dry meanwhile wait for it instead of each sending IPIs and spinning for
+ * their own, so there are fewer rounds than failed allocations, and the
+ * rest are counted in reclaim_joins.
+ */
+#define STORM_ALLOCS	4
+
+struct storm {
+	struct pcpu_pagecache *pool;
+	atomic_t failed;
+	atomic_t served;
+	bool stop;			/* z may answer again */
+	int z;
+	struct cpumask *cpus;		/* the CPUs of the storm */
+	phys_addr_t *held;		/* pages taken beforehand */
+	unsigned long nheld;
+};
+
+/* Take @st->nheld single pages: every page outside z's window. */
+static long storm_take(void *arg)
+{
+	struct storm *st = arg;
+	unsigned long i;
+
+	for (i = 0; i < st->nheld; i++) {
+		st->held[i] = pcpu_pagecache_alloc(st->pool, 1);
+		if (!st->held[i])
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static long storm_give(void *arg)
+{
+	struct storm *st = arg;
+	unsigned long i;
+	long ret = 0;
+
+	for (i = 0; i < st->nheld; i++)
+		if (st->held[i] && pcpu_pagecache_free(st->pool, st->held[i], 1))
+			ret = -EINVAL;
+	return ret;
+}
+
+/* On z, interrupts off: until the storm is over, 10 s at most. */
+static void storm_spin(void *arg)
+{
+	struct storm *st = arg;
+	unsigned int ms;
+
+	for (ms = 0; !READ_ONCE(st->stop) && ms < 10000; ms++)
+		mdelay(1);
+}
+
+static void storm_nop(void *arg)
+{
+}
+
+static void storm_alloc(void *arg)
+{
+	struct storm *st = arg;
+	phys_addr_t a;
+	unsigned int i;
+
+	for (i = 0; i < STORM_ALLOCS; i++) {
+		a = pcpu_pagecache_alloc(st->pool, 1);
+		if (a) {
+			/* z answered after all: give it back. */
+			pcpu_pagecache_free(st->pool, a, 1);
+			atomic_inc(&st->served);
+		} else {
+			atomic_inc(&st->failed);
+		}
+	}
+}
+
+/* On a CPU that is not z: z spins, the others run dry. */
+static long storm_run(void *arg)
+{
+	struct storm *st = arg;
+
+	preempt_disable();
+	cpumask_copy(st->cpus, cpu_online_mask);
+	cpumask_clear_cpu(st->z, st->cpus);
+	cpumask_clear_cpu(smp_processor_id(), st->cpus);
+	/* z's spin first: z takes the IPIs in the order they were sent. */
+	smp_call_function_single(st->z, storm_spin, st, 0);
+	smp_call_function_many(st->cpus, storm_alloc, st, 1);
+	WRITE_ONCE(st->stop, true);
+	preempt_enable();
+	/* z's spin is over, and its reclaim requests answered, after this. */
+	smp_call_function_single(st->z, storm_nop, NULL, 1);
+	return 0;
+}
+
+int t_reclaim_storm(struct tp_fix *f)
+{
+	struct tpool *tp = &f->tp;
+	struct storm st = { .pool = tp->pool };
+	int z = f->other, n;
+	struct snap s0, s1;
+	cpumask_var_t cpus;
+	s64 rounds, joins;
+
+	if (num_online_cpus() < 4) {
+		pr_err("reclaim_storm needs 4 online CPUs\n");
+		return -EOPNOTSUPP;
+	}
+	st.nheld = tp->npages - WINDOW;
+	st.held = kvcalloc(st.nheld, sizeof(*st.held), GFP_KERNEL);
+	if (!st.held)
+		return -ENOMEM;
+	if (!zalloc_cpumask_var(&cpus, GFP_KERNEL)) {
+		kvfree(st.held);
+		return -ENOMEM;
+	}
+	/* z holds a window of free pages; f->cpu takes every other page. */
+	CHECK_EQ(pairs_on(z, tp->pool, 1, 1), 0);
+	CHECK_EQ(run_on(f->cpu, storm_take, &st), 0);
+	snap_take(tp->pool, &s0);
+	CHECK_EQ(s0.v[ST_pages_free], 0);
+	CHECK_EQ(s0.v[ST_pages_cached], WINDOW);
+
+	st.z = z;
+	st.cpus = cpus;
+	CHECK_EQ(run_on(f->cpu, storm_run, &st), 0);
+	n = cpumask_weight(cpus);
+
+	snap_take(tp->pool, &s1);
+	rounds = s1.v[ST_reclaims] - s0.v[ST_reclaims];
+	joins = s1.v[ST_reclaim_joins] - s0.v[ST_reclaim_joins];
+	pr_info("reclaim storm: %d CPUs, %d failed, %d served, %lld rounds, %lld joined\n",
+		n, atomic_read(&st.failed), atomic_read(&st.served), rounds, joins);
+	CHECK(n >= 2);
+	/* z never answered while they ran: nothing to serve them. */
+	CHECK_EQ(atomic_read(&st.served), 0);
+	CHECK_EQ(atomic_read(&st.failed), n * STORM_ALLOCS);
+	CHECK_EQ(rounds + joins, atomic_read(&st.failed));
+	CHECK(joins > 0);
+	CHECK(rounds < atomic_read(&st.failed));
+
+	CHECK_EQ(run_on(f->cpu, storm_give, &st), 0);
+	kvfree(st.held);
+	free_cpumask_var(cpus);
+	return exhaust_check(tp, f->cpu, false);
 }
