@@ -275,9 +275,9 @@ run_qemu()
 watchdog()
 {
 	local pid=$1 phase=boot size last_size=-1 last=$SECONDS gap limit t0=$SECONDS
-	local -A max=([boot]=0 [run]=0)
+	local -A max=([boot]=0 [run]=0) where=([boot]=0 [run]=0)
 
-	echo "silence boot 0 run 0" >"$wd_file"
+	echo "silence boot 0 run 0 after-lines 0 0" >"$wd_file"
 	while kill -0 "$pid" 2>/dev/null; do
 		sleep 1
 		size=$(($(stat -c %s "$console") + $(stat -c %s "$ktap")))
@@ -296,7 +296,9 @@ watchdog()
 		fi
 		if ((gap > max[$phase])); then
 			max[$phase]=$gap
-			echo "silence boot ${max[boot]} run ${max[run]}" >"$wd_file"
+			where[$phase]=$(wc -l <"$console")
+			echo "silence boot ${max[boot]} run ${max[run]}" \
+				"after-lines ${where[boot]} ${where[run]}" >"$wd_file"
 		fi
 		limit=$VM_RUN_STALL
 		[[ $phase == run ]] || limit=$VM_BOOT_STALL
@@ -350,16 +352,18 @@ run_guest()
 # host_checks QEMU_STATUS: what the host sees itself, as "host: " lines.
 host_checks()
 {
-	local qrc=$1 splats splat_file=$out/splats-$mode.txt hang rel silence b r
+	local qrc=$1 splats splat_file=$out/splats-$mode.txt hang rel silence b r bl rl
 
 	rel=$(grep -aoE -m 1 "$boot_marker" "$console" | sed 's/^init: //; s/,.*//' || true)
 	echo "host: kernel release ${rel:-unknown (init did not start)}"
 	if [[ -n ${retried:-} ]]; then
 		echo "host: retried: $retried"
 	fi
-	read -r _ _ b _ r < <(head -n 1 "$wd_file" 2>/dev/null || echo "silence boot ? run ?")
-	echo "host: longest console silence ${b:-?} s at boot, ${r:-?} s during tests" \
-		"(watchdog at $VM_BOOT_STALL s and $VM_RUN_STALL s)"
+	read -r _ _ b _ r _ bl rl < <(head -n 1 "$wd_file" 2>/dev/null ||
+		echo "silence boot ? run ? after-lines ? ?")
+	echo "host: longest console silence ${b:-?} s at boot (after console line" \
+		"${bl:-?}), ${r:-?} s during tests (after line ${rl:-?}; watchdog at" \
+		"$VM_BOOT_STALL s and $VM_RUN_STALL s)"
 	hang=$(watchdog_hang)
 	if [[ -n $hang ]]; then
 		silence=${hang#* }
