@@ -9,6 +9,11 @@
 #                 kernel splat in the console, or if the guest did not
 #                 finish
 #   vm.sh demo    run scripts/vm/guest/demo.sh and show its output
+#   vm.sh stable  scripts/vm/guest/stable.sh: the suite's stress under
+#                 CPU hotplug STABLE_RUNS times (default 4) of STABLE_SECS
+#                 seconds (default 60) on one boot; one verdict a run,
+#                 a kernel splat failing the run it shows up in
+#                 (scripts/ktap/stable-summary.sh)
 #   vm.sh big     like check, but scripts/vm/guest/big.sh on a big guest:
 #                 VM_SMP vCPUs (default 16), VM_MEM MiB (default 4096) and
 #                 VM_MEMMAP reserved ranges (default 1 GiB at 1 GiB for the
@@ -42,12 +47,18 @@ set -euo pipefail
 mode=${1:-}
 case $mode in
 check|demo) ;;
+stable)
+	: "${STABLE_RUNS:=4}" "${STABLE_SECS:=60}"
+	# Unknown to the kernel, name=value parameters go to init's
+	# environment, and from there to stable.sh.
+	KAPPEND_EXTRA="${KAPPEND_EXTRA:-} ppc_stable_runs=$STABLE_RUNS ppc_stable_secs=$STABLE_SECS"
+	;;
 big)
 	: "${VM_SMP:=16}" "${VM_MEM:=4096}"
 	: "${VM_MEMMAP:=memmap=1G\$0x40000000 memmap=256M\$0x80000000}"
 	: "${VM_NUMA_SPLIT_MB:=1792}"
 	;;
-*)	echo "usage: $0 check|demo|big" >&2; exit 2 ;;
+*)	echo "usage: $0 check|demo|stable|big" >&2; exit 2 ;;
 esac
 # The default guest: 4 of 8 possible CPUs, 2 GiB, 128 MiB reserved.
 VM_SMP=${VM_SMP:-4,maxcpus=8}
@@ -451,7 +462,12 @@ if [[ $mode != demo ]]; then
 		if [[ -n ${HOST_EXTRA:-} ]]; then
 			"$HOST_EXTRA" "$console" || true
 		fi
-	} | "$top/scripts/ktap/ktap-summary.sh" --log "$console" | tee "$summary"
+	} | if [[ $mode == stable ]]; then
+		"$top/scripts/ktap/stable-summary.sh" "$STABLE_RUNS" "$console" \
+			"$out/splats-$mode.txt"
+	else
+		"$top/scripts/ktap/ktap-summary.sh" --log "$console"
+	fi | tee "$summary"
 	# With pipefail and set -e a failed verdict has already exited.
 	exit 0
 fi
