@@ -41,7 +41,7 @@ one_run()
 	# would pin nothing, but the default pool must be quiet and the
 	# modules must go.
 	if mod_loaded "$PCP_MOD"; then
-		pool_quiet || bad=1
+		pool_quiet default || bad=1
 	fi
 	if ! unload_all; then
 		ktap_diag "run $k: cannot unload the modules"
