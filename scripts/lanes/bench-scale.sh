@@ -97,6 +97,11 @@ plot()
 	local tab=$1 svg=$2 title=$3 ylabel=$4 ncol
 
 	ncol=$(awk -F'"' 'NR == 1 { print (NF - 1) / 2 + 1 }' "$tab")
+	# Past the default palette's 8 colours (columns 10 and up) the
+	# colours repeat: dashes tell those lines apart.  gnuplot 5.4 reads
+	# "dt (" as the start of a dash pattern, "dt (a, b, ...)", and fails
+	# with "expecting comma": the dash type is an expression that does
+	# not begin with a parenthesis.
 	gnuplot <<-EOF
 	set terminal svg size 900,560 dynamic noenhanced font "Helvetica,13"
 	set output "$svg"
@@ -108,7 +113,7 @@ plot()
 	set key outside right top
 	set datafile missing "NaN"
 	plot for [i=2:$ncol] "$tab" using 0:i:xtic(1) with linespoints \
-		lw 2 dt (i > 9 ? 2 : 1) title columnheader(i)
+		lw 2 dt 1 + (i > 9) title columnheader(i)
 	EOF
 	echo "bench-scale: $svg"
 }

@@ -9,6 +9,11 @@
 #                 kernel splat in the console, or if the guest did not
 #                 finish
 #   vm.sh demo    run scripts/vm/guest/demo.sh and show its output
+#   vm.sh stable  scripts/vm/guest/stable.sh: the suite's stress under
+#                 CPU hotplug STABLE_RUNS times (default 4) of STABLE_SECS
+#                 seconds (default 60) on one boot; one verdict a run,
+#                 a kernel splat failing the run it shows up in
+#                 (scripts/ktap/stable-summary.sh)
 #   vm.sh big     like check, but scripts/vm/guest/big.sh on a big guest:
 #                 VM_SMP vCPUs (default 16), VM_MEM MiB (default 4096) and
 #                 VM_MEMMAP reserved ranges (default 1 GiB at 1 GiB for the
@@ -27,17 +32,33 @@
 # the results), HOST_EXTRA (a program the host runs on the console log
 # after the run, its KTAP output counted too).  Every kernel splat line is
 # also written to splats-$mode.txt, as "LINE_NUMBER<TAB>TEXT".
+#
+# A console watchdog stops a guest that makes no progress long before
+# VM_TIMEOUT: no new output on either serial port for VM_BOOT_STALL
+# seconds (default 60) before init says it started, or VM_RUN_STALL
+# seconds (default 240) after, and QEMU is killed with a "host: not ok
+# guest made no progress for N s at boot|during tests" line.  A boot that
+# hangs is booted once more (a "host: retried: boot hang ..." line; the
+# hung boot's console is kept as console-$mode.hung.log).  The summary
+# also names the guest's kernel release and the longest silences the
+# watchdog saw, the figures its limits are set from.
 set -euo pipefail
 
 mode=${1:-}
 case $mode in
 check|demo) ;;
+stable)
+	: "${STABLE_RUNS:=4}" "${STABLE_SECS:=60}"
+	# Unknown to the kernel, name=value parameters go to init's
+	# environment, and from there to stable.sh.
+	KAPPEND_EXTRA="${KAPPEND_EXTRA:-} ppc_stable_runs=$STABLE_RUNS ppc_stable_secs=$STABLE_SECS"
+	;;
 big)
 	: "${VM_SMP:=16}" "${VM_MEM:=4096}"
 	: "${VM_MEMMAP:=memmap=1G\$0x40000000 memmap=256M\$0x80000000}"
 	: "${VM_NUMA_SPLIT_MB:=1792}"
 	;;
-*)	echo "usage: $0 check|demo|big" >&2; exit 2 ;;
+*)	echo "usage: $0 check|demo|stable|big" >&2; exit 2 ;;
 esac
 # The default guest: 4 of 8 possible CPUs, 2 GiB, 128 MiB reserved.
 VM_SMP=${VM_SMP:-4,maxcpus=8}
@@ -49,6 +70,16 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${BUILD:-$top/build}
 KSFT_DIR=${KSFT_DIR:-$BUILD/ksrc/tools/testing/selftests}
 VM_TIMEOUT=${VM_TIMEOUT:-600}
+# The watchdog's limits, in seconds without a new byte on the console or
+# the test output.  The longest silences of normal runs on this 2-core
+# machine, shared and loaded (README.md, "Kernels", 2026-12-07): at boot
+# 12 s (4 vCPUs) to 24 s (16), all of it before the kernel's first line;
+# during tests 17 s in make check, but 320 s in check-big, whose
+# api_exhaustion waits on 16 vCPUs: load stretches a silence tenfold, so
+# the limit during tests is far above the 4-vCPU figure (check-big sets
+# its own, 1000 s), and still well under VM_TIMEOUT.
+VM_BOOT_STALL=${VM_BOOT_STALL:-60}
+VM_RUN_STALL=${VM_RUN_STALL:-240}
 QEMU=${QEMU:-qemu-system-x86_64}
 if [[ -n ${KOBJ:-} ]]; then
 	kodir=$KOBJ ksft_out=$KOBJ/selftests out=$KOBJ
@@ -62,6 +93,12 @@ console=$out/console-$mode.log
 ktap=$out/ktap-$mode.log
 qemu_err=$out/qemu-$mode.err
 summary=$out/summary-$mode.txt
+qemu_pid=$out/qemu-$mode.pid
+# What the watchdog saw (see watchdog).
+wd_file=$out/watchdog-$mode.txt
+# init's first line (scripts/vm/guest/init): the boot is over, and it
+# names the release.
+boot_marker='^init: [^ ]*, cpus online'
 
 # Kernel messages that mean the kernel found a bug.  Lockdep, KASAN,
 # UBSAN, DEBUG_PREEMPT and might_sleep reports start with "WARNING:" or
@@ -236,16 +273,121 @@ run_qemu()
 		-nodefaults -no-user-config -display none -no-reboot \
 		-accel tcg,thread=multi -smp "$smp" -m "$VM_MEM" \
 		-kernel "$KIMAGE" -initrd "$initrd" -append "$append" \
-		-serial "file:$console" -serial "file:$ktap" \
+		-serial "file:$console" -serial "file:$ktap" -pidfile "$qemu_pid" \
 		$numa ${QEMU_EXTRA:-} </dev/null >"$qemu_err" 2>&1
+}
+
+# watchdog PID: while PID (run_qemu) lives, look once a second at how much
+# the guest wrote to its two serial ports.  Before init's first line the
+# guest is booting, then running tests; the longest time without a new
+# byte in each phase goes to $wd_file ("silence boot S run S"), and when
+# one reaches its limit (VM_BOOT_STALL, VM_RUN_STALL) QEMU is killed and
+# the file gets "hang boot|run SECONDS" too.  With VM_BOOT_ONLY, QEMU is
+# killed as soon as the boot is over, with "booted SECONDS".  Output counts, not lines:
+# a test that prints a dot a minute is alive.
+watchdog()
+{
+	local pid=$1 phase=boot size last_size=-1 last=$SECONDS gap limit t0=$SECONDS
+	local -A max=([boot]=0 [run]=0) where=([boot]=0 [run]=0)
+
+	echo "silence boot 0 run 0 after-lines 0 0" >"$wd_file"
+	while kill -0 "$pid" 2>/dev/null; do
+		sleep 1
+		size=$(($(stat -c %s "$console") + $(stat -c %s "$ktap")))
+		gap=$((SECONDS - last))
+		if [[ $size != "$last_size" ]]; then
+			last_size=$size last=$SECONDS gap=0
+			if [[ $phase == boot ]] && grep -aqE "$boot_marker" "$console"; then
+				phase=run
+				# VM_BOOT_ONLY: the boot is all that is wanted.
+				if [[ -n ${VM_BOOT_ONLY:-} ]]; then
+					echo "booted $((SECONDS - t0))" >>"$wd_file"
+					kill "$(cat "$qemu_pid" 2>/dev/null)" 2>/dev/null
+					return 0
+				fi
+			fi
+		fi
+		if ((gap > max[$phase])); then
+			max[$phase]=$gap
+			where[$phase]=$(wc -l <"$console")
+			echo "silence boot ${max[boot]} run ${max[run]}" \
+				"after-lines ${where[boot]} ${where[run]}" >"$wd_file"
+		fi
+		limit=$VM_RUN_STALL
+		[[ $phase == run ]] || limit=$VM_BOOT_STALL
+		if ((gap >= limit)); then
+			echo "hang $phase $gap" >>"$wd_file"
+			kill "$(cat "$qemu_pid" 2>/dev/null)" 2>/dev/null
+			return 0
+		fi
+	done
+}
+
+# watchdog_hang: "PHASE SECONDS" if the watchdog killed the guest.
+watchdog_hang()
+{
+	awk '$1 == "hang" { print $2, $3 }' "$wd_file" 2>/dev/null || true
+}
+
+# run_guest: boot the guest and stream its test output (ttyS1) to stdout
+# until QEMU is gone; a boot the watchdog stopped is booted once more.
+# Sets qrc (QEMU's status) and retried (the first boot's hang, or empty).
+run_guest()
+{
+	local qpid wpid hang attempt
+
+	retried=
+	for attempt in 1 2; do
+		: >"$console"
+		: >"$ktap"
+		rm -f "$qemu_pid" "$wd_file"
+		run_qemu & qpid=$!
+		watchdog $qpid & wpid=$!
+		tail -n +1 -f --pid=$qpid "$ktap"
+		qrc=0
+		wait $qpid || qrc=$?
+		wait $wpid || true
+		hang=$(watchdog_hang)
+		# A hang at boot is the emulator's or the kernel's luck, not a
+		# test's result: the guest has not run a line of the tests.
+		if [[ $attempt -eq 1 && $hang == boot* ]]; then
+			cp "$console" "$out/console-$mode.hung.log"
+			retried="boot hang after ${hang#* } s, at console line $(wc -l <"$console")"
+			retried+=" ($(tail -n 1 "$console" | tr -d '\r' | cut -c 1-100));"
+			retried+=" its console in $out/console-$mode.hung.log"
+			log "retrying: $retried"
+			continue
+		fi
+		break
+	done
 }
 
 # host_checks QEMU_STATUS: what the host sees itself, as "host: " lines.
 host_checks()
 {
-	local qrc=$1 splats splat_file=$out/splats-$mode.txt
+	local qrc=$1 splats splat_file=$out/splats-$mode.txt hang rel silence b r bl rl
 
-	if [[ $qrc -eq 124 || $qrc -eq 137 ]]; then
+	rel=$(grep -aoE -m 1 "$boot_marker" "$console" | sed 's/^init: //; s/,.*//' || true)
+	echo "host: kernel release ${rel:-unknown (init did not start)}"
+	if [[ -n ${retried:-} ]]; then
+		echo "host: retried: $retried"
+	fi
+	read -r _ _ b _ r _ bl rl < <(head -n 1 "$wd_file" 2>/dev/null ||
+		echo "silence boot ? run ? after-lines ? ?")
+	echo "host: longest console silence ${b:-?} s at boot (after console line" \
+		"${bl:-?}), ${r:-?} s during tests (after line ${rl:-?}; watchdog at" \
+		"$VM_BOOT_STALL s and $VM_RUN_STALL s)"
+	hang=$(watchdog_hang)
+	if [[ -n $hang ]]; then
+		silence=${hang#* }
+		if [[ $hang == boot* ]]; then
+			echo "host: not ok guest made no progress for $silence s at boot" \
+				"(console line $(wc -l <"$console"): $(tail -n 1 "$console" | tr -d '\r' | cut -c 1-100))"
+		else
+			echo "host: not ok guest made no progress for $silence s during tests" \
+				"(last output: $(tail -n 1 "$ktap" | tr -d '\r' | cut -c 1-100))"
+		fi
+	elif [[ $qrc -eq 124 || $qrc -eq 137 ]]; then
 		echo "host: not ok guest timed out after ${VM_TIMEOUT}s"
 	elif [[ $qrc -ne 0 ]]; then
 		echo "host: not ok qemu exited with $qrc: $(head -c 300 "$qemu_err")"
@@ -283,34 +425,62 @@ host_checks()
 
 log "packing $initrd for $KVER"
 build_initramfs
-: >"$console"
-: >"$ktap"
 rm -f "$summary"
-log "booting $KIMAGE (timeout ${VM_TIMEOUT}s); console: $console"
+
+# VM_BOOT_ONLY=N: boot the guest N times, each only until init's first
+# line (or the boot watchdog), and count the boots that got there: a way
+# to catch a boot hang that shows once in many boots.  Each hung boot's
+# console is kept as console-$mode.bootK.log.
+if [[ -n ${VM_BOOT_ONLY:-} ]]; then
+	for ((k = 1; k <= VM_BOOT_ONLY; k++)); do
+		: >"$console"
+		: >"$ktap"
+		rm -f "$qemu_pid" "$wd_file"
+		run_qemu & qpid=$!
+		watchdog $qpid
+		wait $qpid || true
+		if b=$(awk '$1 == "booted" { print $2; f = 1 } END { exit !f }' "$wd_file"); then
+			echo "ok $k boot in $b s"
+		else
+			cp "$console" "$out/console-$mode.boot$k.log"
+			echo "not ok $k boot: $(watchdog_hang | sed 's/^boot //; s/$/ s without output/')," \
+				"console line $(wc -l <"$console"): $(tail -n 1 "$console" | tr -d '\r' | cut -c 1-100)"
+		fi
+	done | tee "$out/boots-$mode.txt"
+	nb=$(grep -c '^ok ' "$out/boots-$mode.txt" || true)
+	nh=$(grep -c '^not ok ' "$out/boots-$mode.txt" || true)
+	echo "$nb passed, $nh failed" | tee -a "$out/boots-$mode.txt"
+	[[ $nh -eq 0 ]]
+	exit
+fi
+log "booting $KIMAGE (timeout ${VM_TIMEOUT}s, watchdog ${VM_BOOT_STALL}s/${VM_RUN_STALL}s); console: $console"
 
 if [[ $mode != demo ]]; then
 	# Results show up as the guest prints them; the host's own checks
 	# join the stream once QEMU is gone.
 	{
-		run_qemu & qpid=$!
-		tail -n +1 -f --pid=$qpid "$ktap"
-		qrc=0
-		wait $qpid || qrc=$?
-		host_checks $qrc
+		run_guest
+		host_checks "$qrc"
 		if [[ -n ${HOST_EXTRA:-} ]]; then
 			"$HOST_EXTRA" "$console" || true
 		fi
-	} | "$top/scripts/ktap/ktap-summary.sh" --log "$console" | tee "$summary"
+	} | if [[ $mode == stable ]]; then
+		"$top/scripts/ktap/stable-summary.sh" "$STABLE_RUNS" "$console" \
+			"$out/splats-$mode.txt"
+	else
+		"$top/scripts/ktap/ktap-summary.sh" --log "$console"
+	fi | tee "$summary"
 	# With pipefail and set -e a failed verdict has already exited.
 	exit 0
 fi
 
 # demo: show the guest's output as it comes.
-run_qemu & qpid=$!
-tail -n +1 -f --pid=$qpid "$ktap" | tr -d '\r' | { grep -av '^PCPU_PAGECACHE_END' || true; }
-qrc=0
-wait $qpid || qrc=$?
-problems=$(host_checks $qrc)
+{
+	run_guest
+	host_checks "$qrc" >"$out/host-demo.txt"
+} | tr -d '\r' | { grep -av '^PCPU_PAGECACHE_END' || true; }
+grep -a '^host: retried' "$out/host-demo.txt" || true
+problems=$(grep -a '^host: not ok' "$out/host-demo.txt" || true)
 if [[ -n $problems ]]; then
 	echo "$problems"
 	echo "demo FAILED: kernel console log in $console"
