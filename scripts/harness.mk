@@ -15,6 +15,8 @@
 #   check-debug    the suite, KUnit and fault injection on a debug kernel
 #   check-host     ppc_core's host tests
 #   check-model    the SPIN models of the lockless protocol
+#   check-loop     crash triage: rounds of the stress actors under CPU
+#                  hotplug on KVER until the kernel dies or LOOP_SECS pass
 #   lint, dkms, bench, bench-scale: see their comments below
 #   deps           install the missing packages and kernels
 #   ksft-src       the kselftest framework, from linux-source into build/
@@ -48,7 +50,7 @@ KVER_GIVEN = $(filter command line environment,$(origin KVER))
 # a KVER given is looked at: the default one would read /lib/modules before
 # deps fills it, and make keeps that first, empty listing.
 DEPS_SERIES = $(if $(KVER_GIVEN),$(or $(filter $(SERIES),$(KVER)),6.1),6.1)
-demo check-kernel lint dkms check-big bench-scale: export DEPS_KERNELS = $(DEPS_SERIES)
+demo check-kernel check-loop lint dkms check-big bench-scale: export DEPS_KERNELS = $(DEPS_SERIES)
 check check-stable: export DEPS_KERNELS = $(if $(KVER_GIVEN),$(DEPS_SERIES),$(KERNELS))
 demo: export DEPS_MIN = 1
 lint: export EXTRA_PKGS = sparse python3-docutils
@@ -137,6 +139,21 @@ check-host: deps
 check-model: deps
 	BUILD=$(BUILD) scripts/lanes/check-model.sh
 
+# Crash triage (issue 20): one boot of KVER that runs the stress actors
+# under CPU hotplug again and again (scripts/vm/guest/loop.sh) for
+# LOOP_SECS seconds (default 480); LOOP_MODE pool (the default), notouch
+# (stress_touch=0: no pool page read or written), standin (tpp_standin.ko,
+# no pool at all), prog or progall (the test program's hotplug tests, or
+# all of its tests, as check runs them).  QEMU_EXTRA tries QEMU options.
+# A crash fails the run ("guest did not reach the end", the splat); the
+# console is build/<release>/console-loop.log.
+LOOP_MODE ?= pool
+LOOP_SECS ?= 480
+check-loop: deps
+	VM_TIMEOUT=$$(($(LOOP_SECS) + 200)) \
+	KAPPEND_EXTRA="LOOP_MODE=$(LOOP_MODE) LOOP_SECS=$(LOOP_SECS) $(KAPPEND_EXTRA)" \
+		$(MAKE) vm-loop KVER=$(KVER_RELEASE)
+
 # checkpatch --strict, sparse, W=1 and kernel-doc over every source, and
 # the rst check of the documentation: any finding fails.
 lint: deps
@@ -202,6 +219,10 @@ vm-big: kobj-modules kobj-selftests
 vm-stable: kobj-modules kobj-selftests
 	$(VM) stable
 
-.PHONY: check check-kernel demo check-big check-stable check-debug \
+vm-loop: kobj-modules kobj-selftests
+	$(VM) loop
+
+.PHONY: check check-kernel demo check-big check-stable check-loop check-debug \
 	check-host check-model lint dkms bench bench-scale deps ksft-src \
-	kobj-tree kobj-modules kobj-selftests vm-check vm-demo vm-big vm-stable
+	kobj-tree kobj-modules kobj-selftests vm-check vm-demo vm-big \
+	vm-stable vm-loop

@@ -14,6 +14,10 @@
 #                 seconds (default 60) on one boot; one verdict a run,
 #                 a kernel splat failing the run it shows up in
 #                 (scripts/ktap/stable-summary.sh)
+#   vm.sh loop    crash triage (issue 20): scripts/vm/guest/loop.sh, rounds
+#                 of the stress actors under CPU hotplug until LOOP_SECS
+#                 (KAPPEND_EXTRA="LOOP_MODE=... LOOP_SECS=..."); reported
+#                 like check
 #   vm.sh big     like check, but scripts/vm/guest/big.sh on a big guest:
 #                 VM_SMP vCPUs (default 16), VM_MEM MiB (default 4096) and
 #                 VM_MEMMAP reserved ranges (default 1 GiB at 1 GiB for the
@@ -26,10 +30,11 @@
 # kernel's own build tree (build/$KVER), with the .ko files, the test
 # program in selftests/, and where this run's initramfs and logs go.
 # Without KOBJ: the in-tree .ko files, $BUILD/selftests and $BUILD.  Also:
-# VM_TIMEOUT (seconds, default 600), QEMU (binary), QEMU_EXTRA (more QEMU
-# options), KAPPEND_EXTRA (more kernel parameters), GUEST_EXTRA (a script
-# the guest runs after the kselftest collection, its output counted with
-# the results), HOST_EXTRA (a program the host runs on the console log
+# VM_TIMEOUT (seconds, default 600), QEMU (binary), VM_ACCEL (QEMU's
+# -accel, default tcg,thread=multi), QEMU_EXTRA (more QEMU options),
+# KAPPEND_EXTRA (more kernel parameters), GUEST_EXTRA (a script the guest
+# runs after the kselftest collection, its output counted with the
+# results), HOST_EXTRA (a program the host runs on the console log
 # after the run, its KTAP output counted too).  Every kernel splat line is
 # also written to splats-$mode.txt, as "LINE_NUMBER<TAB>TEXT".
 #
@@ -46,7 +51,7 @@ set -euo pipefail
 
 mode=${1:-}
 case $mode in
-check|demo) ;;
+check|demo|loop) ;;
 stable)
 	: "${STABLE_RUNS:=4}" "${STABLE_SECS:=60}"
 	# Unknown to the kernel, name=value parameters go to init's
@@ -58,7 +63,7 @@ big)
 	: "${VM_MEMMAP:=memmap=1G\$0x40000000 memmap=256M\$0x80000000}"
 	: "${VM_NUMA_SPLIT_MB:=1792}"
 	;;
-*)	echo "usage: $0 check|demo|stable|big" >&2; exit 2 ;;
+*)	echo "usage: $0 check|demo|stable|big|loop" >&2; exit 2 ;;
 esac
 # The default guest: 4 of 8 possible CPUs, 2 GiB, 128 MiB reserved.
 VM_SMP=${VM_SMP:-4,maxcpus=8}
@@ -271,7 +276,7 @@ run_qemu()
 	# shellcheck disable=SC2086 # numa and QEMU_EXTRA are lists of options
 	timeout -k 10 "$VM_TIMEOUT" "$QEMU" \
 		-nodefaults -no-user-config -display none -no-reboot \
-		-accel tcg,thread=multi -smp "$smp" -m "$VM_MEM" \
+		-accel "${VM_ACCEL:-tcg,thread=multi}" -smp "$smp" -m "$VM_MEM" \
 		-kernel "$KIMAGE" -initrd "$initrd" -append "$append" \
 		-serial "file:$console" -serial "file:$ktap" -pidfile "$qemu_pid" \
 		$numa ${QEMU_EXTRA:-} </dev/null >"$qemu_err" 2>&1

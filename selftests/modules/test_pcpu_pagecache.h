@@ -22,6 +22,7 @@ struct seq_file;
 extern unsigned long long resv_base;
 extern unsigned long long resv_size;
 extern unsigned int stress_secs;
+extern bool stress_touch;
 extern unsigned int stress_timer_us;
 
 #define SZ_POOL		(8UL << 20)	/* 2048 pages, two chunks */

@@ -83,6 +83,14 @@ unsigned int stress_secs = 60;
 module_param(stress_secs, uint, 0644);
 MODULE_PARM_DESC(stress_secs, "duration of the stress test in seconds");
 
+/*
+ * 0: the actors allocate and free but never read or write a pool page
+ * (to tell a fault of the allocator's pages from one of its metadata).
+ */
+bool stress_touch = true;
+module_param(stress_touch, bool, 0644);
+MODULE_PARM_DESC(stress_touch, "the actors write and check the pages they hold (default 1)");
+
 unsigned int stress_timer_us = 100;
 module_param(stress_timer_us, uint, 0644);
 MODULE_PARM_DESC(stress_timer_us, "period of the stress hardirq timers in microseconds");

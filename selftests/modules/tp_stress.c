@@ -38,6 +38,7 @@ struct engine {
 	struct pcpu_pagecache *pool;
 	phys_addr_t base;		/* shadow: first page's address */
 	unsigned long npages;
+	u8 *va_base;			/* shadow: the va of base */
 	unsigned long *shadow;		/* one bit a pool page, or NULL */
 	atomic_long_t allocs;
 	atomic_long_t frees;
@@ -86,12 +87,38 @@ static u64 pat(u64 tag, unsigned int page, unsigned int word)
 	return tag ^ ((u64)page << 9) ^ word;
 }
 
+/*
+ * The guard (stress only, where the pool is one reserved range mapped in
+ * one piece): the va of a page must be va_base + its offset in the pool.
+ * A va anywhere else would be a write outside the pool's mapping: the
+ * guard reports it (a WARN, once) and the page is not touched.
+ */
+static bool actor_va_ok(struct actor *a, struct hold *h, unsigned int i,
+			const void *va)
+{
+	struct engine *e = a->e;
+	phys_addr_t addr = h->addr + (u64)i * PAGE_SIZE;
+
+	if (!e->shadow || !e->va_base)
+		return true;
+	if (addr >= e->base && addr < e->base + ((u64)e->npages << PAGE_SHIFT) &&
+	    va == e->va_base + (addr - e->base))
+		return true;
+	engine_err(e, "%s: guard: page %u of %pa+%u: va %px, pool [%pa, +%lu pages) at %px",
+		   e->what, i, &h->addr, h->n, va, &e->base, e->npages, e->va_base);
+	WARN_ONCE(1, "tp_stress guard: va %px of %pa outside the pool's mapping\n",
+		  va, &addr);
+	return false;
+}
+
 /* Threads fill whole pages, timers the first and last word of each. */
 static void actor_write(struct actor *a, struct hold *h)
 {
 	const unsigned int last = PAGE_SIZE / sizeof(u64) - 1;
 	unsigned int i, w;
 
+	if (!stress_touch)
+		return;
 	for (i = 0; i < h->n; i++) {
 		u64 *va = pcpu_pagecache_va(a->e->pool, h->addr + (u64)i * PAGE_SIZE);
 
@@ -100,6 +127,8 @@ static void actor_write(struct actor *a, struct hold *h)
 				   a->e->what, i, &h->addr, h->n);
 			continue;
 		}
+		if (!actor_va_ok(a, h, i, va))
+			continue;
 		if (a->kind == ACT_THREAD) {
 			for (w = 0; w <= last; w++)
 				va[w] = pat(h->tag, i, w);
@@ -115,11 +144,13 @@ static void actor_verify(struct actor *a, struct hold *h)
 	const unsigned int last = PAGE_SIZE / sizeof(u64) - 1;
 	unsigned int i, w, step;
 
+	if (!stress_touch)
+		return;
 	step = a->kind == ACT_THREAD ? 1 : last;
 	for (i = 0; i < h->n; i++) {
 		u64 *va = pcpu_pagecache_va(a->e->pool, h->addr + (u64)i * PAGE_SIZE);
 
-		if (!va)
+		if (!va || !actor_va_ok(a, h, i, va))
 			continue;
 		for (w = 0; w <= last; w += step) {
 			if (va[w] == pat(h->tag, i, w))
@@ -376,6 +407,7 @@ int act_stress_start(const char *arg)
 	e->pool = stress_pool.pool;
 	e->base = stress_pool.base;
 	e->npages = stress_pool.npages;
+	e->va_base = pcpu_pagecache_va(e->pool, e->base);
 	e->shadow = bitmap_zalloc(e->npages, GFP_KERNEL);
 	if (!e->shadow) {
 		tpool_destroy(&stress_pool);
