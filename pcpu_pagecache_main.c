@@ -203,7 +203,7 @@ struct pcpu_pagecache {
 	long nest_idle;			/* ->nest outside sections: -1, or 0 */
 	struct ppc_block *blocks;	/* by address; NULL: a reserved range */
 	struct ppc_node_ext *exts;	/* the chunks' nodes, by chunk */
-	atomic_t reclaim_busy;		/* a reclaim round is in flight */
+	atomic_t reclaim_busy;		/* 1 + the CPU of the round in flight */
 	unsigned long nexts;
 	bool numa;			/* chunks on more than one node */
 	nodemask_t nodes;		/* the nodes of the chunks */
@@ -671,7 +671,7 @@ static bool ppc_reclaim(struct pcpu_pagecache *pool, bool owned, int reason,
 	unsigned int cpu, me;
 	u64 deadline;
 	bool held;
-	int asked;
+	int asked, busy;
 
 	/* No IPI from NMI, and no wait: the CPU it stopped may hold a lock. */
 	if (in_nmi())
@@ -692,8 +692,10 @@ static bool ppc_reclaim(struct pcpu_pagecache *pool, bool owned, int reason,
 	 * for it and then runs its own.
 	 */
 	deadline = ppc_clock() + PPC_RECLAIM_WAIT_NS;
-	while (atomic_cmpxchg_acquire(&pool->reclaim_busy, 0, 1)) {
-		if (!ppc_reclaim_wait_round(pool, owned, wait_all, deadline) ||
+	while ((busy = atomic_cmpxchg_acquire(&pool->reclaim_busy, 0, me + 1))) {
+		/* An interrupt of this CPU's own round: it cannot end first. */
+		if (busy == me + 1 ||
+		    !ppc_reclaim_wait_round(pool, owned, wait_all, deadline) ||
 		    reason != PPC_FLUSH_DRAIN) {
 			this_cpu_inc(pool->cache->reclaim_joins);
 			preempt_enable();
