@@ -24,10 +24,12 @@
  * belongs to at most one CPU at a time.  Frees of other pages wait in a
  * per-CPU batch of %PCPU_PAGECACHE_BATCH that goes back under the lock at
  * once (a bit a page marks them batched, so a second free of one is
- * refused at once, on any CPU): pages of another CPU's window into its atomic "pending" mask, which
- * that CPU takes back without the lock.  Before an allocation fails, every
- * CPU gives its window and batch back (an IPI each), so no free page is
- * stranded in a cache.  CPU hotplug flushes a CPU's window and batch.
+ * refused at once, on any CPU): pages of another CPU's window into its
+ * atomic "pending" mask, which that CPU takes back without the lock.
+ * Before an allocation fails, every CPU is asked to give its window and
+ * batch back (an IPI each, one round per pool at a time); an allocation
+ * that cannot block waits 20 ms at most for the answers.  CPU hotplug
+ * flushes a CPU's window and batch.
  * A CPU's "cache" is always the two together: its window and its batch.
  *
  * Limits
@@ -41,10 +43,13 @@
  * pcpu_pagecache_alloc(), pcpu_pagecache_free(), their _bulk() forms,
  * pcpu_pagecache_va() and pcpu_pagecache_get_stats() never sleep and may be
  * called from process, softirq and hardirq context, with or without
- * interrupts disabled, and from NMI: there an allocation that the CPU's
+ * interrupts disabled.  The single calls (not the _bulk() forms, which
+ * refuse) may be called from NMI too: there an allocation that the CPU's
  * window cannot serve and whose lock is busy returns 0 ("not now", not
  * "empty"), and a free that needs the busy lock returns -EBUSY (the pages
- * stay the caller's); neither waits or sends an IPI.
+ * stay the caller's); neither waits or sends an IPI.  Owner records of a
+ * tracked pool are cleared before such a free: a -EBUSY one leaves its
+ * pages unrecorded.
  * pcpu_pagecache_create(), pcpu_pagecache_destroy(), pcpu_pagecache_drain()
  * and pcpu_pagecache_default() may sleep: process context only.  A pool
  * must not be used after, or while, it is destroyed.
@@ -173,7 +178,8 @@ pcpu_pagecache_alloc(struct pcpu_pagecache *pool, unsigned int npages)
  * sleeps; any context (NMI: see above).
  *
  * Return: 0, or -EINVAL if the range is outside the pool, unaligned, or
- * not allocated.
+ * not allocated; in NMI, -EBUSY if the free needs the pool lock and it is
+ * busy (the pages stay the caller's).
  */
 static __always_inline int pcpu_pagecache_free(struct pcpu_pagecache *pool,
 					       phys_addr_t addr,

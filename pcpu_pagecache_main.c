@@ -195,9 +195,11 @@ struct pcpu_pagecache {
 	seqcount_raw_spinlock_t owners_seq;	/* windows taken and returned */
 	struct ppc_bits bits;
 	/*
-	 * One bit a page, set while a free of the page waits in a batch:
-	 * set by that free before it queues, cleared under the lock when
-	 * the batch is applied (see ppc_batched_claim()).
+	 * One bit a page, set while a free of the page is on its way back:
+	 * set by that free before it queues (see ppc_batched_claim()),
+	 * cleared under the lock once the page is free in the bitmap, or by
+	 * the owner once it has merged the page from its ->pending; and
+	 * cleared by a free that set it and is refused.
 	 */
 	atomic_long_t *batched;
 	long nest_idle;			/* ->nest outside sections: -1, or 0 */
@@ -430,6 +432,7 @@ static bool ppc_pending_merge(struct pcpu_pagecache *pool, struct ppc_cache *c)
 	 * free here now, it is no longer.  Cleared only after it is free,
 	 * so that a free of it sees one or the other.
 	 */
+	smp_mb__before_atomic();
 	atomic_long_andnot(got, c->batched);
 	return true;
 }
@@ -1031,7 +1034,7 @@ EXPORT_SYMBOL_GPL(pcpu_pagecache_alloc_page);
  *
  * Like @count calls of pcpu_pagecache_alloc(), in one section for runs the
  * cache serves: for drivers that refill a ring.  Never sleeps; any context
- * (NMI: see pcpu_pagecache.h).
+ * but NMI (there it allocates nothing).
  *
  * Return: how many runs were allocated, in @addrs[0] on; fewer than @count
  * only when the pool has no more runs of @npages pages (or @npages is bad).
@@ -1043,6 +1046,9 @@ unsigned int pcpu_pagecache_alloc_bulk(struct pcpu_pagecache *pool,
 	struct ppc_cache *c = NULL;
 	unsigned int i;
 
+	/* Not for NMI: one busy lock would leave the caller guessing. */
+	if (WARN_ON_ONCE(in_nmi()))
+		return 0;
 	if (likely(npages - 1 < pool->fast_limit))
 		c = ppc_section_enter(pool);
 	for (i = 0; i < count; i++) {
@@ -1086,6 +1092,9 @@ static void ppc_bad_free_noted(struct pcpu_pagecache *pool, phys_addr_t addr,
 	local_irq_save(flags);
 	this_cpu_add(pool->cache->invalid_frees, npages);
 	trace_pcpu_pagecache_invalid_free(pool->name, addr, npages, why, caller);
+	/* An NMI may have stopped a writer of the note: counted only. */
+	if (unlikely(in_nmi()))
+		goto out;
 	n = &this_cpu_ptr(pool->cache)->note;
 	if (n->why) {
 		n->more++;
@@ -1096,6 +1105,7 @@ static void ppc_bad_free_noted(struct pcpu_pagecache *pool, phys_addr_t addr,
 		n->caller = caller;
 		irq_work_queue(&n->work);
 	}
+out:
 	local_irq_restore(flags);
 }
 
@@ -1272,6 +1282,9 @@ static const char *ppc_free_check_locked(struct pcpu_pagecache *pool,
  * free (the batch is checked again under the lock).  The owner of a word
  * changes only inside owners_seq's write sections.
  */
+/* What ppc_free_check_hint() says in NMI when it cannot look now. */
+static const char ppc_busy[] = "busy";
+
 static inline const char *ppc_free_check_hint(struct pcpu_pagecache *pool,
 					      unsigned long first,
 					      unsigned long npages)
@@ -1280,7 +1293,16 @@ static inline const char *ppc_free_check_hint(struct pcpu_pagecache *pool,
 	unsigned int seq;
 
 	do {
-		seq = read_seqcount_begin(&pool->owners_seq);
+		/*
+		 * The writer may be the code this NMI stopped (a hotplug or
+		 * drain flush holds the lock outside any section): no wait.
+		 */
+		seq = raw_read_seqcount(&pool->owners_seq);
+		if (seq & 1) {
+			if (unlikely(in_nmi()))
+				return ppc_busy;
+			seq = read_seqcount_begin(&pool->owners_seq);
+		}
 		why = ppc_free_check(pool, first, npages);
 	} while (read_seqcount_retry(&pool->owners_seq, seq));
 	return why;
@@ -1349,6 +1371,8 @@ static void ppc_free_apply_locked(struct pcpu_pagecache *pool,
 		if (!f->claimed)
 			atomic_long_or(ppc_word_bits(w, first, end),
 				       &pool->batched[w]);
+		/* The owner's merge that sees the page must see its bit. */
+		smp_mb__after_atomic();
 		atomic_long_or(ppc_word_bits(w, first, end),
 			       &ppc_cache_of(pool, owner)->pending);
 		run = (w + 1) * PPC_WINDOW;
@@ -1543,6 +1567,8 @@ static __always_inline int ppc_free_remote(struct pcpu_pagecache *pool,
 		why = ppc_free_check_hint(pool, idx, npages);
 		if (why)
 			ppc_batched_release(pool, idx, idx + npages);
+		if (why == ppc_busy)
+			return -EBUSY;
 	}
 	if (why)
 		return ppc_bad_free(pool, addr, npages, why, caller);
@@ -1740,7 +1766,8 @@ EXPORT_SYMBOL_GPL(pcpu_pagecache_free_page);
  * counted and warned about, and the others are freed.  Never sleeps; any
  * context but NMI.
  *
- * Return: 0, or -EINVAL if any run was refused.
+ * Return: 0, or -EINVAL if any run was refused; -EBUSY, with nothing
+ * freed, if called from NMI.
  */
 int pcpu_pagecache_free_bulk(struct pcpu_pagecache *pool, unsigned int npages,
 			     unsigned int count, const phys_addr_t *addrs)
@@ -1749,6 +1776,9 @@ int pcpu_pagecache_free_bulk(struct pcpu_pagecache *pool, unsigned int npages,
 	unsigned int i;
 	int ret = 0;
 
+	/* Not for NMI: the caller could not tell which runs went back. */
+	if (WARN_ON_ONCE(in_nmi()))
+		return -EBUSY;
 	if (pool->owners)
 		ppc_track_free_bulk(pool, npages, count, addrs);
 	if (likely(npages - 1 < pool->fast_limit))

@@ -104,9 +104,9 @@ static bool actor_va_ok(struct actor *a, struct hold *h, unsigned int i,
 	if (addr >= e->base && addr < e->base + ((u64)e->npages << PAGE_SHIFT) &&
 	    va == e->va_base + (addr - e->base))
 		return true;
-	engine_err(e, "%s: guard: page %u of %pa+%u: va %px, pool [%pa, +%lu pages) at %px",
+	engine_err(e, "%s: guard: page %u of %pa+%u: va %p, pool [%pa, +%lu pages) at %p",
 		   e->what, i, &h->addr, h->n, va, &e->base, e->npages, e->va_base);
-	WARN_ONCE(1, "tp_stress guard: va %px of %pa outside the pool's mapping\n",
+	WARN_ONCE(1, "tp_stress guard: va %p of %pa outside the pool's mapping\n",
 		  va, &addr);
 	return false;
 }
