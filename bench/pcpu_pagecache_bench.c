@@ -848,7 +848,7 @@ static int fill_region(struct bctx *b, unsigned int level, u64 s,
 	struct worker *w = &main_worker;
 	u64 t0 = ktime_get_ns();
 	unsigned int n;
-	u32 *perm, tmp;
+	u32 *perm;
 
 	memset(f, 0, sizeof(*f));
 	if (!level)
@@ -883,9 +883,7 @@ static int fill_region(struct bctx *b, unsigned int level, u64 s,
 		perm[i] = i;
 	for (i = f->nruns - 1; i > 0; i--) {
 		j = rng_below(&s, i + 1);
-		tmp = perm[i];
-		perm[i] = perm[j];
-		perm[j] = tmp;
+		swap(perm[i], perm[j]);
 	}
 	target = npages * level / 100;
 	for (i = 0; i < f->nruns && f->used > target; i++) {

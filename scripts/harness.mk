@@ -53,7 +53,7 @@ DEPS_SERIES = $(if $(KVER_GIVEN),$(or $(filter $(SERIES),$(KVER)),6.1),6.1)
 demo check-kernel check-loop lint dkms check-big bench-scale: export DEPS_KERNELS = $(DEPS_SERIES)
 check check-stable: export DEPS_KERNELS = $(if $(KVER_GIVEN),$(DEPS_SERIES),$(KERNELS))
 demo: export DEPS_MIN = 1
-lint: export EXTRA_PKGS = sparse python3-docutils
+lint: export EXTRA_PKGS = sparse python3-docutils coccinelle ocaml-nox
 dkms: export EXTRA_PKGS = dkms
 check-host: export EXTRA_PKGS = sparse
 check-model: export DEPS_KERNELS = 6.1
@@ -154,8 +154,9 @@ check-loop: deps
 	KAPPEND_EXTRA="LOOP_MODE=$(LOOP_MODE) LOOP_SECS=$(LOOP_SECS) $(KAPPEND_EXTRA)" \
 		$(MAKE) vm-loop KVER=$(KVER_RELEASE)
 
-# checkpatch --strict, sparse, W=1 and kernel-doc over every source, and
-# the rst check of the documentation: any finding fails.
+# checkpatch --strict, sparse, W=1 and kernel-doc over every source, the
+# rst check of the documentation, and the kernel's coccinelle semantic
+# patches in report mode over the module's code: any finding fails.
 lint: deps
 	KDIR=$(KDIR) KSRC_TAR=$(KSRC_TAR) BUILD=$(BUILD) \
 		MODDIRS="$(TESTMOD_DIR) $(BLK_DIR) $(CURDIR)/bench" scripts/lanes/lint.sh

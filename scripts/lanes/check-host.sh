@@ -2,11 +2,12 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # make check-host: the host tests of ppc_core (tools/testing/ppc_core), no
-# VM needed.  Runs each test program optimized and under ASan + UBSan, and
-# compiles ppc_core.c as kernel code (W=1, sparse) against each supported
-# kernel's headers on its own.  Prints every result, then one line per part
-# and the final `N passed, N failed`, also written to
-# $BUILD/summary-check-host.txt (make check counts it with the kernels).
+# VM needed.  Runs each test program optimized and under ASan + UBSan, the
+# differential test once more with a fresh seed (SEED=n make check-host
+# runs seed n again), and compiles ppc_core.c as kernel code (W=1, sparse)
+# against each supported kernel's headers on its own.  Prints every result,
+# then one line per part and the final `N passed, N failed`, also written
+# to $BUILD/summary-check-host.txt (make check counts it with the kernels).
 # Exit status: non-zero if anything failed.
 #
 # A program's closing "N passed, N failed" line counts its tests; one that
@@ -68,6 +69,13 @@ else
 	run unit-asan "$out/ppc_core_unit.asan" -q
 	[[ -x $out/ppc_core_diff ]] && run diff "$out/ppc_core_diff"
 	[[ -x $out/ppc_core_diff.asan ]] && run diff-asan "$out/ppc_core_diff.asan" -q
+	# The fixed seed above finds what it can; a new one each run may find
+	# more.  A failure names its seed, to run it again with SEED=.
+	seed=${SEED:-$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}
+	echo "# diff seed $seed: SEED=$seed make check-host runs it again"
+	rm -f "$out"/diff-seed-*.log
+	[[ -x $out/ppc_core_diff ]] &&
+		run "diff-seed-$seed" "$out/ppc_core_diff" "$seed"
 fi
 
 # ppc_core.c as kernel code: a throwaway module around it, in a mirror of

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Unit tests of ppc_core: every helper against its page-by-page reference,
- * then the interface on hand-made layouts and at edge sizes.
+ * then the interface on hand-made layouts and at edge sizes, and free runs
+ * across the boundaries of every level of the tree, where each allocation
+ * is checked against a first fit over a flat bitmap.
  *
  * usage: ppc_core_unit [-q]	(-q skips the 64 TiB pool)
  */
@@ -592,6 +594,32 @@ static void test_straddle_levels(void)
 	}
 }
 
+/*
+ * Issue 21's probe: 128 chunks allocated, then chunk 7 less its first page
+ * and chunks 8 to 15 freed (and chunk 100, so that 9216 pages are free).
+ * The first entry of level 1 ends with 1023 free pages, one short of a
+ * chunk: a merge that took it for a free chunk would find 9216 pages from
+ * page 7168, which is allocated.
+ */
+static void test_end_one_short(void)
+{
+	static const unsigned long r[] = {
+		7 * PPC_CHUNK_PAGES + 1, PPC_CHUNK_PAGES - 1,
+		8 * PPC_CHUNK_PAGES, 8 * PPC_CHUNK_PAGES,
+		100 * PPC_CHUNK_PAGES, PPC_CHUNK_PAGES,
+	};
+	struct ppc_bits b;
+
+	layout(&b, 128 * PPC_CHUNK_PAGES, true, r, 3);
+	CHECK_EQ(ppc_bits_alloc(&b, 9 * PPC_CHUNK_PAGES), PPC_NONE);
+	CHECK_EQ(ppc_bits_alloc(&b, 9 * PPC_CHUNK_PAGES - 1),
+		 7 * PPC_CHUNK_PAGES + 1);
+	CHECK_EQ(ppc_bits_alloc(&b, PPC_CHUNK_PAGES), 100 * PPC_CHUNK_PAGES);
+	CHECK_EQ(ppc_bits_nfree(&b), 0);
+	CHECK_EQ(ref_check_tree(&b), 0);
+	ppc_bits_fini(&b);
+}
+
 static void test_windows(void)
 {
 	unsigned long free, r[6];
@@ -738,8 +766,318 @@ static void test_take_window_in(void)
 	ppc_bits_fini(&b);
 }
 
+/* ---- Runs across the entries of every level ------------------------------- */
+
+/*
+ * The reference of the directed tests below: the pool as a flat bitmap, one
+ * bit a page, set when the page is free, kept by the test on its own.  No
+ * page below @low is free.
+ */
+struct flat {
+	unsigned long *map;
+	unsigned long npages;
+	unsigned long low;
+	bool contiguous;
+};
+
+static void flat_set(struct flat *fl, unsigned long first, unsigned long n,
+		     bool free)
+{
+	unsigned long p = first, end = first + n;
+
+	if (free)
+		fl->low = min(fl->low, first);
+	while (p < end) {
+		if (!(p % 64) && end - p >= 64) {
+			fl->map[p / 64] = free ? ~0UL : 0;
+			p += 64;
+			continue;
+		}
+		if (free)
+			fl->map[p / 64] |= 1UL << (p % 64);
+		else
+			fl->map[p / 64] &= ~(1UL << (p % 64));
+		p++;
+	}
+}
+
+/* The first page at or after @p that is @free (or not), or npages. */
+static unsigned long flat_next(const struct flat *fl, unsigned long p,
+			       bool free)
+{
+	unsigned long x;
+
+	for (; p < fl->npages; p = (p / 64 + 1) * 64) {
+		x = free ? fl->map[p / 64] : ~fl->map[p / 64];
+		x &= ~0UL << (p % 64);
+		if (x)
+			return min(p / 64 * 64 + __builtin_ctzl(x), fl->npages);
+	}
+	return fl->npages;
+}
+
+/*
+ * The end of the free run from page @p: where a page is not free, or
+ * without contiguous, the end of @p's chunk.
+ */
+static unsigned long flat_run_end(const struct flat *fl, unsigned long p)
+{
+	unsigned long end = flat_next(fl, p, false);
+
+	if (!fl->contiguous)
+		end = min(end, (p / PPC_CHUNK_PAGES + 1) * PPC_CHUNK_PAGES);
+	return end;
+}
+
+/* The lowest run of @n free pages: each run in turn, from the first. */
+static unsigned long flat_first_fit(const struct flat *fl, unsigned long n)
+{
+	unsigned long p, end;
+
+	for (p = flat_next(fl, fl->low, true); p < fl->npages;
+	     p = flat_next(fl, end, true)) {
+		end = flat_run_end(fl, p);
+		if (end - p >= n)
+			return p;
+	}
+	return PPC_NONE;
+}
+
+/* Whether pages [first, first + n) lie in the pool and are all free. */
+static bool flat_all_free(const struct flat *fl, unsigned long first,
+			  unsigned long n)
+{
+	if (first >= fl->npages || n > fl->npages - first)
+		return false;
+	return flat_next(fl, first, false) >= first + n;
+}
+
+/*
+ * One case of straddle_block: a block of 8 sibling entries of level
+ * @level from page @group on, in a pool of @npages pages.
+ */
+struct straddle_case {
+	unsigned long npages;
+	unsigned int level;
+	unsigned long group;
+	bool contiguous;
+};
+
+static struct straddle_case straddle;
+static unsigned long straddle_layouts, straddle_allocs;
+
+/*
+ * An allocation of @n pages from the bits, the same one in the flat map:
+ * the first fit, of pages all free.
+ */
+static bool straddle_alloc(struct ppc_bits *b, struct flat *fl,
+			   unsigned long n, unsigned long *at)
+{
+	unsigned long got, want;
+	bool free;
+
+	straddle_allocs++;
+	got = ppc_bits_alloc(b, n);
+	want = flat_first_fit(fl, n);
+	*at = got;
+	free = got == PPC_NONE || flat_all_free(fl, got, n);
+	if (got == want && free)
+		return true;
+	t_fail(__FILE__, __LINE__,
+	       "level %u group %lu contiguous %d: alloc(%lu) = %ld, want %ld%s",
+	       straddle.level, straddle.group, straddle.contiguous, n,
+	       (long)got, (long)want, free ? "" : ", pages not free");
+	return false;
+}
+
+/*
+ * With every page allocated: free [first, first + n) less page @hole if it
+ * lies inside, a run across page @bound.  Allocate the lengths around those
+ * of the run, of its pieces and of its two sides of @bound, each freed
+ * again; then a page at its start and the rest of that piece; then every
+ * page left, run by run.  Returns false at the first wrong answer.
+ */
+static bool straddle_run(struct ppc_bits *b, struct flat *fl,
+			 unsigned long first, unsigned long n,
+			 unsigned long bound, unsigned long hole)
+{
+	unsigned long q[10], len[2], lo = first, hi = first + n, at, p, end;
+	unsigned int i, nq = 0;
+
+	straddle_layouts++;
+	/* The last layout left no page free. */
+	CHECK_EQ(flat_next(fl, 0, true), fl->npages);
+	fl->low = fl->npages;
+	/* The lower piece [lo, hole) and the upper one [hole + 1, hi). */
+	if (hole < lo || hole >= hi)
+		hole = hi;
+	len[0] = hole - lo;
+	len[1] = hole < hi ? hi - hole - 1 : 0;
+	if (len[0]) {
+		ppc_bits_free(b, lo, len[0]);
+		flat_set(fl, lo, len[0], true);
+	}
+	if (len[1]) {
+		ppc_bits_free(b, hole + 1, len[1]);
+		flat_set(fl, hole + 1, len[1], true);
+	}
+	/* Every summary, page by page, in one layout of 8 of a small pool. */
+	if (fl->npages <= 1UL << 15 && !(straddle_layouts % 8) &&
+	    ref_check_tree(b))
+		return false;
+
+	q[nq++] = 1;
+	q[nq++] = n;
+	q[nq++] = n + 1;
+	q[nq++] = len[0];
+	q[nq++] = len[0] + 1;
+	q[nq++] = len[1];
+	q[nq++] = len[1] + 1;
+	q[nq++] = bound - lo;
+	q[nq++] = hi - bound;
+	q[nq++] = hi - bound + 1;
+	for (i = 0; i < nq; i++) {
+		if (!q[i])
+			continue;
+		if (!straddle_alloc(b, fl, q[i], &at))
+			return false;
+		if (at != PPC_NONE)
+			ppc_bits_free(b, at, q[i]);
+	}
+
+	/* A page off the start of the lower piece shifts every summary. */
+	n = len[0] ? len[0] : len[1];
+	if (!straddle_alloc(b, fl, 1, &at))
+		return false;
+	flat_set(fl, at, 1, false);
+	if (n > 1) {
+		if (!straddle_alloc(b, fl, n - 1, &at))
+			return false;
+		flat_set(fl, at, n - 1, false);
+	}
+
+	/* The rest: each run left is the first fit of its length. */
+	for (p = flat_next(fl, lo, true); p < hi; p = flat_next(fl, end, true)) {
+		end = flat_run_end(fl, p);
+		if (!straddle_alloc(b, fl, end - p, &at))
+			return false;
+		flat_set(fl, at, end - p, false);
+	}
+	CHECK_EQ(ppc_bits_nfree(b), 0);
+	return !t_checks_failed;
+}
+
+/*
+ * How far a free run reaches from a boundary: k entries and d pages, k
+ * EDGE standing for the edge of the block of siblings.  Runs of a page or
+ * two, one page short of an entry, a whole one, and one page past it, so
+ * that start, end and max come out as 0, 1, 2, p - 2, p - 1, p and p + 1
+ * in the summaries the run crosses, at every level above.
+ */
+#define EDGE	100
+static const int straddle_reach[][2] = {
+	{ 0, 0 }, { 0, 1 }, { 0, 2 }, { 1, -2 }, { 1, -1 }, { 1, 0 },
+	{ 1, 1 }, { 2, -1 }, { 2, 1 }, { EDGE, -1 }, { EDGE, 0 }, { EDGE, 1 },
+};
+
+/*
+ * The pages of reach @r from a boundary @k entries of @p pages from the
+ * edge of its block, or PPC_NONE.
+ */
+static unsigned long straddle_pages(unsigned int r, long k, long p)
+{
+	long e = straddle_reach[r][0], d = straddle_reach[r][1];
+
+	if (e == EDGE) {
+		/* At the edge already: the same runs as { 0, d }. */
+		if (!k)
+			return PPC_NONE;
+		e = k;
+	}
+	if (e * p + d < 0)
+		return PPC_NONE;
+	return e * p + d;
+}
+
+/*
+ * Free runs across the boundaries after the first, the seventh and the
+ * last entry of the block (the last one is a boundary of the level above),
+ * of every reach on each side, whole or less the page just before or just
+ * after the boundary.
+ */
+static void test_straddle_case(void)
+{
+	static const unsigned int bounds[] = { 1, 7, 8 };
+	const struct straddle_case *sc = &straddle;
+	unsigned long p = 1UL << ppc_shift(sc->level), bound, a, c, hole;
+	unsigned int i, j, k, h;
+	struct ppc_bits b;
+	struct flat fl;
+	bool ok = true;
+
+	fl.npages = sc->npages;
+	fl.contiguous = sc->contiguous;
+	fl.map = calloc((sc->npages + 63) / 64, sizeof(*fl.map));
+	if (!fl.map) {
+		perror("calloc");
+		exit(2);
+	}
+	CHECK_EQ(ppc_bits_init(&b, sc->npages, sc->contiguous), 0);
+	/* Every page allocated: runs cross no chunk without contiguous. */
+	for (a = 0; a < sc->npages; a += c) {
+		c = sc->contiguous ? sc->npages :
+		    min(sc->npages - a, (unsigned long)PPC_CHUNK_PAGES);
+		CHECK_EQ(ppc_bits_alloc(&b, c), a);
+	}
+	CHECK_EQ(ppc_bits_nfree(&b), 0);
+
+	for (i = 0; ok && i < ARRAY_SIZE(bounds); i++) {
+		bound = sc->group + bounds[i] * p;
+		if (bound >= sc->npages)
+			continue;
+		for (j = 0; ok && j < ARRAY_SIZE(straddle_reach); j++) {
+			a = straddle_pages(j, bounds[i], p);
+			if (a > bound)
+				continue;
+			for (k = 0; ok && k < ARRAY_SIZE(straddle_reach); k++) {
+				c = straddle_pages(k, 8 - bounds[i], p);
+				if ((!a && !c) || c > sc->npages - bound)
+					continue;
+				/* Whole, less a page before, less one after. */
+				for (h = 0; ok && h < 3; h++) {
+					hole = h ? bound + h - 2 : PPC_NONE;
+					ok = straddle_run(&b, &fl, bound - a,
+							  a + c, bound, hole);
+				}
+			}
+		}
+	}
+	ppc_bits_fini(&b);
+	free(fl.map);
+}
+
+/*
+ * A block of each level under the root, its last boundary one between
+ * entries of the root (in trees of 2, 3, 4 and 5 levels, the root of the
+ * last one a wide level), and blocks of levels 0 and 1 deep in the tree
+ * of 4 levels, whose last boundaries are those of levels 2 and 3.
+ */
+static const struct straddle_case straddle_cases[] = {
+	{ 3 * 8192 + 1500, 0, 8192, true },
+	{ 3 * 8192 + 1500, 0, 8192, false },
+	{ 3 * 65536 + 12000, 1, 65536, true },
+	{ 3 * 65536 + 12000, 1, 65536, false },
+	{ 3 * 524288 + 100000, 0, 524288 + 5 * 65536 + 7 * 8192, true },
+	{ 3 * 524288 + 100000, 1, 2 * 524288 + 3 * 65536, true },
+	{ 3 * 524288 + 100000, 2, 524288, true },
+	{ 4194304 + 1572864 + 5, 3, 0, true },
+};
+
 int main(int argc, char **argv)
 {
+	unsigned int i;
+	char name[128];
+
 	quick = argc > 1 && !strcmp(argv[1], "-q");
 	printf("TAP version 13\n");
 	t_run("word_find", test_word_find);
@@ -758,6 +1096,17 @@ int main(int argc, char **argv)
 	t_run("one_free_page_per_chunk", test_one_free_page_per_chunk);
 	t_run("straddling_runs", test_straddling_runs);
 	t_run("straddle_levels", test_straddle_levels);
+	t_run("end_one_short", test_end_one_short);
+	for (i = 0; i < ARRAY_SIZE(straddle_cases); i++) {
+		straddle = straddle_cases[i];
+		snprintf(name, sizeof(name),
+			 "straddle_block level=%u first=%lu npages=%lu contiguous=%d",
+			 straddle.level, straddle.group, straddle.npages,
+			 straddle.contiguous);
+		t_run(name, test_straddle_case);
+	}
+	printf("# straddle_block: %lu runs, %lu allocations\n",
+	       straddle_layouts, straddle_allocs);
 	t_run("windows", test_windows);
 	t_run("take_window_in", test_take_window_in);
 	t_run("hint", test_hint);
