@@ -648,7 +648,7 @@ static const struct ppc_sum ppc_sum_full = { 0 };
  * entries that cover them exactly (as a segment tree does: at each level
  * the entries left over at either end of the range, at most 7 a side, then
  * the rest one level up).  The entries below those are left as they were
- * (stale) for ppc_bits_claim_mark() to fix.  O(levels).
+ * (stale, and read by nobody) for ppc_bits_claim_mark().  O(levels).
  */
 static void ppc_claim_cover(struct ppc_bits *b, unsigned long a,
 			    unsigned long e)
@@ -706,7 +706,8 @@ static void ppc_claim_path(struct ppc_bits *b, unsigned long c,
  * say free until ppc_bits_claim_mark() has marked them, a slice at a time,
  * but no search reaches them: searches go top down, and skip the hint's
  * chunk shortcut while a claim is open (@b->claims).  A free of one of
- * their pages is refused by ppc_bits_allocated(), as it should be.
+ * their pages not marked yet is refused by ppc_bits_allocated(), as a
+ * free of pages not handed out should be.
  *
  * Return: the first page of the run, or %PPC_NONE (and no claim is open).
  * Unless @cl->next == @cl->end, the caller must call ppc_bits_claim_mark()
@@ -767,35 +768,39 @@ unsigned long ppc_bits_claim(struct ppc_bits *b, unsigned long npages,
  * @b: the bits
  * @cl: the claim, from ppc_bits_claim()
  *
- * Sets the words of the next %PPC_SLICE_PAGES pages of the chunks that
- * @cl covers whole, and marks full their summaries and every entry of the
- * tree inside the run that they complete: entries that only
- * ppc_bits_claim() read (which it set full already) or that nobody reads.
- * O(%PPC_SLICE_PAGES / 64 + levels).
+ * Sets the words of the next %PPC_SLICE_PAGES / %PPC_CHUNK_PAGES chunks
+ * that @cl covers whole, from the lowest.  Before a chunk's words say
+ * allocated, every entry above it inside the run has had its 8 children
+ * marked full (an entry inside the run is full itself, by ppc_bits_claim()
+ * or by its parent): so every entry that a free of those pages may
+ * summarize again reads children that are either full, as the run is, or
+ * up to date.  A free of pages already marked (a caller's mistake: it frees
+ * pages it was not given yet) leaves the tree right, as any free of
+ * allocated pages does.  O(%PPC_SLICE_PAGES / 64 + levels).
  *
  * Return: true once the whole run is marked: the claim is closed, @b is
  * as ppc_bits_alloc() would have left it.
  */
 bool ppc_bits_claim_mark(struct ppc_bits *b, struct ppc_claim *cl)
 {
-	unsigned long x = cl->next, y, a, lo, hi, i;
+	unsigned long c, y, p, i;
 	unsigned int l, shift;
 
-	if (x >= cl->end)
+	if (cl->next >= cl->end)
 		return true;
-	y = min(cl->end, x + (PPC_SLICE_PAGES >> PPC_CHUNK_SHIFT));
-	a = (cl->first + PPC_CHUNK_PAGES - 1) >> PPC_CHUNK_SHIFT;
-	memset(&b->words[x * PPC_CHUNK_WORDS], 0xff,
-	       (y - x) * PPC_CHUNK_WORDS * sizeof(*b->words));
-	for (i = x; i < y; i++)
-		ppc_set(b, 0, i, &ppc_sum_full);
-	/* The entries that end in [x, y) and start at or past a. */
-	for (l = 1; l <= b->top; l++) {
-		shift = PPC_FAN_SHIFT * l;
-		lo = max(x >> shift, (a + (1UL << shift) - 1) >> shift);
-		hi = y >> shift;
-		for (i = lo; i < hi; i++)
-			ppc_set(b, l, i, &ppc_sum_full);
+	y = min(cl->end, cl->next + (PPC_SLICE_PAGES >> PPC_CHUNK_SHIFT));
+	for (c = cl->next; c < y; c++) {
+		for (l = b->top; l >= 1; l--) {
+			shift = PPC_FAN_SHIFT * l;
+			p = c >> shift;
+			/* Entry p starts at c and lies inside the run. */
+			if (p << shift != c || (p + 1) << shift > cl->end)
+				continue;
+			for (i = p << PPC_FAN_SHIFT; i < (p + 1) << PPC_FAN_SHIFT; i++)
+				ppc_set(b, l - 1, i, &ppc_sum_full);
+		}
+		memset(&b->words[c * PPC_CHUNK_WORDS], 0xff,
+		       PPC_CHUNK_WORDS * sizeof(*b->words));
 	}
 	cl->next = y;
 	if (y < cl->end)
