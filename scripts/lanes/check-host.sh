@@ -68,6 +68,8 @@ else
 	run unit-asan "$out/ppc_core_unit.asan" -q
 	[[ -x $out/ppc_core_diff ]] && run diff "$out/ppc_core_diff"
 	[[ -x $out/ppc_core_diff.asan ]] && run diff-asan "$out/ppc_core_diff.asan" -q
+	[[ -x $out/ppc_core_hold ]] && run hold "$out/ppc_core_hold"
+	[[ -x $out/ppc_core_hold.asan ]] && run hold-asan "$out/ppc_core_hold.asan" -q
 fi
 
 # ppc_core.c as kernel code: a throwaway module around it, in a mirror of

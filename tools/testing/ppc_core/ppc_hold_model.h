@@ -69,7 +69,7 @@ static inline bool hm_check(struct hm_pool *p, unsigned long first,
 
 /* ppc_free_apply_locked() + ppc_frees_flush_locked(), batched bits released. */
 static inline void hm_apply(struct hm_pool *p, unsigned long first,
-			    unsigned long n)
+			    unsigned long n, bool claimed)
 {
 	unsigned long end = first + n, w, run = first, i;
 	struct ppc_run runs[16] = { { 0 } };
@@ -100,8 +100,9 @@ static inline void hm_apply(struct hm_pool *p, unsigned long first,
 		HM_ADD(run, end - run);
 	ppc_bits_free_runs(&p->b, runs, nr);
 #undef HM_ADD
-	for (i = first; i < end; i++)
-		p->batched[i] = 0;
+	if (claimed)
+		memset(p->batched + first, 0, n);
+	(void)i;
 }
 
 /* A free of at most PPC_SLICE_PAGES pages: one hold. */
@@ -115,7 +116,7 @@ static inline bool hm_free_one(struct hm_pool *p, unsigned long first,
 			return false;
 	if (!hm_check(p, first, n))
 		return false;
-	hm_apply(p, first, n);
+	hm_apply(p, first, n, false);
 	return true;
 }
 
@@ -162,7 +163,7 @@ static inline int hm_free_step(struct hm_pool *p, struct hm_free *f)
 			f->next = f->first;
 		}
 	} else if (f->phase == 1) {
-		hm_apply(p, f->next, len);
+		hm_apply(p, f->next, len, true);
 		f->next += len;
 		if (f->next == end)
 			f->phase = 2;
