@@ -803,12 +803,60 @@ again:
 	return ppc_alloc_counted(pool, addr, npages);
 }
 
+/*
+ * Between two holds of the pool lock in a request served in slices: a
+ * caller that could block lets others run, as a long loop in the kernel
+ * should; the others already had their turn at the lock (it is fair).
+ */
+static void ppc_between_slices(void)
+{
+	if (ppc_caller_may_block(false))
+		cond_resched();
+	else
+		cpu_relax();
+}
+
+/*
+ * A run of more than PPC_SLICE_PAGES pages, which would hold the lock for
+ * O(npages / 64) with interrupts off in one go: claimed in one hold, in
+ * O(levels) (ppc_bits_claim(): from then on no search reaches its pages
+ * and no free of them is accepted), then marked a slice a hold, the lock
+ * dropped in between.  The pool's summaries are right at every release.
+ * Not in NMI, where the lock is only tried: a claim must be finished.
+ */
+static noinline phys_addr_t ppc_bits_alloc_sliced(struct pcpu_pagecache *pool,
+						  unsigned int npages)
+{
+	struct ppc_claim cl;
+	unsigned long flags, idx;
+	bool done;
+
+	if (in_nmi())
+		return 0;
+	flags = ppc_lock(pool);
+	idx = ppc_bits_claim(&pool->bits, npages, &cl);
+	if (idx != PPC_NONE)
+		local_add(npages, ppc_out(pool));
+	ppc_unlock(pool, flags);
+	if (idx == PPC_NONE)
+		return 0;
+	for (done = cl.next >= cl.end; !done;) {
+		ppc_between_slices();
+		flags = ppc_lock(pool);
+		done = ppc_bits_claim_mark(&pool->bits, &cl);
+		ppc_unlock(pool, flags);
+	}
+	return ppc_phys(pool, idx);
+}
+
 static phys_addr_t ppc_bits_alloc_one(struct pcpu_pagecache *pool,
 				      unsigned int npages)
 {
 	unsigned long flags;
 	phys_addr_t addr;
 
+	if (npages > PPC_SLICE_PAGES)
+		return ppc_bits_alloc_sliced(pool, npages);
 	if (likely(!in_nmi()))
 		flags = ppc_lock(pool);
 	else if (!raw_spin_trylock_irqsave(&pool->lock, flags))
@@ -1468,6 +1516,55 @@ static noinline void ppc_track_free_bulk(struct pcpu_pagecache *pool,
 		ppc_track_free(pool, addrs[i], npages);
 }
 
+/*
+ * A free of more than PPC_SLICE_PAGES pages, a slice a hold of the lock.
+ * First its pages are claimed in pool->batched, without the lock, as a
+ * free that goes into a batch claims them (ppc_batched_claim()): from then
+ * on every other free of any of them is refused, so nothing but this free
+ * can make them free, and what the check of a slice found stays true while
+ * the lock is dropped.  Then each slice is checked, a hold each, and only
+ * if all pass, each is freed, a hold each: a bad free frees nothing, as in
+ * one hold.  The owners of windows are read again when a slice is freed,
+ * since a window may have been taken or given back in between (which moves
+ * allocated pages between the bitmap and a window, and frees none).  The
+ * batched bits go as ppc_batch_apply_locked() clears them.
+ */
+static noinline const char *ppc_free_sliced(struct pcpu_pagecache *pool,
+					    unsigned long idx,
+					    unsigned long npages)
+{
+	struct ppc_frees f = { .claimed = true };
+	unsigned long end = idx + npages, s, n, flags;
+	const char *why = NULL;
+
+	if (!ppc_batched_claim(pool, idx, npages))
+		return "pages freed already, waiting in a batch";
+	if (pool->owners)
+		ppc_owners_free(pool->owners, idx, npages);
+	for (s = idx; s < end && !why; s += n) {
+		n = min(end - s, PPC_SLICE_PAGES);
+		flags = ppc_lock(pool);
+		why = ppc_free_check_locked(pool, s, n);
+		ppc_unlock(pool, flags);
+		ppc_between_slices();
+	}
+	if (why) {
+		ppc_batched_release(pool, idx, end);
+		return why;
+	}
+	for (s = idx; s < end; s += n) {
+		n = min(end - s, PPC_SLICE_PAGES);
+		if (s != idx)
+			ppc_between_slices();
+		flags = ppc_lock(pool);
+		ppc_free_apply_locked(pool, s, n, &f);
+		ppc_frees_flush_locked(pool, &f);
+		local_sub(n, ppc_out(pool));
+		ppc_unlock(pool, flags);
+	}
+	return NULL;
+}
+
 /* Runs too large for a window, NOCACHE pools, and interrupted sections. */
 static noinline int ppc_free_slow(struct pcpu_pagecache *pool,
 				  phys_addr_t addr, unsigned int npages,
@@ -1480,6 +1577,13 @@ static noinline int ppc_free_slow(struct pcpu_pagecache *pool,
 	why = ppc_free_args(pool, addr, npages, &idx);
 	if (why)
 		return ppc_bad_free(pool, addr, npages, why, caller);
+	if (npages > PPC_SLICE_PAGES) {
+		/* In NMI the lock is only tried: no free in many holds. */
+		if (in_nmi())
+			return -EBUSY;
+		why = ppc_free_sliced(pool, idx, npages);
+		goto out;
+	}
 	if (likely(!in_nmi()))
 		flags = ppc_lock(pool);
 	else if (!raw_spin_trylock_irqsave(&pool->lock, flags))
@@ -1495,7 +1599,7 @@ static noinline int ppc_free_slow(struct pcpu_pagecache *pool,
 		local_sub(npages, ppc_out(pool));
 	}
 	ppc_unlock(pool, flags);
-
+out:
 	if (why)
 		return ppc_bad_free(pool, addr, npages, why, caller);
 	this_cpu_inc(pool->cache->free_slow);

@@ -56,6 +56,7 @@ struct ppc_sum {
  * @meta_bytes: bytes allocated for all of the above
  * @top: the root level; it has at most 8 entries
  * @contiguous: a run may cross chunk boundaries
+ * @claims: runs claimed by ppc_bits_claim() and not all marked yet
  *
  * Every level has a multiple of 8 entries; those past the pool read as
  * full.  Guarded by the pool lock.
@@ -71,7 +72,30 @@ struct ppc_bits {
 	unsigned long nchunks;
 	size_t meta_bytes;
 	unsigned int top;
+	unsigned int claims;
 	bool contiguous;
+};
+
+/*
+ * The pages one hold of the pool lock works on in a large request: a
+ * request of more pages is claimed, then marked or freed in slices of this
+ * many, the lock dropped between them.  A request of at most this many
+ * goes in one hold.  A multiple of %PPC_CHUNK_PAGES.
+ */
+#define PPC_SLICE_PAGES		16384UL
+
+/**
+ * struct ppc_claim - a run allocated by ppc_bits_claim(), being marked
+ * @first: its first page
+ * @npages: its pages
+ * @next: the next chunk to mark
+ * @end: the chunk after the last one to mark
+ */
+struct ppc_claim {
+	unsigned long first;
+	unsigned long npages;
+	unsigned long next;
+	unsigned long end;
 };
 
 /* The low @n bits, 1 <= n <= 64. */
@@ -147,6 +171,9 @@ int ppc_bits_init(struct ppc_bits *b, unsigned long npages, bool contiguous);
 void ppc_bits_fini(struct ppc_bits *b);
 unsigned long ppc_bits_nfree(const struct ppc_bits *b);
 unsigned long ppc_bits_alloc(struct ppc_bits *b, unsigned long npages);
+unsigned long ppc_bits_claim(struct ppc_bits *b, unsigned long npages,
+			     struct ppc_claim *cl);
+bool ppc_bits_claim_mark(struct ppc_bits *b, struct ppc_claim *cl);
 void ppc_bits_free(struct ppc_bits *b, unsigned long first,
 		   unsigned long npages);
 void ppc_bits_free_runs(struct ppc_bits *b, const struct ppc_run *runs,

@@ -13,10 +13,16 @@
 #   scale-worst.svg   the worst of each operation (over the fills) by size
 #   scale-median.svg  the median, likewise
 #   scale-old.svg     issue 11's cases, the old search against ppc_core
-# Exit status: 0 unless the program failed.
+# Then ppc_core_hold_bench (issue 21 point 7): the worst single hold of the
+# pool lock per kind of operation, "bench: worst_hold_<op>[_<pool>] <ns>",
+# and the single holds of a whole-pool request as before slicing
+# ("bench: single_hold_*"), into $BUILD/bench-scale/hold.txt; a few seconds.
+# Exit status: 0 unless a program failed, or a hold at 1 TiB or below was
+# above 50 us.
 #
 # Environment: BUILD (default <repo>/build); BENCH_ARGS for the program,
-# e.g. "-q" (16 MiB and 1 GiB only) or "-s 2" (1 TiB only).
+# e.g. "-q" (16 MiB and 1 GiB only) or "-s 2" (1 TiB only); HOLD_ARGS for
+# ppc_core_hold_bench ("-b": 16 TiB too, "-q": up to 1 GiB).
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -29,6 +35,10 @@ $MAKE -s -C "$top/tools/testing/ppc_core" OUT="$BUILD/host" bench
 # shellcheck disable=SC2086 # BENCH_ARGS is a list of arguments
 "$BUILD/host/ppc_core_bench" ${BENCH_ARGS:-} "$out/scale.dat" |
 	tee "$out/scale.txt"
+hold_rc=0
+# shellcheck disable=SC2086 # HOLD_ARGS is a list of arguments
+"$BUILD/host/ppc_core_hold_bench" ${HOLD_ARGS:-} | tee "$out/hold.txt" ||
+	hold_rc=$?
 
 # Rows of scale.dat: npages "state" "op" median p99 worst raw_worst.  For a
 # chart: one row a pool size, one column an operation, the largest value of
@@ -90,7 +100,7 @@ table 1 "OLD alloc(2)@one-per-chunk,alloc(2)@one-per-chunk,OLD take(2)@straddle,
 
 if ! command -v gnuplot >/dev/null; then
 	echo "bench-scale: gnuplot is missing: no charts (apt-get install gnuplot-nox)" >&2
-	exit 0
+	exit "$hold_rc"
 fi
 plot()
 {
@@ -123,3 +133,4 @@ plot "$out/median.tab" "$out/scale-median.svg" \
 	"ppc_core: median ns per operation" "ns"
 plot "$out/old.tab" "$out/scale-old.svg" \
 	"issue 11: the old chunk scan (OLD) against ppc_core, median ns" "ns"
+exit "$hold_rc"

@@ -69,6 +69,8 @@ else
 	run unit-asan "$out/ppc_core_unit.asan" -q
 	[[ -x $out/ppc_core_diff ]] && run diff "$out/ppc_core_diff"
 	[[ -x $out/ppc_core_diff.asan ]] && run diff-asan "$out/ppc_core_diff.asan" -q
+	[[ -x $out/ppc_core_hold ]] && run hold "$out/ppc_core_hold"
+	[[ -x $out/ppc_core_hold.asan ]] && run hold-asan "$out/ppc_core_hold.asan" -q
 	# The fixed seed above finds what it can; a new one each run may find
 	# more.  A failure names its seed, to run it again with SEED=.
 	seed=${SEED:-$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}
