@@ -82,7 +82,7 @@ struct ppc_bits {
  * many, the lock dropped between them.  A request of at most this many
  * goes in one hold.  A multiple of %PPC_CHUNK_PAGES.
  */
-#define PPC_SLICE_PAGES		16384UL
+#define PPC_SLICE_PAGES		4096UL
 
 /**
  * struct ppc_claim - a run allocated by ppc_bits_claim(), being marked

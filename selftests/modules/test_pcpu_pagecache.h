@@ -227,6 +227,7 @@ int t_api_va_write(struct tp_fix *f);
 int t_api_multi_pool(struct tp_fix *f);
 int t_api_create_errors(struct tp_fix *f);
 int t_api_block_sizes(struct tp_fix *f);
+int t_api_sliced(struct tp_fix *f);
 int t_bad_npages(struct tp_fix *f);
 int t_bad_free_outside(struct tp_fix *f);
 int t_bad_free_unaligned(struct tp_fix *f);

@@ -503,3 +503,38 @@ int t_api_block_sizes(struct tp_fix *f)
 	}
 	return ret;
 }
+
+/*
+ * Runs longer than PPC_SLICE_PAGES (4096) are claimed, marked and freed a
+ * slice a hold of the lock: the whole pool, runs of 5000, a bad free of
+ * one (nothing freed), a double free.
+ */
+int t_api_sliced(struct tp_fix *f)
+{
+	struct tpool *tp = &f->tp;
+	phys_addr_t a, b;
+
+	pcpu_pagecache_drain(tp->pool);
+	a = pcpu_pagecache_alloc(tp->pool, tp->npages);
+	if (!ASSERT(a))
+		return -EIO;
+	tpool_run_ok(tp, a, tp->npages);
+	CHECK_EQ(alloc1_on(f->cpu, tp->pool, 1), 0);
+	CHECK_EQ(pcpu_pagecache_free(tp->pool, a, tp->npages), 0);
+	BAD_FREE(tp, -1, a, tp->npages, "whole pool, twice");
+
+	a = pcpu_pagecache_alloc(tp->pool, 5000);
+	b = pcpu_pagecache_alloc(tp->pool, 3000);
+	if (!ASSERT(a && b))
+		return -EIO;
+	tpool_run_ok(tp, a, 5000);
+	tpool_run_ok(tp, b, 3000);
+	CHECK(b >= a + 5000 * PAGE_SIZE || a >= b + 3000 * PAGE_SIZE);
+	/* Its first page freed alone: the run's free is refused whole. */
+	CHECK_EQ(pcpu_pagecache_free(tp->pool, a, 1), 0);
+	BAD_FREE(tp, -1, a, 5000, "run of 5000, first page freed already");
+	CHECK_EQ(pcpu_pagecache_free(tp->pool, a + PAGE_SIZE, 4999), 0);
+	BAD_FREE(tp, -1, a + PAGE_SIZE, 4999, "run of 4999, twice");
+	CHECK_EQ(pcpu_pagecache_free(tp->pool, b, 3000), 0);
+	return exhaust_check(tp, f->cpu, true);
+}

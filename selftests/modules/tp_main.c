@@ -128,6 +128,8 @@ static const struct tp_test tests[] = {
 	TEST(api_create_errors),
 	/* Pools from the page allocator of 5 MiB, 65 MiB, 8 MiB + 4 KiB. */
 	TEST(api_block_sizes),
+	/* 8192 pages: runs past PPC_SLICE_PAGES, a slice a lock hold. */
+	TEST(api_sliced, POOLS(RESV("t_sliced", 32UL << 20))),
 	TEST(bad_npages, POOLS(RESV("t_npages", SZ_POOL), BUDDY("t_npages", SZ_POOL))),
 	/* And a pool from the page allocator, made by the test. */
 	TEST(bad_free_outside, POOLS(RESV("t_outside", SZ_POOL, .off = SZ_POOL)), TWO_CPUS),
