@@ -48,6 +48,10 @@ static struct pcpu_pagecache *ppc_test_pool(struct kunit *test,
 		for (i = 0; i < nchunks; i++)
 			pool->blocks[i].phys = PPC_TEST_BASE + 2 * i * PPC_TEST_CHUNK;
 	}
+	/* The batched bits that every free checks (D3). */
+	pool->batched = kunit_kcalloc(test, BITS_TO_LONGS(pool->npages),
+				      sizeof(*pool->batched), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, pool->batched);
 	KUNIT_ASSERT_EQ(test, ppc_bits_init(&pool->bits, pool->npages, reserved), 0);
 	return pool;
 }
