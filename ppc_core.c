@@ -660,7 +660,7 @@ static void ppc_claim_cover(struct ppc_bits *b, unsigned long a,
 		nlo = (lo + PPC_FAN - 1) & ~(PPC_FAN - 1);
 		nhi = hi & ~(PPC_FAN - 1);
 		if (l == b->top || nlo >= nhi)
-			nlo = nhi = hi;
+			nlo = hi, nhi = hi;
 		for (i = lo; i < nlo; i++)
 			ppc_set(b, l, i, &ppc_sum_full);
 		for (i = nhi; i < hi; i++)

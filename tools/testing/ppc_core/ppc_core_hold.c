@@ -112,8 +112,8 @@ static void scramble(struct ppc_bits *b, unsigned int n)
 	for (i = 0; i < n; i++) {
 		a = ppc_bits_alloc(b, 1 + rnd_below(rnd_below(4) ? 64 : 3000));
 		if (a != PPC_NONE && rnd_below(3))
-			ppc_bits_free(b, a, 1 + rnd_below(
-				ppc_bits_allocated(b, a, 64) ? 64 : 1));
+			ppc_bits_free(b, a, 1 + rnd_below(ppc_bits_allocated(b, a, 64) ?
+							  64 : 1));
 	}
 }
 
@@ -312,7 +312,9 @@ static void bad_free(unsigned long first, unsigned long n)
 	} else {
 		ok = false;
 	}
-	CHECK(!ok, "bad free of %lu pages at %lu accepted (own %u batched %d word %lx owner %ld)", n, first, own[first], P.batched[first], P.b.words[first / 64], ppc_bits_owner(&P.b, first / 64));
+	CHECK(!ok, "bad free of %lu pages at %lu accepted (own %u batched %d word %lx owner %ld)",
+	      n, first, own[first], P.batched[first], P.b.words[first / 64],
+	      ppc_bits_owner(&P.b, first / 64));
 	CHECK_EQ(P.b.nfree, nfree);
 }
 

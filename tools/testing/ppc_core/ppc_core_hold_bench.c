@@ -35,28 +35,37 @@ static void cold(void)
 }
 
 enum { K_ALLOC, K_FREE, K_ALLOC1, K_FREE1, K_ALLOC64, K_FREE64, K_ALLOCS,
-       K_FREES, K_SALLOC, K_SFREE, K_MAX };
+	K_FREES, K_SALLOC, K_SFREE, K_MAX };
+
 static const char * const kname[K_MAX] = {
 	"alloc", "free", "alloc_1", "free_1", "alloc_64", "free_64",
 	"alloc_slice", "free_slice", "single_alloc", "single_free",
 };
+
 /*
  * Each hold's time, by its place in the sequence: the sequences of the
  * runs are the same, so a hold's minimum over the runs drops what a
  * preemption or an interrupt added to it (the machine is shared).
  */
-#define CAP		(1UL << 17)
+#define CAP		BIT(17)
 static double *hold[K_MAX];
 static unsigned long nhold[K_MAX];
 static double best[K_MAX];	/* the worst over holds of their minimum */
 
+/* A hold of kind @k began at @t0 and ends now: keep its best time. */
+static void hold_record(unsigned int k, double t0)
+{
+	double d = (t_now() - t0) * 1e9;
+
+	if (nhold[k] < CAP && d < hold[k][nhold[k]])
+		hold[k][nhold[k]] = d;
+	nhold[k]++;
+}
+
 #define HOLD(k, expr) do {						\
 	double t0_ = t_now();						\
 	expr;								\
-	double d_ = (t_now() - t0_) * 1e9;				\
-	if (nhold[k] < CAP && d_ < hold[k][nhold[k]])			\
-		hold[k][nhold[k]] = d_;					\
-	nhold[k]++;							\
+	hold_record(k, t0_);						\
 } while (0)
 
 static void small(struct hm_pool *p, unsigned long n, int ka, int kf)

@@ -67,42 +67,44 @@ static inline bool hm_check(struct hm_pool *p, unsigned long first,
 	return true;
 }
 
+/* ppc_frees_add_locked(): one range more, joined to the last if it can. */
+static inline void hm_add(struct hm_pool *p, struct ppc_run *runs,
+			  unsigned int *nr, unsigned long f, unsigned long len)
+{
+	if (*nr && runs[*nr - 1].first + runs[*nr - 1].npages == f) {
+		runs[*nr - 1].npages += len;
+		return;
+	}
+	if (*nr == 16) {
+		ppc_bits_free_runs(&p->b, runs, *nr);
+		*nr = 0;
+	}
+	runs[(*nr)++] = (struct ppc_run){ f, len };
+}
+
 /* ppc_free_apply_locked() + ppc_frees_flush_locked(), batched bits released. */
 static inline void hm_apply(struct hm_pool *p, unsigned long first,
 			    unsigned long n, bool claimed)
 {
-	unsigned long end = first + n, w, run = first, i;
+	unsigned long end = first + n, w, run = first;
 	struct ppc_run runs[16] = { { 0 } };
 	unsigned int nr = 0;
 	long owner;
 
-#define HM_ADD(f, len) do {						\
-	if (nr && runs[nr - 1].first + runs[nr - 1].npages == (f)) {	\
-		runs[nr - 1].npages += (len);				\
-	} else {							\
-		if (nr == 16) {						\
-			ppc_bits_free_runs(&p->b, runs, nr);		\
-			nr = 0;						\
-		}							\
-		runs[nr++] = (struct ppc_run){ (f), (len) };		\
-	}								\
-} while (0)
 	for (w = first / 64; w * 64 < end; w++) {
 		owner = ppc_bits_owner(&p->b, w);
 		if (owner < 0)
 			continue;
 		if (run < w * 64)
-			HM_ADD(run, w * 64 - run);
+			hm_add(p, runs, &nr, run, w * 64 - run);
 		p->win_free[owner] |= hm_word_bits(w, first, end);
 		run = (w + 1) * 64;
 	}
 	if (run < end)
-		HM_ADD(run, end - run);
+		hm_add(p, runs, &nr, run, end - run);
 	ppc_bits_free_runs(&p->b, runs, nr);
-#undef HM_ADD
 	if (claimed)
 		memset(p->batched + first, 0, n);
-	(void)i;
 }
 
 /* A free of at most PPC_SLICE_PAGES pages: one hold. */
