@@ -457,9 +457,9 @@ static void ppc_cache_flush_locked(struct pcpu_pagecache *pool,
 		return;
 	ppc_pending_merge(pool, c);
 	n = hweight_long(c->free);
-	write_seqcount_begin(&pool->owners_seq);
+	raw_write_seqcount_begin(&pool->owners_seq);
 	ppc_bits_return_window(&pool->bits, c->word, c->free);
-	write_seqcount_end(&pool->owners_seq);
+	raw_write_seqcount_end(&pool->owners_seq);
 	trace_pcpu_pagecache_flush(pool->name, cpu, c->base, n, reason);
 	WRITE_ONCE(c->free, 0);
 	WRITE_ONCE(c->span, 0);
@@ -504,9 +504,9 @@ static bool ppc_cache_fill_locked(struct pcpu_pagecache *pool,
 	unsigned long w, free;
 
 	lockdep_assert_held(&pool->lock);
-	write_seqcount_begin(&pool->owners_seq);
+	raw_write_seqcount_begin(&pool->owners_seq);
 	w = ppc_take_window_near(pool, npages, cpu, &free);
-	write_seqcount_end(&pool->owners_seq);
+	raw_write_seqcount_end(&pool->owners_seq);
 	if (w == PPC_NONE)
 		return false;
 	c->word = w;
@@ -1478,14 +1478,14 @@ static void ppc_batch_apply_locked(struct pcpu_pagecache *pool,
 	lockdep_assert_held(&pool->lock);
 	if (!c->nbatch)
 		return;
-	write_seqcount_begin(&pool->owners_seq);
+	raw_write_seqcount_begin(&pool->owners_seq);
 	for (i = 0; i < c->nbatch; i++) {
 		e = &c->batch[i];
 		ppc_batch_ent_apply_locked(pool, e, &f);
 		c->batch_pages -= e->npages;
 	}
 	ppc_frees_flush_locked(pool, &f);
-	write_seqcount_end(&pool->owners_seq);
+	raw_write_seqcount_end(&pool->owners_seq);
 	c->batch_frees = 0;
 	WRITE_ONCE(c->nbatch, 0);
 }
