@@ -28,7 +28,6 @@ static unsigned long check_claims(const struct ppc_bits *b,
 	unsigned long limit = b->nchunks * PPC_CHUNK_PAGES, cnt, e, p, nfree = 0;
 	unsigned char *f = ref_free_map(b);
 	unsigned long bad = 0, ps, pe;
-	struct ppc_sum want, got;
 	unsigned int l, k, sh;
 	bool live;
 
@@ -62,14 +61,7 @@ static unsigned long check_claims(const struct ppc_bits *b,
 			}
 			if (!live)
 				continue;
-			ref_sum(f, limit, e << ppc_shift(l), 1UL << ppc_shift(l),
-				b->contiguous, &want);
-			ppc_get(b, l, e, &got);
-			if (memcmp(&want, &got, sizeof(want)) && !bad++)
-				t_fail(__FILE__, __LINE__,
-				       "level %u entry %lu: (%lu %lu %lu %lu), want (%lu %lu %lu %lu)",
-				       l, e, got.start, got.max, got.end, got.wmax,
-				       want.start, want.max, want.end, want.wmax);
+			ref_check_entry(b, f, limit, l, e, &bad);
 		}
 		cnt = (cnt + 7) / 8;
 	}

@@ -235,12 +235,32 @@ static void ref_sum(const unsigned char *f, unsigned long limit,
  * Check every summary of the tree, the free count and the hint against the
  * bitmap, page by page.  Returns the number of mismatches (each reported).
  */
+/*
+ * Entry @e of level @l against the summary of free map @f (pages below
+ * @limit): a mismatch is reported if it is the first of *@bad, and counted.
+ */
+static inline void ref_check_entry(const struct ppc_bits *b,
+				   const unsigned char *f, unsigned long limit,
+				   unsigned int l, unsigned long e,
+				   unsigned long *bad)
+{
+	struct ppc_sum want, got;
+
+	ref_sum(f, limit, e << ppc_shift(l), 1UL << ppc_shift(l),
+		b->contiguous, &want);
+	ppc_get(b, l, e, &got);
+	if (memcmp(&want, &got, sizeof(want)) && !(*bad)++)
+		t_fail(__FILE__, __LINE__,
+		       "level %u entry %lu: (%lu %lu %lu %lu), want (%lu %lu %lu %lu)",
+		       l, e, got.start, got.max, got.end, got.wmax,
+		       want.start, want.max, want.end, want.wmax);
+}
+
 static inline unsigned long ref_check_tree(const struct ppc_bits *b)
 {
 	unsigned long limit = b->nchunks * PPC_CHUNK_PAGES, cnt, e, p, nfree = 0;
 	unsigned char *f = ref_free_map(b);
 	unsigned long bad = 0;
-	struct ppc_sum want, got;
 	unsigned int l;
 
 	for (p = 0; p < limit; p++) {
@@ -257,16 +277,8 @@ static inline unsigned long ref_check_tree(const struct ppc_bits *b)
 	for (l = 0, cnt = b->nchunks; l <= b->top; l++) {
 		unsigned long pad = (cnt + 7) & ~7UL;
 
-		for (e = 0; e < pad; e++) {
-			ref_sum(f, limit, e << ppc_shift(l), 1UL << ppc_shift(l),
-				b->contiguous, &want);
-			ppc_get(b, l, e, &got);
-			if (memcmp(&want, &got, sizeof(want)) && !bad++)
-				t_fail(__FILE__, __LINE__,
-				       "level %u entry %lu: (%lu %lu %lu %lu), want (%lu %lu %lu %lu)",
-				       l, e, got.start, got.max, got.end, got.wmax,
-				       want.start, want.max, want.end, want.wmax);
-		}
+		for (e = 0; e < pad; e++)
+			ref_check_entry(b, f, limit, l, e, &bad);
 		cnt = (cnt + 7) / 8;
 	}
 	if (cnt > 1 && !bad++)
