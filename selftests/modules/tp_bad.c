@@ -313,6 +313,20 @@ static void take_all_but(struct tpool *tp, int cpu, const phys_addr_t *held,
 }
 
 /*
+ * A new holder takes 8 pages on @cpu, then every batch goes back (the
+ * drain): none of the pages the pool then hands out is one of the 8.
+ */
+static void new_holder(struct tpool *tp, int cpu, const char *what)
+{
+	phys_addr_t q[8];
+
+	CHECK_EQ(alloc_on(cpu, tp->pool, q, ARRAY_SIZE(q), 1), 0);
+	pcpu_pagecache_drain(tp->pool);
+	take_all_but(tp, cpu, q, ARRAY_SIZE(q), what);
+	CHECK_EQ(free_on(cpu, tp->pool, q, ARRAY_SIZE(q), 1), 0);
+}
+
+/*
  * The first free of a page waits in another CPU's batch when the second
  * comes: the second is refused at once, on the window's CPU and on a
  * third path (the page's window gone back first), so that no new holder
@@ -323,8 +337,7 @@ int t_bad_free_double_batched(struct tp_fix *f)
 {
 	struct tpool *tp = &f->tp;
 	int cpu = f->cpu, other = f->other;
-	phys_addr_t p, q[8];
-	unsigned int i;
+	phys_addr_t p;
 
 	/* p from cpu's window; its first free waits in other's batch. */
 	p = alloc1_on(cpu, tp->pool, 1);
@@ -332,11 +345,7 @@ int t_bad_free_double_batched(struct tp_fix *f)
 		return -EIO;
 	CHECK_EQ(free1_on(other, tp->pool, p, 1), 0);
 	BAD_FREE(tp, cpu, p, 1, "second free on the window's cpu");
-	/* A new holder takes pages from cpu's window, then the batch goes back. */
-	CHECK_EQ(alloc_on(cpu, tp->pool, q, ARRAY_SIZE(q), 1), 0);
-	pcpu_pagecache_drain(tp->pool);
-	take_all_but(tp, cpu, q, ARRAY_SIZE(q), "page of a window");
-	CHECK_EQ(free_on(cpu, tp->pool, q, ARRAY_SIZE(q), 1), 0);
+	new_holder(tp, cpu, "page of a window");
 
 	/* p in no window: its word went back to the bitmap first. */
 	p = alloc1_on(cpu, tp->pool, 1);
@@ -346,11 +355,7 @@ int t_bad_free_double_batched(struct tp_fix *f)
 	CHECK_EQ(free1_on(other, tp->pool, p, 1), 0);
 	BAD_FREE(tp, cpu, p, 1, "second free, page of no window");
 	BAD_FREE(tp, -1, p, 1, "second free, page of no window, any cpu");
-	for (i = 0; i < ARRAY_SIZE(q); i++)
-		q[i] = alloc1_on(cpu, tp->pool, 1);
-	pcpu_pagecache_drain(tp->pool);
-	take_all_but(tp, cpu, q, ARRAY_SIZE(q), "page of no window");
-	CHECK_EQ(free_on(cpu, tp->pool, q, ARRAY_SIZE(q), 1), 0);
+	new_holder(tp, cpu, "page of no window");
 
 	/* A run of 4 whose first free waits: no page of it freed twice. */
 	p = alloc1_on(cpu, tp->pool, 4);
