@@ -1,11 +1,17 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Build (or reuse) the debug-kernel lane's kernel: Debian's linux-source-6.1
-# configured from tinyconfig + selftests/config (what the suite needs) +
-# selftests/config.debug (KASAN, lockdep, kmemleak, UBSAN, KUnit...).
+# Build (or reuse) a lane's own kernel, one flavour of Debian's
+# linux-source-6.1 configured from tinyconfig and config fragments:
+#   debug  (the default; make check-debug): selftests/config (what the suite
+#          needs) + selftests/config.debug (KASAN, lockdep, kmemleak, UBSAN,
+#          KUnit...)
+#   kcsan  (make check-kcsan): the same two + selftests/config.kcsan (KCSAN
+#          in, KASAN, kmemleak and lockdep out)
 #
-# Usage:  KDIR=$(scripts/setup/build-debug-kernel.sh | tail -1)
+# Usage:  KDIR=$(scripts/setup/build-debug-kernel.sh [--flavour F] | tail -1)
+#         scripts/setup/build-debug-kernel.sh [--flavour F] --print-cache
+#                 (the cache directory its config maps to; builds nothing)
 #
 # The last line of stdout is the cache directory. It is at once:
 #   - a built kernel tree usable as KDIR:  make -C "$KDIR" M=$PWD modules
@@ -15,9 +21,9 @@
 #   - $KDIR/ready          written last; a directory without it is discarded
 # Everything else (progress, errors) goes to stderr.
 #
-# The cache lives in /var/cache/pcpu_pagecache/debug-kernel-<key>, where
+# The cache lives in /var/cache/pcpu_pagecache/<flavour>-kernel-<key>, where
 # <key> hashes the linux-source-6.1 package version, RECIPE and the config
-# lines that the two fragments merge to (the later fragment winning, sorted,
+# lines that the flavour's fragments merge to (the later fragment winning, sorted,
 # comments dropped): a change of an option builds a fresh kernel, while
 # comments, the order of the lines and which file holds them do not.  An
 # unchanged rerun returns in seconds. Old keys are not deleted (a few GB
@@ -26,7 +32,26 @@ set -euo pipefail
 
 SELF=$(readlink -f "${BASH_SOURCE[0]}")
 REPO=$(cd "$(dirname "$SELF")/../.." && pwd)
-readonly FRAGMENTS=("$REPO/selftests/config" "$REPO/selftests/config.debug")
+FLAVOUR=debug
+PRINT_CACHE=
+while (($#)); do
+	case $1 in
+	--print-cache) PRINT_CACHE=1; shift ;;
+	--flavour) FLAVOUR=${2:?--flavour needs a name}; shift 2 ;;
+	--flavour=*) FLAVOUR=${1#*=}; shift ;;
+	*) echo "usage: $0 [--flavour debug|kcsan] [--print-cache]" >&2; exit 2 ;;
+	esac
+done
+# A flavour's fragments, merged in this order (the later one winning).  The
+# debug flavour's list and its cache name are what they were before there
+# were flavours: its key, and so its cached kernel, did not change.
+case $FLAVOUR in
+debug) FRAGMENTS=("$REPO/selftests/config" "$REPO/selftests/config.debug") ;;
+kcsan) FRAGMENTS=("$REPO/selftests/config" "$REPO/selftests/config.debug"
+		  "$REPO/selftests/config.kcsan") ;;
+*) echo "$0: unknown flavour '$FLAVOUR' (debug, kcsan)" >&2; exit 2 ;;
+esac
+readonly FLAVOUR FRAGMENTS
 # Bump when the build steps below change what they make of the same config.
 readonly RECIPE=1
 readonly SRC_PKG=linux-source-6.1
@@ -35,7 +60,7 @@ readonly CACHE_ROOT=${PCPU_DEBUG_KERNEL_CACHE_ROOT:-/var/cache/pcpu_pagecache}
 readonly BUILD_DEPS=(bc flex bison libelf-dev libssl-dev dwarves gcc make cpio
 		     xz-utils kmod)
 
-log() { printf '[build-debug-kernel] %s\n' "$*" >&2; }
+log() { printf '[build-%s-kernel] %s\n' "$FLAVOUR" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 
 # A caller's environment must not leak into the kernel build: when this runs
@@ -81,8 +106,13 @@ pkg_version=$(dpkg-query -W -f='${Version}' "$SRC_PKG")
 merged=$(merged_lines)
 key=$(printf '%s\n' "$pkg_version" "recipe $RECIPE" "$merged" |
 	sha256sum | cut -c1-12)
-readonly CACHE=$CACHE_ROOT/debug-kernel-$key
+readonly CACHE=$CACHE_ROOT/$FLAVOUR-kernel-$key
 readonly LOG=$CACHE/build.log
+# --print-cache: where the flavour's kernel is (or would be), nothing built.
+if [[ -n $PRINT_CACHE ]]; then
+	echo "$CACHE"
+	exit 0
+fi
 
 mkdir -p "$CACHE_ROOT"
 # Two lanes asking for the same kernel at once: the second waits and then
