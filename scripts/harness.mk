@@ -13,6 +13,7 @@
 #   check-stable   the stress under CPU hotplug STABLE_RUNS times in a row,
 #                  one boot a kernel, on every kernel of KERNELS or on KVER
 #   check-debug    the suite, KUnit and fault injection on a debug kernel
+#   check-kcsan    the suite on a KCSAN kernel: any data race fails it
 #   check-host     ppc_core's host tests
 #   check-model    the SPIN models of the lockless protocol
 #   check-loop     crash triage: rounds of the stress actors under CPU
@@ -126,6 +127,15 @@ check-stable: deps
 check-debug: deps
 	BUILD=$(BUILD) MAKE="$(MAKE)" scripts/lanes/check-debug.sh
 
+# The suite on the KCSAN kernel (the debug kernel's config with KCSAN in
+# place of KASAN, kmemleak and lockdep: selftests/config.kcsan), built
+# from linux-source on first use and cached
+# (scripts/setup/build-debug-kernel.sh --flavour kcsan): every data race
+# KCSAN reports fails it; see scripts/lanes/check-kcsan.sh.  Its results
+# in build/summary-check-kcsan.txt.
+check-kcsan: deps
+	BUILD=$(BUILD) MAKE="$(MAKE)" scripts/lanes/check-kcsan.sh
+
 # The host tests of ppc_core.c (tools/testing/ppc_core): unit and
 # differential tests, optimized and under ASan + UBSan, and a kernel build
 # of the file on each kernel (W=1, sparse), in about a minute without a VM.
@@ -224,6 +234,6 @@ vm-loop: kobj-modules kobj-selftests
 	$(VM) loop
 
 .PHONY: check check-kernel demo check-big check-stable check-loop check-debug \
-	check-host check-model lint dkms bench bench-scale deps ksft-src \
+	check-kcsan check-host check-model lint dkms bench bench-scale deps ksft-src \
 	kobj-tree kobj-modules kobj-selftests vm-check vm-demo vm-big \
 	vm-stable vm-loop

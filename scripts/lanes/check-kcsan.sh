@@ -1,0 +1,105 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make check-kcsan: the kselftest suite on the KCSAN kernel (the debug
+# kernel's configuration with KCSAN in place of KASAN, kmemleak and
+# lockdep: selftests/config.kcsan), booted in QEMU like `make check`, plus:
+#   - the KUnit results from the console, one result per case
+#     (scripts/ktap/kunit-console.sh);
+#   - after the suite, every module of ours unloaded and KCSAN's own
+#     counters read, which must show it was watching
+#     (scripts/vm/guest/kcsan-extras.sh).
+# Every "BUG: KCSAN:" report in the console fails the run (vm.sh's splat
+# regex matches "BUG:"), as does any other kernel splat.  A race in our
+# code is fixed, or marked (READ_ONCE/WRITE_ONCE/data_race()) with a
+# comment saying why it is benign: Documentation/pcpu_pagecache.rst,
+# "KCSAN".
+#
+# The kernel comes from scripts/setup/build-debug-kernel.sh --flavour
+# kcsan: built once from linux-source-6.1 and cached.  The module, the test
+# modules and the test program are built for it in build/<release>
+# (`make check-kernel`).  The last lines printed name how many tests ran,
+# the KCSAN reports and the splats, then "N passed, N failed[, N
+# skipped]"; the last two are also in $BUILD/summary-check-kcsan.txt.
+# Exit status: non-zero if anything failed.
+#
+# Environment: BUILD (default build/), MAKE, VM_TIMEOUT (default 1800:
+# every access of the guest's kernel goes through KCSAN, under software
+# emulation).
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+BUILD=${BUILD:-$top/build}
+MAKE=${MAKE:-make}
+summary=$BUILD/summary-check-kcsan.txt
+start=$SECONDS
+
+mkdir -p "$BUILD"
+rm -f "$summary"
+
+fail()
+{
+	echo "check-kcsan: $*"
+	{
+		echo "kcsan: 0 tests ran: $*"
+		echo "0 passed, 1 failed"
+	} | tee "$summary"
+	exit 1
+}
+
+t0=$SECONDS
+kdir=$("$top/scripts/setup/build-debug-kernel.sh" --flavour kcsan | tail -n 1) ||
+	fail "the KCSAN kernel did not build"
+[[ -f $kdir/kernelrelease && -f $kdir/bzImage ]] ||
+	fail "no KCSAN kernel in '$kdir'"
+kver=$(cat "$kdir/kernelrelease")
+kobj=$BUILD/$kver
+echo "check-kcsan: kernel $kver in $kdir ($((SECONDS - t0)) s)"
+
+# The suite, with the lane's extras on both sides of the VM.
+export GUEST_EXTRA=$top/scripts/vm/guest/kcsan-extras.sh
+export HOST_EXTRA=$top/scripts/ktap/kunit-console.sh
+export VM_TIMEOUT=${VM_TIMEOUT:-1800}
+rm -f "$kobj/summary-check.txt" "$kobj/splats-check.txt"
+"$MAKE" --no-print-directory -C "$top" check-kernel KVER="$kver" \
+	KDIR="$kdir" KIMAGE="$kdir/bzImage" KOBJ="$kobj" </dev/null
+rc=$?
+[[ -s $kobj/summary-check.txt ]] ||
+	fail "make check-kernel failed before running the tests"
+
+last=$(tail -n 1 "$kobj/summary-check.txt")
+read -r passed failed skipped < <(awk '{ print $1 + 0, $3 + 0, ($5 == "" ? 0 : $5 + 0) }' <<<"$last")
+kunit=$(grep -c '^# \(not \)\?ok [0-9]* kunit: ' "$kobj/summary-check.txt")
+
+# One splat is one report: a matching line other than "Call Trace:", or a
+# "Call Trace:" with no such line in the 40 console lines before it (a
+# KCSAN report has no "Call Trace:": its "BUG: KCSAN:" line is the one).
+# Shown: each distinct report line once (without its timestamp), with how
+# many times and the console line of the first.
+splats=0 races=0
+if [[ -s $kobj/splats-check.txt ]]; then
+	splats=$(awk -F '\t' '
+		$2 !~ /Call Trace:/ { n++; head = $1; next }
+		!head || $1 - head > 40 { n++ }
+		END { print n + 0 }' "$kobj/splats-check.txt")
+	races=$(grep -c 'BUG: KCSAN:' "$kobj/splats-check.txt")
+	echo "check-kcsan: kernel splats in $kobj/console-check.log:"
+	awk -F '\t' '
+		{ t = $2; sub(/\r$/, "", t); sub(/^\[ *[0-9]+\.[0-9]+\] /, "", t) }
+		!(t in count) { order[++n] = t; first[t] = $1 }
+		{ count[t]++ }
+		END {
+			for (i = 1; i <= n && i <= 20; i++)
+				printf "check-kcsan: | %dx, first at line %d: %s\n", count[order[i]], first[order[i]], order[i]
+			if (n > 20)
+				printf "check-kcsan: | ... %d more distinct lines\n", n - 20
+		}' "$kobj/splats-check.txt"
+fi
+allowed=$(grep -c 'pcpu_pagecache_fault: begin' "$kobj/console-check.log" 2>/dev/null)
+
+[[ $failed -eq 0 && $splats -eq 0 && $passed -gt 0 ]] || rc=1
+{
+	echo "kcsan: $kver: $((passed + failed + skipped)) tests ran ($kunit KUnit cases, ${allowed:-0} fault injections), $races KCSAN reports, $splats splats ($((SECONDS - start)) s)"
+	echo "$last"
+} | tee "$summary"
+exit "$rc"
