@@ -25,7 +25,7 @@
 #
 # Environment: BUILD (default build/), MAKE, VM_TIMEOUT (default 1800:
 # every access of the guest's kernel goes through KCSAN, under software
-# emulation).
+# emulation), VM_BOOT_STALL (default 300).
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -88,6 +88,11 @@ export KAPPEND_EXTRA="kcsan.skip_watch=400 ${KAPPEND_EXTRA:-} ppc_kcsan_ignore=$
 export GUEST_EXTRA=$top/scripts/vm/guest/kcsan-extras.sh
 export HOST_EXTRA=$top/scripts/ktap/kunit-console.sh
 export VM_TIMEOUT=${VM_TIMEOUT:-1800}
+# vm.sh's boot watchdog (60 s without console output before init starts)
+# is too short here: the KCSAN kernel unpacks the initramfs with every
+# access instrumented, and on 2026-12-07 it was silent for over 60 s
+# there, twice in a row, on the loaded machine.
+export VM_BOOT_STALL=${VM_BOOT_STALL:-300}
 rm -f "$kobj/summary-check.txt" "$kobj/splats-check.txt"
 "$MAKE" --no-print-directory -C "$top" check-kernel KVER="$kver" \
 	KDIR="$kdir" KIMAGE="$kdir/bzImage" KOBJ="$kobj" </dev/null
