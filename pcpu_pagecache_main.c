@@ -632,10 +632,13 @@ static bool ppc_caller_may_block(bool in_section)
  * interrupts off on every CPU (a storm of allocations in hardirq context
  * waiting for one another) a deadline on it never comes.  The fast
  * monotonic clock reads the clocksource itself, from any context.
+ * data_race(): it reads the timekeeper through a seqcount latch and
+ * retries a read that overlapped the tick's rewrite of that copy; 6.1's
+ * KCSAN does not know latches and reports the retried read as a race.
  */
 static u64 ppc_clock(void)
 {
-	return ktime_get_mono_fast_ns();
+	return data_race(ktime_get_mono_fast_ns());
 }
 
 /*

@@ -9,8 +9,10 @@
 #   - after the suite, every module of ours unloaded and KCSAN's own
 #     counters read, which must show it was watching
 #     (scripts/vm/guest/kcsan-extras.sh).
-# Every "BUG: KCSAN:" report in the console fails the run (vm.sh's splat
-# regex matches "BUG:"), as does any other kernel splat.  A race in our
+# Every "BUG: KCSAN:" report of a race in our code fails the run (a
+# function of one of our modules in the top two frames of either access:
+# vm.sh), as does any other kernel splat; races in the kernel's own code
+# are listed and counted apart.  A race in our
 # code is fixed, or marked (READ_ONCE/WRITE_ONCE/data_race()) with a
 # comment saying why it is benign: Documentation/pcpu_pagecache.rst,
 # "KCSAN".
@@ -56,33 +58,10 @@ kver=$(cat "$kdir/kernelrelease")
 kobj=$BUILD/$kver
 echo "check-kcsan: kernel $kver in $kdir ($((SECONDS - t0)) s)"
 
-# Races KCSAN reports in the kernel's own code (not the module's, not the
-# test modules'), looked at and found benign, which the lane cannot mark
-# without patching linux-source: the guest's init adds each function to
-# KCSAN's report filter (a report is dropped when either racing access's
-# top frame is one of them).  Keep it short; say why for each.
-#   hrtimer_wakeup: 6.1's hrtimer sleeper.  The timer interrupt writes
-#     t->task = NULL while the sleeping task, on the same CPU (KCSAN's
-#     interrupt watcher), reads it plainly in schedule_hrtimeout_range_clock()
-#     or do_nanosleep() ("if (likely(t->task)) schedule();"): an aligned
-#     pointer, set once, read either way safely (the task state was set
-#     before the timer started).  Any usleep_range() or nanosleep() in the
-#     guest can hit it; the test module's actors sleep so.
-#   ktime_get_mono_fast_ns: 6.1's NMI-safe clock reads the timekeeper
-#     through a seqcount_latch while the tick rewrites the other copy
-#     (timekeeping_update): the latch's reads are retried, but 6.1's KCSAN
-#     does not know seqcount_latch_t (later kernels teach it).  The
-#     module's reclaim wait reads this clock.
-#   _find_next_bit: a cpumask walked with plain reads while CPUs set and
-#     clear their own bits atomically, seen as a race of unknown origin in
-#     the scheduler's _nohz_idle_balance() (nohz.idle_cpus_mask).  The
-#     module calls no find_*_bit() on memory that changes under it: its
-#     bitmaps are ppc_core's own code, whose frames a report would name.
-ignore=hrtimer_wakeup,ktime_get_mono_fast_ns,_find_next_bit
 # One watchpoint per 400 accesses rather than the built-in 4000: on
 # 2026-12-07 that set up 5.0 million watchpoints in the run instead of
 # 0.75 million, and the lane took 409 s instead of 299 s.
-export KAPPEND_EXTRA="kcsan.skip_watch=400 ${KAPPEND_EXTRA:-} ppc_kcsan_ignore=$ignore"
+export KAPPEND_EXTRA="kcsan.skip_watch=400 ${KAPPEND_EXTRA:-}"
 
 # The suite, with the lane's extras on both sides of the VM.
 export GUEST_EXTRA=$top/scripts/vm/guest/kcsan-extras.sh
@@ -128,11 +107,23 @@ if [[ -s $kobj/splats-check.txt ]]; then
 				printf "check-kcsan: | ... %d more distinct lines\n", n - 20
 		}' "$kobj/splats-check.txt"
 fi
+# KCSAN reports of races in the kernel's own code (vm.sh: neither racing
+# access has one of our modules' functions in its top two frames): shown,
+# not failing.  6.1 has several (its hrtimer sleeper's t->task, the tick's
+# nohz state, the scheduler's idle masks) that our tests only drive; they
+# cannot be marked without patching linux-source.
+kernel_races=0
+if [[ -s $kobj/kcsan-kernel-check.txt ]]; then
+	kernel_races=$(grep -c . "$kobj/kcsan-kernel-check.txt")
+	echo "check-kcsan: KCSAN reports of races in the kernel's own code (not failing):"
+	sed 's/^[0-9]*\t\(\[ *[0-9.]*\] \)\?//' "$kobj/kcsan-kernel-check.txt" |
+		sort | uniq -c | sed 's/^ */check-kcsan: | /'
+fi
 allowed=$(grep -c 'pcpu_pagecache_fault: begin' "$kobj/console-check.log" 2>/dev/null)
 
 [[ $failed -eq 0 && $splats -eq 0 && $passed -gt 0 ]] || rc=1
 {
-	echo "kcsan: $kver: $((passed + failed + skipped)) tests ran ($kunit KUnit cases, ${allowed:-0} fault injections), $races KCSAN reports, $splats splats ($((SECONDS - start)) s)"
+	echo "kcsan: $kver: $((passed + failed + skipped)) tests ran ($kunit KUnit cases, ${allowed:-0} fault injections), $races KCSAN reports in our code, $kernel_races in the kernel's own, $splats splats ($((SECONDS - start)) s)"
 	echo "$last"
 } | tee "$summary"
 exit "$rc"
