@@ -205,7 +205,7 @@ struct pcpu_pagecache {
 	long nest_idle;			/* ->nest outside sections: -1, or 0 */
 	struct ppc_block *blocks;	/* by address; NULL: a reserved range */
 	struct ppc_node_ext *exts;	/* the chunks' nodes, by chunk */
-	atomic_t reclaim_busy;		/* 1 + the CPU of the round in flight */
+	atomic_t reclaim_busy;		/* 1 + the CPU of the alloc round in flight */
 	unsigned long nexts;
 	bool numa;			/* chunks on more than one node */
 	nodemask_t nodes;		/* the nodes of the chunks */
@@ -632,30 +632,31 @@ static bool ppc_caller_may_block(bool in_section)
  * interrupts off on every CPU (a storm of allocations in hardirq context
  * waiting for one another) a deadline on it never comes.  The fast
  * monotonic clock reads the clocksource itself, from any context.
- * data_race(): it reads the timekeeper through a seqcount latch and
- * retries a read that overlapped the tick's rewrite of that copy; 6.1's
- * KCSAN does not know latches and reports the retried read as a race.
  */
 static u64 ppc_clock(void)
 {
+	/*
+	 * It reads the timekeeper through a seqcount latch and retries a
+	 * read that overlapped the tick's rewrite of that copy; 6.1's KCSAN
+	 * does not know latches and reports the retried read as a race.
+	 */
 	return data_race(ktime_get_mono_fast_ns());
 }
 
 /*
  * Wait for the reclaim round in flight on @pool to end, answering the
- * requests made of this CPU meanwhile (the round may be waiting for it).
- * False if @deadline passed first, unless @wait_all.
+ * requests made of this CPU meanwhile (the round may be waiting for it),
+ * until @deadline unless @wait_all.
  */
-static bool ppc_reclaim_wait_round(struct pcpu_pagecache *pool, bool owned,
+static void ppc_reclaim_wait_round(struct pcpu_pagecache *pool, bool owned,
 				   bool wait_all, u64 deadline)
 {
 	while (atomic_read_acquire(&pool->reclaim_busy)) {
 		ppc_reclaim_serve(pool, owned);
 		if (!wait_all && ppc_clock() > deadline)
-			return false;
+			return;
 		cpu_relax();
 	}
-	return true;
 }
 
 /*
@@ -690,23 +691,24 @@ static bool ppc_reclaim(struct pcpu_pagecache *pool, bool owned, int reason,
 	atomic_inc(&t->reclaim_asked);
 	ppc_reclaim_serve(pool, owned);
 	/*
-	 * One round in flight per pool: N CPUs that run dry at once would
-	 * otherwise send N^2 IPIs and each spin for the answers.  An
-	 * allocation that finds a round in flight waits for it (as long as
-	 * it would wait for its own) and retries on what it brought back; a
-	 * drain, which must see every cache flushed after it began, waits
-	 * for it and then runs its own.
+	 * One allocation's round in flight per pool: N CPUs that run dry at
+	 * once would otherwise send N^2 IPIs and each spin for the answers.
+	 * An allocation that finds a round in flight waits for it (as long
+	 * as it would wait for its own) and retries on what it brought back.
+	 * A drain, which must see every cache flushed after it began, runs
+	 * its own round beside any other: waiting for a turn, it could be
+	 * overtaken by one allocation's round after another without end.
 	 */
 	deadline = ppc_clock() + PPC_RECLAIM_WAIT_NS;
-	while ((busy = atomic_cmpxchg_acquire(&pool->reclaim_busy, 0, me + 1))) {
+	busy = reason == PPC_FLUSH_DRAIN ? 0 :
+	       atomic_cmpxchg_acquire(&pool->reclaim_busy, 0, me + 1);
+	if (busy) {
 		/* An interrupt of this CPU's own round: it cannot end first. */
-		if (busy == me + 1 ||
-		    !ppc_reclaim_wait_round(pool, owned, wait_all, deadline) ||
-		    reason != PPC_FLUSH_DRAIN) {
-			this_cpu_inc(pool->cache->reclaim_joins);
-			preempt_enable();
-			return true;
-		}
+		if (busy != me + 1)
+			ppc_reclaim_wait_round(pool, owned, wait_all, deadline);
+		this_cpu_inc(pool->cache->reclaim_joins);
+		preempt_enable();
+		return true;
 	}
 	for_each_online_cpu(cpu) {
 		t = ppc_cache_of(pool, cpu);
@@ -731,7 +733,8 @@ static bool ppc_reclaim(struct pcpu_pagecache *pool, bool owned, int reason,
 		}
 	}
 out:
-	atomic_set_release(&pool->reclaim_busy, 0);
+	if (reason != PPC_FLUSH_DRAIN)
+		atomic_set_release(&pool->reclaim_busy, 0);
 	preempt_enable();
 	if (reason == PPC_FLUSH_RECLAIM)
 		this_cpu_inc(pool->cache->reclaims);

@@ -95,11 +95,13 @@ echo "# ---- spin $(spin -V | awk '{ print $3 }'), models in tools/model"
 run pages pass pages.pml
 run pages-irq pass pages.pml -DIRQ -DNOPS=2
 run reclaim pass reclaim.pml
+run rounds pass rounds.pml
 run mutant-OLD_D3 kill pages.pml -DOLD_D3
 run mutant-OLD_CLEAR_FIRST kill pages.pml -DOLD_CLEAR_FIRST
 run mutant-OLD_D2 kill reclaim.pml -DOLD_D2
 run mutant-OLD_D8 kill reclaim.pml -DOLD_D8
 run mutant-OLD_SERVED_IRQON kill reclaim.pml -DOLD_SERVED_IRQON
+run mutant-OLD_DRAIN_WAITS kill rounds.pml -DOLD_DRAIN_WAITS
 
 {
 	echo "# ==== check-model ($((SECONDS - start)) s)"

@@ -447,7 +447,7 @@ host_checks()
 		}
 		/^\[ktap\] / { next }
 		/BUG: KCSAN: / { if (kc) kcsan_end(); kc = NR; kline = $0; kours = 0; kf = 2; next }
-		kc && /={40}/ { kcsan_end(); next }
+		kc && /====================/ { kcsan_end(); next }
 		kc && / on cpu [0-9]+:\r?$/ { kf = 0; next }
 		kc && kf < 2 && /[A-Za-z_][A-Za-z0-9_.]*\+0x[0-9a-f]+\/0x[0-9a-f]+/ {
 			kf++

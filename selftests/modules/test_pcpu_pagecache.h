@@ -244,6 +244,7 @@ int t_stats_atomic(struct tp_fix *f);
 int t_context_atomic(struct tp_fix *f);
 int t_context_preemptible(struct tp_fix *f);
 int t_context_nmi(struct tp_fix *f);
+int t_context_nmi_hotplug(struct tp_fix *f);
 int t_reclaim_windows(struct tp_fix *f);
 int t_reclaim_storm(struct tp_fix *f);
 int t_remote_free_batch(struct tp_fix *f);

@@ -429,13 +429,28 @@ out:
 
 int t_api_create_errors(struct tp_fix *f)
 {
+	struct page *page, *low, *tmp;
 	struct resource *claimed;
-	struct page *page;
+	LIST_HEAD(lows);
 	struct tpool tp;
 	phys_addr_t ram;
-	int ret = 0;
+	int i, ret = 0;
 
-	page = alloc_page(GFP_KERNEL);
+	/*
+	 * A page of RAM outside the first chunk: the chunk around it is
+	 * created below, and a base of 0 asks for the page allocator.  A
+	 * short guest may hand out low pages (ZONE_DMA) first: held until
+	 * a higher one comes, so that each try gets another page.
+	 */
+	for (i = 0; i < 64; i++) {
+		page = alloc_page(GFP_KERNEL);
+		if (!page || page_to_phys(page) >= CHUNK_BYTES)
+			break;
+		list_add(&page->lru, &lows);
+		page = NULL;
+	}
+	list_for_each_entry_safe(low, tmp, &lows, lru)
+		__free_page(low);
 	if (!ASSERT(page))
 		return -ENOMEM;
 	ram = page_to_phys(page);

@@ -148,6 +148,7 @@ static const struct tp_test tests[] = {
 	TEST(context_preemptible, POOLS(RESV("t_preempt", SZ_POOL))),
 	/* A small pool: the NMIs find it empty, and its lock held, often. */
 	TEST(context_nmi, POOLS(RESV("t_nmi", SZ_1M)), TWO_CPUS),
+	TEST(context_nmi_hotplug, POOLS(RESV("t_nmi_hp", SZ_1M)), TWO_CPUS),
 	/* 256 pages: every free page fits in the CPUs' windows. */
 	TEST(reclaim_windows, POOLS(RESV("t_reclaim", SZ_1M)), TWO_CPUS),
 	TEST(reclaim_storm, POOLS(RESV("t_storm", SZ_1M)), TWO_CPUS),

@@ -3,10 +3,13 @@
  * NMIs that allocate and free on a CPU that is itself allocating and
  * freeing: inside its section, holding the pool lock, or sending reclaim
  * IPIs.  An NMI must never wait for what the CPU it stopped holds: it is
- * served or told "not now" (0, -EBUSY), and nothing is lost.
+ * served or told "not now" (0, -EBUSY), and nothing is lost.  The same
+ * NMIs on a CPU that runs CPU hotplug, whose flushes of the dead CPU's
+ * cache hold the pool lock outside any section.
  */
 #include "test_pcpu_pagecache.h"
 
+#include <linux/cpu.h>
 #include <linux/delay.h>
 #include <linux/jiffies.h>
 #include <linux/kthread.h>
@@ -30,8 +33,9 @@ struct nmi_state {
 	phys_addr_t held[NMI_HELD];
 	unsigned int nheld;
 	unsigned long served, refused, freed, busy, bad;
-	/* The target CPU's own work. */
+	/* The target CPU's own work; the CPU it takes offline, or -1. */
 	unsigned long ops, errors;
+	int hot;
 };
 
 static struct nmi_state *nmi_st;
@@ -113,6 +117,42 @@ static int nmi_sender(void *arg)
 	return 0;
 }
 
+/*
+ * On the target CPU: CPU @s->hot, its window filled first, goes offline and
+ * online again, over and over.  Its cache is flushed by the "dead"
+ * callback, here on the target, holding the pool lock outside any section
+ * and writing owners_seq: an NMI that lands there must be told "not now"
+ * (-EBUSY), not spin on the odd count.  The flush is short and the NMIs
+ * come when they come: the test drives that path, it cannot make sure an
+ * NMI hits it every run.
+ */
+static long nmi_fill(void *arg)
+{
+	struct nmi_state *s = arg;
+	phys_addr_t a = pcpu_pagecache_alloc_page(s->pool);
+
+	return a ? pcpu_pagecache_free_page(s->pool, a) : -ENOMEM;
+}
+
+static int nmi_hotplug_worker(void *arg)
+{
+	struct nmi_state *s = arg;
+
+	while (!kthread_should_stop()) {
+		if (run_on(s->hot, nmi_fill, s) || remove_cpu(s->hot) ||
+		    add_cpu(s->hot))
+			s->errors++;
+		else
+			s->ops++;
+		/* Lost CPUs stay lost: say so once, and stop. */
+		if (!cpu_online(s->hot))
+			break;
+	}
+	while (!kthread_should_stop())
+		msleep(20);
+	return 0;
+}
+
 static struct task_struct *nmi_thread(int (*fn)(void *), struct nmi_state *s,
 				      int cpu, const char *name)
 {
@@ -126,7 +166,7 @@ static struct task_struct *nmi_thread(int (*fn)(void *), struct nmi_state *s,
 	return t;
 }
 
-int t_context_nmi(struct tp_fix *f)
+static int nmi_run(struct tp_fix *f, int (*work)(void *), int hot)
 {
 	struct task_struct *worker, *sender;
 	struct nmi_state *s;
@@ -139,11 +179,12 @@ int t_context_nmi(struct tp_fix *f)
 		return -ENOMEM;
 	s->pool = f->tp.pool;
 	s->target = f->cpu;
+	s->hot = hot;
 	WRITE_ONCE(nmi_st, s);
 	ret = register_nmi_handler(NMI_LOCAL, tp_nmi_handler, 0, "tpp_nmi");
 	if (!CHECK_EQ(ret, 0))
 		goto out;
-	worker = nmi_thread(nmi_worker, s, f->cpu, "tpp_nmi_work");
+	worker = nmi_thread(work, s, f->cpu, "tpp_nmi_work");
 	sender = nmi_thread(nmi_sender, s, f->other, "tpp_nmi_send");
 	if (CHECK(worker && sender))
 		msleep(NMI_SECS * 1000);
@@ -166,6 +207,8 @@ int t_context_nmi(struct tp_fix *f)
 	CHECK(s->served > 0);
 	CHECK(s->freed > 0);
 	CHECK(s->ops > 0);
+	if (hot >= 0)
+		CHECK(cpu_online(hot));
 	for (i = 0; i < s->nheld; i++)
 		CHECK_EQ(pcpu_pagecache_free(s->pool, s->held[i], 1), 0);
 	ret = exhaust_check(&f->tp, f->cpu, false) ?:
@@ -175,10 +218,31 @@ out:
 	kfree(s);
 	return ret;
 }
+
+int t_context_nmi(struct tp_fix *f)
+{
+	return nmi_run(f, nmi_worker, -1);
+}
+
+int t_context_nmi_hotplug(struct tp_fix *f)
+{
+	int hot;
+
+	for_each_online_cpu(hot)
+		if (hot != f->cpu && hot != f->other && hot != 0)
+			return nmi_run(f, nmi_hotplug_worker, hot);
+	pr_err("context_nmi_hotplug needs a third online CPU, not CPU 0\n");
+	return -EOPNOTSUPP;
+}
 #else
 int t_context_nmi(struct tp_fix *f)
 {
 	pr_info("no local APIC: no NMI to send\n");
 	return -EOPNOTSUPP;
+}
+
+int t_context_nmi_hotplug(struct tp_fix *f)
+{
+	return t_context_nmi(f);
 }
 #endif
