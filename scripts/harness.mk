@@ -25,7 +25,7 @@
 # kobj-selftests, then vm-check, vm-demo, vm-stable or vm-big.
 #
 # On a kernel of your own, set KVER, KDIR (its build tree) and KIMAGE (its
-# bzImage) together (README.md, "Kernels").
+# bzImage) together (Documentation/testing.rst, "Kernels").
 KIMAGE ?= /boot/vmlinuz-$(KVER)
 
 # Kernel source tarball that the kselftest framework is taken from.
@@ -33,7 +33,7 @@ KSRC_TAR ?= /usr/src/linux-source-6.1.tar.xz
 BUILD := $(CURDIR)/build
 KSFT_DIR := $(BUILD)/ksrc/tools/testing/selftests
 TESTMOD_DIR := $(CURDIR)/selftests/modules
-# The example client, a RAM block device (README.md, "A block device on
+# The example client, a RAM block device (pcpu_pagecache.rst, "A block device on
 # the pool"); built like the test modules, against the module's symbols.
 BLK_DIR := $(CURDIR)/examples/blk
 
@@ -101,7 +101,7 @@ demo: deps
 # exhaustion, stress under hotplug (scripts/vm/guest/big.sh).  Its results
 # in build/summary-big.txt.  Its 16 vCPUs on this machine's 2 cores make a
 # test silent for minutes: api_exhaustion was 320 s without a line on a
-# loaded machine (README.md, "Kernels"), hence the watchdog's 1000 s.
+# loaded machine (Documentation/testing.rst, "Kernels"), hence the watchdog's 1000 s.
 check-big: deps
 	rel=$$(scripts/setup/install-kernels.sh --kver 6.1) && \
 	VM_TIMEOUT=1500 VM_RUN_STALL=$${VM_RUN_STALL:-1000} \

@@ -119,8 +119,12 @@ done
 if [[ -s $out ]]; then bad "$out"; else ok; fi
 
 step "Documentation rst"
-if /usr/bin/python3 scripts/lanes/check-rst.py "$kscripts/scripts/kernel-doc" \
-	Documentation/pcpu_pagecache.rst >"$out" 2>&1; then ok; else bad "$out"; fi
+: >"$out"
+for f in Documentation/*.rst; do
+	/usr/bin/python3 scripts/lanes/check-rst.py "$kscripts/scripts/kernel-doc" \
+		"$f" >>"$out" 2>&1 || echo "$f: failed" >>"$out"
+done
+if grep -q ': failed$' "$out"; then bad "$out"; else ok; fi
 
 # The kernel's semantic patches, as `make coccicheck MODE=report` runs them
 # (scripts/coccicheck: each .cocci with its Options, one whose Requires the

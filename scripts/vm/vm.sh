@@ -83,7 +83,7 @@ else
 fi
 # The watchdog's limits, in seconds without a new byte on the console or
 # the test output.  The longest silences of normal runs on this 2-core
-# machine, shared and loaded (README.md, "Kernels", 2026-12-07): at boot
+# machine, shared and loaded (Documentation/testing.rst, "What the harness saw", 2026-12-07): at boot
 # 12 s (4 vCPUs) to 24 s (16), all of it before the kernel's first line;
 # during tests 17 s in make check, but 320 s in check-big, whose
 # api_exhaustion waits on 16 vCPUs: load stretches a silence tenfold, so
@@ -267,7 +267,7 @@ build_initramfs()
 # on one vCPU and run stale on another is the emulation's to get right:
 # one TCG thread for all vCPUs runs the same kernel and tests without it.
 # The earlier "stack guard page" crash (a faulting IRET into the kernel)
-# is of the same kind as far as can be told; see README, Kernels.
+# is of the same kind as far as can be told; see Documentation/testing.rst, "Kernels".
 if [[ -z ${VM_ACCEL:-} && $KVER == 6.12.* ]]; then
 	accel=tcg,thread=single
 else
