@@ -2,12 +2,17 @@
 /*
  * KUnit tests of pcpu_pagecache's per-CPU layer, in the spirit of Go's
  * TestPageCacheAlloc and TestPageCacheFlush.  Included at the end of
- * pcpu_pagecache_main.c when CONFIG_KUNIT is set, so they can reach its
- * static functions.  The bitmap and its summary tree (ppc_core.c) have
+ * pcpu_pagecache_main.c when the module is built with
+ * PCPU_PAGECACHE_KUNIT_TEST=y (Kbuild), so they can reach its static
+ * functions.  The bitmap and its summary tree (ppc_core.c) have
  * their own unit and differential tests, on the host
  * (tools/testing/ppc_core).  The pools here are built by hand over a
  * made-up physical range that is never mapped or touched.
  */
+#if !IS_ENABLED(CONFIG_KUNIT)
+#error "PCPU_PAGECACHE_KUNIT_TEST=y needs a kernel built with CONFIG_KUNIT"
+#endif
+
 #include <kunit/test.h>
 #include <linux/prandom.h>
 

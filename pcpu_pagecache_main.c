@@ -2723,7 +2723,10 @@ MODULE_DESCRIPTION("Page allocator for a reserved physical region with per-CPU p
 MODULE_AUTHOR("pcpu_pagecache developers");
 MODULE_LICENSE("GPL");
 
-/* Unit tests of the static helpers above, only where KUnit exists. */
-#if IS_ENABLED(CONFIG_KUNIT)
+/*
+ * Unit tests of the static helpers above, only when the build asks for them
+ * (PCPU_PAGECACHE_KUNIT_TEST=y, see Kbuild).
+ */
+#ifdef PCPU_PAGECACHE_KUNIT_TEST
 #include "pcpu_pagecache_kunit.c"
 #endif

@@ -424,7 +424,10 @@ void ppc_owners_report(struct ppc_owners *o, const char *name)
 	kvfree(t);
 }
 
-/* Unit tests of the records and the tally, only where KUnit exists. */
-#if IS_ENABLED(CONFIG_KUNIT)
+/*
+ * Unit tests of the records and the tally, only when the build asks for
+ * them (PCPU_PAGECACHE_KUNIT_TEST=y, see Kbuild).
+ */
+#ifdef PCPU_PAGECACHE_KUNIT_TEST
 #include "ppc_owners_kunit.c"
 #endif

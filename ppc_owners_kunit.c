@@ -2,11 +2,16 @@
 /*
  * KUnit tests of the owners records (ppc_owners.c): runs freed in parts,
  * frees that must clear nothing, and the tally's order and bounds.
- * Included at the end of ppc_owners.c when CONFIG_KUNIT is set, so they
- * can reach its static functions; the records here belong to no pool, and
- * the callers are made-up addresses.  selftests/pcpu_pagecache_owners.sh
- * tests the same through real pools.
+ * Included at the end of ppc_owners.c when the module is built with
+ * PCPU_PAGECACHE_KUNIT_TEST=y (Kbuild), so they can reach its static
+ * functions; the records here belong to no pool, and the callers are
+ * made-up addresses.  selftests/pcpu_pagecache_owners.sh tests the same
+ * through real pools.
  */
+#if !IS_ENABLED(CONFIG_KUNIT)
+#error "PCPU_PAGECACHE_KUNIT_TEST=y needs a kernel built with CONFIG_KUNIT"
+#endif
+
 #include <kunit/test.h>
 
 #define PPC_OT_X	0x1000UL

@@ -19,6 +19,8 @@
 #   check-loop     crash triage: rounds of the stress actors under CPU
 #                  hotplug on KVER until the kernel dies or LOOP_SECS pass
 #   lint, dkms, bench, bench-scale: see their comments below
+#   deb            the Debian package of the module's sources for DKMS
+#   check-deb      build, lintian, install, check and purge that package
 #   deps           install the missing packages and kernels
 #   ksft-src       the kselftest framework, from linux-source into build/
 # and the steps of one guest's run: kobj-tree, kobj-modules,
@@ -56,6 +58,10 @@ check check-stable: export DEPS_KERNELS = $(if $(KVER_GIVEN),$(DEPS_SERIES),$(KE
 demo: export DEPS_MIN = 1
 lint: export EXTRA_PKGS = sparse python3-docutils coccinelle ocaml-nox
 dkms: export EXTRA_PKGS = dkms
+# check-deb: the package's build and lint tools, and DKMS to install it for
+# the kernels (all of KERNELS: DKMS builds for every one with headers).
+check-deb: export EXTRA_PKGS = dpkg-dev debhelper dh-dkms lintian dkms
+check-deb: export DEPS_KERNELS = $(KERNELS)
 check-host: export EXTRA_PKGS = sparse
 check-model: export DEPS_KERNELS = 6.1
 bench-scale: export EXTRA_PKGS = gnuplot-nox
@@ -175,6 +181,20 @@ lint: deps
 dkms: deps
 	KVER=$(KVER) scripts/lanes/dkms.sh
 
+# The Debian package pcpu-pagecache-dkms_<version>_all.deb (debian/; the
+# version is debian/changelog's), the module's sources for DKMS, built out
+# of the tree in build/deb/ (scripts/lanes/deb.sh).  No kernel needed: it
+# installs only its build tools when they are missing, not make deps.
+deb:
+	BUILD=$(BUILD) scripts/lanes/deb.sh
+
+# The package on this machine: built, lintian, installed (DKMS builds the
+# module for every kernel with headers), modinfo checked for each, purged,
+# nothing left; never loaded.  Results in build/summary-check-deb.txt
+# (scripts/lanes/check-deb.sh).
+check-deb: deps
+	BUILD=$(BUILD) scripts/lanes/check-deb.sh
+
 # The benchmark: one boot of the stock kernel, pcpu_pagecache against its
 # no-cache path, genalloc and alloc_pages (BENCHMARKS.md).
 bench: deps
@@ -234,6 +254,7 @@ vm-loop: kobj-modules kobj-selftests
 	$(VM) loop
 
 .PHONY: check check-kernel demo check-big check-stable check-loop check-debug \
-	check-kcsan check-host check-model lint dkms bench bench-scale deps ksft-src \
-	kobj-tree kobj-modules kobj-selftests vm-check vm-demo vm-big \
+	check-kcsan check-host check-model lint dkms deb check-deb bench \
+	bench-scale deps ksft-src kobj-tree kobj-modules kobj-selftests \
+	vm-check vm-demo vm-big \
 	vm-stable vm-loop

@@ -14,7 +14,7 @@
 # The kernel comes from scripts/setup/build-debug-kernel.sh: built once from
 # linux-source-6.1, selftests/config and config.debug, then cached.  The module, the
 # test modules and the test program are built for it in build/<release>
-# (`make check-kernel`).  The last lines printed name how many tests ran
+# (`make check-kernel`), the module with its KUnit suites.  The last lines printed name how many tests ran
 # and how many splats the console had, then "N passed, N failed[, N
 # skipped]"; the last two are also in $BUILD/summary-check-debug.txt.
 # Exit status: non-zero if anything failed.
@@ -51,13 +51,16 @@ kver=$(cat "$kdir/kernelrelease")
 kobj=$BUILD/$kver
 echo "check-debug: kernel $kver in $kdir ($((SECONDS - t0)) s)"
 
-# The suite, with the lane's extras on both sides of the VM.
+# The suite, with the lane's extras on both sides of the VM, and the
+# module built with its KUnit suites (PCPU_PAGECACHE_KUNIT_TEST, Kbuild:
+# on make's command line, it reaches the module's build in kobj-modules).
 export GUEST_EXTRA=$top/scripts/vm/guest/debug-extras.sh
 export HOST_EXTRA=$top/scripts/ktap/kunit-console.sh
 export VM_TIMEOUT=${VM_TIMEOUT:-1800}
 rm -f "$kobj/summary-check.txt" "$kobj/splats-check.txt"
 "$MAKE" --no-print-directory -C "$top" check-kernel KVER="$kver" \
-	KDIR="$kdir" KIMAGE="$kdir/bzImage" KOBJ="$kobj" </dev/null
+	KDIR="$kdir" KIMAGE="$kdir/bzImage" KOBJ="$kobj" \
+	PCPU_PAGECACHE_KUNIT_TEST=y </dev/null
 rc=$?
 [[ -s $kobj/summary-check.txt ]] ||
 	fail "make check-kernel failed before running the tests"

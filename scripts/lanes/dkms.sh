@@ -3,13 +3,19 @@
 #
 # make dkms: add, build and install the module with DKMS for kernel KVER
 # (its headers installed), check what modinfo says of the installed module,
-# then remove it again so the machine is left as it was.
+# then remove it again so the machine is left as it was.  The sources are
+# those the Debian package ships (debian/pcpu-pagecache-dkms.install), the
+# version debian/changelog's, put in dkms.conf as dh_dkms does.
+#
+# The Debian package (make deb) registers the same DKMS module and version
+# from the same /usr/src directory: while it is installed this refuses to
+# run rather than remove the package's files (make check-deb purges it).
+# The same lock as make check-deb's keeps the two apart.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
 : "${KVER:?}"
 name=pcpu_pagecache
-ver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$top/dkms.conf")
 
 if ! command -v dkms >/dev/null; then
 	echo "dkms: installing dkms" >&2
@@ -19,13 +25,28 @@ if ! command -v dkms >/dev/null; then
 		  apt-get install -y -qq --no-install-recommends dkms </dev/null >&2; }
 fi
 
+# dpkg-parsechangelog is dpkg-dev's, which dkms depends on.
+ver=$(dpkg-parsechangelog -l "$top/debian/changelog" -S Version)
+ver=${ver#*:}
+[[ $ver != *-* ]] || ver=${ver%-*}
+mapfile -t srcs < <(awk 'NF > 1 { for (i = 1; i < NF; i++) print $i }' \
+	"$top/debian/pcpu-pagecache-dkms.install")
+
+exec 9>/run/lock/pcpu_pagecache-dkms.lock
+flock -w 900 9 || { echo "dkms: another DKMS lane holds the lock" >&2; exit 1; }
+
 # DKMS builds from a copy under /usr/src: give it the sources only.
 src=/usr/src/$name-$ver
+if owner=$(dpkg-query -S "$src" 2>/dev/null); then
+	echo "dkms: $src belongs to ${owner%%:*} (installed):" \
+		"apt-get purge ${owner%%:*} first" >&2
+	exit 1
+fi
 dkms remove -m "$name" -v "$ver" --all >/dev/null 2>&1 || true
 rm -rf "$src"
 mkdir -p "$src"
-cp "$top"/{dkms.conf,Kbuild,pcpu_pagecache.h} \
-	"$top"/pcpu_pagecache_*.[ch] "$top"/ppc_*.[ch] "$src/"
+cp "${srcs[@]/#/$top/}" "$src/"
+sed "s/#MODULE_VERSION#/$ver/" "$top/dkms.conf" >"$src/dkms.conf"
 trap 'dkms remove -m "$name" -v "$ver" --all >/dev/null 2>&1 || true; rm -rf "$src"' EXIT
 
 dkms add -m "$name" -v "$ver"
