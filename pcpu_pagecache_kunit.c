@@ -2,8 +2,8 @@
 /*
  * KUnit tests of pcpu_pagecache's per-CPU layer, in the spirit of Go's
  * TestPageCacheAlloc and TestPageCacheFlush.  Included at the end of
- * pcpu_pagecache_main.c when CONFIG_KUNIT is set, so they can reach its
- * static functions.  The bitmap and its summary tree (ppc_core.c) have
+ * ppc_cache.c when CONFIG_KUNIT is set; what they call of the other files
+ * is in ppc_internal.h.  The bitmap and its summary tree (ppc_core.c) have
  * their own unit and differential tests, on the host
  * (tools/testing/ppc_core).  The pools here are built by hand over a
  * made-up physical range that is never mapped or touched.
