@@ -32,7 +32,6 @@
 #define CREATE_TRACE_POINTS
 #include "pcpu_pagecache_trace.h"
 
-
 static unsigned long param_base;
 module_param_named(base, param_base, ulong, 0444);
 MODULE_PARM_DESC(base, "Physical base of a range reserved with memmap=SIZE$BASE; 0 takes the default pool from the page allocator");

@@ -26,7 +26,6 @@
 
 struct dentry *ppc_debugfs_root;
 
-
 /* The lines of debugfs <pool>/stats: every field, named once. */
 static const struct ppc_stat_row {
 	const char *name;

@@ -32,10 +32,10 @@
 #include "ppc_internal.h"
 #include "pcpu_pagecache_trace.h"
 
-
 /* Pools up to 64 TiB: what the summary tree is sized for. */
 #define PPC_MAX_BYTES		((u64)PPC_MAX_PAGES << PAGE_SHIFT)
 
+/* The pools, by name, under ppc_pools_mutex; the one made at module init. */
 DEFINE_MUTEX(ppc_pools_mutex);
 LIST_HEAD(ppc_pools);
 struct pcpu_pagecache *ppc_default_pool;
