@@ -43,7 +43,7 @@ MODULE_PARM_DESC(size, "Bytes in the default pool (page aligned, default 64 MiB)
 enum cpuhp_state ppc_prepare_state;
 enum cpuhp_state ppc_online_state;
 
-/* ---- CPU hotplug ---------------------------------------------------------- */
+/* ---- CPU hotplug --------------------------------------------------------- */
 
 /*
  * PREPARE stage: both callbacks run on a control CPU while @cpu runs

@@ -28,7 +28,7 @@
 #include "ppc_internal.h"
 #include "pcpu_pagecache_trace.h"
 
-/* ---- Allocation ---------------------------------------------------------- */
+/* ---- Allocation: under the lock, a window's refill, runs in slices ------- */
 
 /*
  * Whether the caller of an allocation could have blocked: then it holds no
@@ -174,7 +174,7 @@ static phys_addr_t ppc_bits_alloc_one(struct pcpu_pagecache *pool,
 	return addr;
 }
 
-/* ---- Owners: the records of an allocation (ppc_owners.c keeps them) ---- */
+/* ---- Owners: the records of an allocation (ppc_owners.c keeps them) ------ */
 
 /* After an allocation: the run is the caller's, nobody can free it yet. */
 static void ppc_track_alloc(struct pcpu_pagecache *pool, phys_addr_t addr,
@@ -198,7 +198,7 @@ static noinline void ppc_track_alloc_bulk(struct pcpu_pagecache *pool,
 		ppc_track_alloc(pool, addrs[i], npages, caller);
 }
 
-/* ---- Allocation: the slow path, the fast paths and their ways out, bulk -- */
+/* ---- Allocation: slow path, fast paths and their ways out, bulk ---------- */
 
 /*
  * Runs too large for a window, NOCACHE pools, and interrupted sections.
@@ -421,7 +421,7 @@ unsigned int pcpu_pagecache_alloc_bulk(struct pcpu_pagecache *pool,
 }
 EXPORT_SYMBOL_GPL(pcpu_pagecache_alloc_bulk);
 
-/* ---- Free: the checks made without the lock ---------------------------- */
+/* ---- Free: the checks made without the lock ------------------------------ */
 
 /* Why [@addr, +@npages) cannot be a run of @pool, or NULL; its first page. */
 static inline const char *ppc_free_args(struct pcpu_pagecache *pool,
@@ -499,7 +499,7 @@ static noinline void ppc_track_free_bulk(struct pcpu_pagecache *pool,
 		ppc_track_free(pool, addrs[i], npages);
 }
 
-/* ---- Free: the slow path, and runs freed in slices ---------------------- */
+/* ---- Free: the slow path, and runs freed in slices ----------------------- */
 
 /*
  * A free of more than PPC_SLICE_PAGES pages, a slice a hold of the lock.
@@ -592,7 +592,7 @@ out:
 	return 0;
 }
 
-/* ---- Remote frees: into this CPU's batch (ppc_remote.c applies it) ----- */
+/* ---- Remote frees: into this CPU's batch (ppc_remote.c applies it) ------- */
 
 /* Queue a checked free: a single page may extend the last entry. */
 static __always_inline void ppc_batch_add(struct ppc_cache *c,
@@ -654,7 +654,7 @@ static __always_inline int ppc_free_remote(struct pcpu_pagecache *pool,
 	return 0;
 }
 
-/* ---- Free: the fast paths and their ways out, bulk ---------------------- */
+/* ---- Free: the fast paths and their ways out, bulk ----------------------- */
 
 /*
  * Whether [@addr, +@npages) lies inside the window and none of its pages

@@ -200,7 +200,7 @@ struct ppc_frees {
 	struct ppc_run run[PPC_BATCH];
 };
 
-/* ---- Shared state: pcpu_pagecache_main.c, ppc_pool.c, ppc_debugfs.c ---- */
+/* ---- Shared state: pcpu_pagecache_main.c, ppc_pool.c, ppc_debugfs.c ------ */
 
 extern struct mutex ppc_pools_mutex;
 extern struct list_head ppc_pools;
@@ -209,7 +209,7 @@ extern struct dentry *ppc_debugfs_root;
 extern enum cpuhp_state ppc_prepare_state;
 extern enum cpuhp_state ppc_online_state;
 
-/* ---- What one file calls in another ------------------------------------- */
+/* ---- What one file calls in another -------------------------------------- */
 
 /* ppc_cache.c: a CPU's window, taken and given back */
 void ppc_cache_flush_locked(struct pcpu_pagecache *pool, unsigned int cpu,
@@ -253,7 +253,7 @@ int ppc_chunk_nid(struct pcpu_pagecache *pool, unsigned long chunk);
 /* ppc_debugfs.c */
 void ppc_debugfs_create(struct pcpu_pagecache *pool);
 
-/* ---- The pool lock ------------------------------------------------------ */
+/* ---- The pool lock ------------------------------------------------------- */
 
 /* Every acquisition of the pool lock is counted, on the CPU that takes it. */
 static inline unsigned long ppc_lock(struct pcpu_pagecache *pool)
@@ -272,7 +272,7 @@ static inline void ppc_unlock(struct pcpu_pagecache *pool, unsigned long flags)
 	raw_spin_unlock_irqrestore(&pool->lock, flags);
 }
 
-/* ---- The section: this CPU's cache, without the lock ------------------- */
+/* ---- The section: this CPU's cache, without the lock --------------------- */
 
 /*
  * The section: preemption off and ->nest raised from -1 to 0.  An
@@ -330,7 +330,7 @@ static __always_inline void ppc_section_exit(struct ppc_cache *c)
 	preempt_enable();
 }
 
-/* ---- Pages and addresses ------------------------------------------------ */
+/* ---- Pages and addresses ------------------------------------------------- */
 
 /* The page index of @addr in @pool, if it is a page of the pool. */
 static inline bool ppc_page_of(struct pcpu_pagecache *pool, phys_addr_t addr,
@@ -418,7 +418,7 @@ static inline bool ppc_pending_merge(struct pcpu_pagecache *pool, struct ppc_cac
 	return true;
 }
 
-/* ---- The check of a free, under the lock (ppc_remote.c) ----------------- */
+/* ---- The check of a free, under the lock (ppc_remote.c) ------------------ */
 
 static inline const char *ppc_free_check_locked(struct pcpu_pagecache *pool,
 						unsigned long first,

@@ -40,7 +40,7 @@ DEFINE_MUTEX(ppc_pools_mutex);
 LIST_HEAD(ppc_pools);
 struct pcpu_pagecache *ppc_default_pool;
 
-/* ---- Pages and addresses: a page's block, a page's kernel address ------- */
+/* ---- Pages and addresses: a page's block, a page's kernel address -------- */
 
 /* The index in @pool->blocks of the block that holds @addr, or -1. */
 static long ppc_block_find(struct pcpu_pagecache *pool, unsigned long lo,

@@ -229,7 +229,7 @@ out:
 	return held;
 }
 
-/* ---- Drain -------------------------------------------------------------- */
+/* ---- Drain --------------------------------------------------------------- */
 
 /**
  * pcpu_pagecache_drain - flush every CPU's cache back into the bitmaps

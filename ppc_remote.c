@@ -87,7 +87,7 @@ void ppc_note_work(struct irq_work *work)
 				    (void *)o.caller, o.why, o.more);
 }
 
-/* ---- The batched bits: frees on their way back -------------------------- */
+/* ---- The batched bits: frees on their way back --------------------------- */
 
 /* The pages of [@first, @end) in word @w, as bits of that word. */
 static unsigned long ppc_word_bits(unsigned long w, unsigned long first,
@@ -213,7 +213,7 @@ const char *ppc_free_check(struct pcpu_pagecache *pool,
 	return NULL;
 }
 
-/* ---- Frees applied under the lock: a batch, or a slow free ------------- */
+/* ---- Frees applied under the lock: a batch, or a slow free --------------- */
 
 void ppc_frees_flush_locked(struct pcpu_pagecache *pool,
 			    struct ppc_frees *f)
