@@ -2,9 +2,9 @@
 /*
  * KUnit tests of pcpu_pagecache's per-CPU layer, in the spirit of Go's
  * TestPageCacheAlloc and TestPageCacheFlush.  Included at the end of
- * pcpu_pagecache_main.c when the module is built with
- * PCPU_PAGECACHE_KUNIT_TEST=y (Kbuild), so they can reach its static
- * functions.  The bitmap and its summary tree (ppc_core.c) have
+ * ppc_cache.c when the module is built with PCPU_PAGECACHE_KUNIT_TEST=y
+ * (Kbuild); what they call of the other files
+ * is in ppc_internal.h.  The bitmap and its summary tree (ppc_core.c) have
  * their own unit and differential tests, on the host
  * (tools/testing/ppc_core).  The pools here are built by hand over a
  * made-up physical range that is never mapped or touched.

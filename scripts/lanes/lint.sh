@@ -109,12 +109,18 @@ if [[ -s $out ]]; then bad "$out"; else ok; fi
 # warnings, and every exported symbol has a kernel-doc comment.
 step "kernel-doc"
 : >"$out"
-"$kscripts/scripts/kernel-doc" -none pcpu_pagecache.h pcpu_pagecache_main.c ppc_core.h \
-	>>"$out" 2>&1 || true
-for sym in $(grep -o 'EXPORT_SYMBOL_GPL([a-z_]*)' pcpu_pagecache_main.c |
-	     sed 's/.*(\(.*\))/\1/'); do
-	grep -q "^ \* $sym - " pcpu_pagecache_main.c ||
-		echo "$sym: exported without a kernel-doc comment" >>"$out"
+# The module's files are those Kbuild links into pcpu_pagecache.ko.
+mod_srcs=$(sed -n '/^pcpu_pagecache-y/,/[^\\]$/p' Kbuild | grep -o '[a-z_]*\.o' |
+	   sed 's/\.o$/.c/')
+# shellcheck disable=SC2086 # one word a file
+"$kscripts/scripts/kernel-doc" -none pcpu_pagecache.h $mod_srcs ppc_internal.h \
+	ppc_core.h >>"$out" 2>&1 || true
+for f in $mod_srcs; do
+	for sym in $(grep -o 'EXPORT_SYMBOL_GPL([a-z_]*)' "$f" |
+		     sed 's/.*(\(.*\))/\1/'); do
+		grep -q "^ \* $sym - " "$f" ||
+			echo "$f: $sym exported without a kernel-doc comment" >>"$out"
+	done
 done
 if [[ -s $out ]]; then bad "$out"; else ok; fi
 

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The module's slow free (pcpu_pagecache_main.c: ppc_free_slow(),
- * ppc_free_sliced(), ppc_free_check(), ppc_free_apply_locked()) on the
- * host, over ppc_core, with its per-CPU windows reduced to a word and a
- * mask of free pages each (->pending merged at once) and pool->batched to
- * a byte a page.  Each function is one hold of the pool lock: the tests
- * run other operations between them, the benchmark times them.
+ * The module's slow free (ppc_alloc_free.c: ppc_free_slow(),
+ * ppc_free_sliced(); ppc_remote.c: ppc_free_check(),
+ * ppc_free_apply_locked()) on the host, over ppc_core, with its per-CPU
+ * windows reduced to a word and a mask of free pages each (->pending
+ * merged at once) and pool->batched to a byte a page.  Each function is
+ * one hold of the pool lock: the tests run other operations between them,
+ * the benchmark times them.
  */
 #ifndef _PPC_HOLD_MODEL_H
 #define _PPC_HOLD_MODEL_H
