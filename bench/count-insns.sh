@@ -7,8 +7,7 @@
 # no tail call.  That path is alloc(1) served by the CPU's window and
 # free(1) of a page of that window: a request of more pages takes the run
 # search's loop, and every miss, interrupted section or remote free leaves
-# the function.  BENCHMARKS.md ("The fast path, instruction by
-# instruction") reads the same listing.
+# the function.  -v prints the listing the count comes from.
 #
 # usage: bench/count-insns.sh [-v] MODULE.ko
 #   prints "bench: fastpath_insns_alloc1 N", "..._free1 N", "..._pair N";

@@ -4,8 +4,10 @@
  * allocators, side by side in one boot.
  *
  * Given the physical range of a memmap= reservation (base=, size=), it runs
- * once, at module init, in kthreads bound to CPUs, and prints a table and
- * "bench: <name> <value>" lines to the console.  Each loop is compiled once
+ * once, at module init, in kthreads bound to CPUs, and prints
+ * "bench: <name> <value>" lines to the console: each figure's median, its
+ * repetitions as "<name>.run<k>", and the ratios that issues 7 and 10 set
+ * targets on.  bench/tables.py makes the tables from them.  Each loop is compiled once
  * per allocator, with direct calls, so all of them run the same loop:
  *
  *   ours         pcpu_pagecache_create() over the range
@@ -47,6 +49,7 @@
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
+#include <linux/stdarg.h>
 #include <linux/timex.h>
 /* page_pool's header moved in 6.6, objpool came in 6.7: see Kbuild. */
 #ifdef BENCH_PP_HELPERS_H
@@ -83,10 +86,6 @@ static unsigned long seed = 0x5eed;
 module_param(seed, ulong, 0444);
 MODULE_PARM_DESC(seed, "Seed of the fragmented fills and size mixes");
 
-static bool verbose;
-module_param(verbose, bool, 0444);
-MODULE_PARM_DESC(verbose, "Print every repetition");
-
 static bool pc_check;
 module_param(pc_check, bool, 0444);
 MODULE_PARM_DESC(pc_check, "Producer/consumer: track the pages in flight and report one handed out twice or freed while not handed out (slower)");
@@ -109,11 +108,6 @@ enum test { T_PAIR1, T_BURST64, T_MIXED, T_LARGE, T_PAIR64, NTESTS };
 #define NSINGLE	(T_LARGE + 1)		/* tests of the single-CPU section */
 static const char *const test_name[NTESTS] = {
 	"pair1", "burst64", "mixed1_15", "large16_512", "pair64",
-};
-
-static const char *const test_desc[NTESTS] = {
-	"alloc(1)+free(1)", "64x alloc(1), 64x free", "alloc+free 1..15 pages",
-	"alloc+free 16..512 pages", "alloc(64)+free(64)",
 };
 
 /* alloc+free pairs per loop iteration */
@@ -454,6 +448,15 @@ static u64 median(u64 *v, unsigned int n)
 	return v[n / 2];
 }
 
+/* The median of @n (at most MAX_REPS) repetitions, left in their order. */
+static u64 median_of(const u64 *v, unsigned int n)
+{
+	u64 tmp[MAX_REPS];
+
+	memcpy(tmp, v, n * sizeof(*v));
+	return median(tmp, n);
+}
+
 /*
  * Loop iterations that take about target_ms; the search warms up too.  One
  * slow sample (the host stalls the vCPU, first touches of new memory) must
@@ -550,20 +553,6 @@ static void meas_rep(struct bctx *b, enum test t, struct meas *m)
 	}
 	meas_store(m, nch, ops, t0, t1, c0, c1);
 	ops *= nch;
-	if (verbose && b->ppc)
-		pr_info("rep %u %s %s %zu MiB: %llu ps/pair, %lu iters; alloc fast %llu slow %llu, free fast %llu slow %llu, refills %llu, locks %llu\n",
-			m->nr, kind_name[b->kind], test_name[t], b->size >> 20,
-			m->rps[m->nr], m->iters,
-			st1.alloc_fast - st0.alloc_fast,
-			st1.alloc_slow - st0.alloc_slow,
-			st1.free_fast - st0.free_fast,
-			st1.free_slow - st0.free_slow,
-			st1.refills - st0.refills,
-			st1.lock_acquisitions - st0.lock_acquisitions);
-	else if (verbose)
-		pr_info("rep %u %s %s %zu MiB: %llu ps/pair, %lu iters\n", m->nr,
-			kind_name[b->kind], test_name[t], b->size >> 20,
-			m->rps[m->nr], m->iters);
 	m->nr++;
 	m->ops += ops;
 	m->fails += w->fails;
@@ -587,9 +576,9 @@ static void meas_finish(struct meas *m)
 {
 	if (!m->nr)
 		return;
-	m->ps = median(m->rps, m->nr);
-	m->mcyc = median(m->rcyc, m->nr);
-	m->wall = median(m->rwall, m->nr);
+	m->ps = median_of(m->rps, m->nr);
+	m->mcyc = median_of(m->rcyc, m->nr);
+	m->wall = median_of(m->rwall, m->nr);
 	m->hit_x1000 = ratio(m->fast * 100, m->fast + m->slow);
 	m->done = true;
 }
@@ -599,12 +588,6 @@ static void meas_finish(struct meas *m)
 enum ovh { O_CALL, O_IRQ, O_PREEMPT, O_SPIN, O_PCPU, NOVH };
 static const char *const ovh_name[NOVH] = {
 	"call_ret", "irq_save_restore", "preempt_off_on", "spin_lock_irqsave",
-	"this_cpu_inc",
-};
-
-static const char *const ovh_desc[NOVH] = {
-	"call+return of an empty function", "local_irq_save+restore",
-	"preempt_disable+enable", "spin_lock_irqsave+unlock (no contention)",
 	"this_cpu_inc",
 };
 
@@ -658,7 +641,7 @@ static void ovh_run(enum ovh o, unsigned long iters)
 
 static void measure_ovh(enum ovh o, struct meas *m)
 {
-	u64 ps[MAX_REPS], cyc[MAX_REPS], t0, t1, dt;
+	u64 t0, t1, dt;
 	unsigned long iters = 16;
 	cycles_t c0, c1;
 	unsigned int r;
@@ -685,11 +668,12 @@ static void measure_ovh(enum ovh o, struct meas *m)
 		ovh_run(o, iters);
 		t1 = ktime_get_ns();
 		c1 = get_cycles();
-		ps[r] = div64_u64((t1 - t0) * 1000, iters);
-		cyc[r] = div64_u64((u64)(c1 - c0) * 1000, iters);
+		m->rps[r] = div64_u64((t1 - t0) * 1000, iters);
+		m->rcyc[r] = div64_u64((u64)(c1 - c0) * 1000, iters);
 	}
-	m->ps = median(ps, nreps);
-	m->mcyc = median(cyc, nreps);
+	m->nr = nreps;
+	m->ps = median_of(m->rps, nreps);
+	m->mcyc = median_of(m->rcyc, nreps);
 	m->iters = iters;
 	m->done = true;
 }
@@ -813,9 +797,9 @@ static void allcpu_finish(struct allcpu *res)
 
 	if (!res->nr)
 		return;
-	res->ps = median(res->rwall, res->nr);
+	res->ps = median_of(res->rwall, res->nr);
 	for (i = 0; i < ncpus; i++)
-		res->cpu_ps[i] = median(res->rcpu + i * MAX_REPS, res->nr);
+		res->cpu_ps[i] = median_of(res->rcpu + i * MAX_REPS, res->nr);
 	res->done = true;
 }
 
@@ -995,10 +979,6 @@ static void lfig_rep(struct lfig *f)
 		m->slow += st1.alloc_slow - st0.alloc_slow;
 	}
 	meas_store(m, nch, ops, t0, t1, c0, c1);
-	if (verbose)
-		pr_info("rep %u %pS: %llu ps/pair (median chunk), %llu (whole), %u x %lu iters\n",
-			m->nr, f->fn, m->rps[m->nr], m->rwall[m->nr], nch,
-			chunk);
 	m->nr++;
 	m->ops += ops * nch;
 	m->fails += w->fails;
@@ -1013,16 +993,8 @@ static const char *const peer_name[NPEERS] = {
 	"ours", "page_pool", "page_pool_bh_each", "objpool",
 };
 
-static const char *const peer_desc[NPEERS] = {
-	"pcpu_pagecache_alloc(1)+free(1), empty 16 MiB region",
-	"alloc_pages+recycle_direct, local_bh_disable() around the loop",
-	"the same with local_bh_disable()+enable() around each pair",
-	"objpool_pop+objpool_push (no page behind the object)",
-};
-
 static struct lfig peers[NPEERS];
 static bool peers_run[NPEERS];
-static const char *objpool_skip;
 
 static void loop_ours_pair1(void *arg, unsigned long iters, struct worker *w)
 {
@@ -1148,14 +1120,11 @@ static int bench_peers(void)
 			   sizeof(phys_addr_t), GFP_KERNEL, NULL, NULL, NULL);
 	if (ret) {
 		pr_err("objpool_init(): %d\n", ret);
-		objpool_skip = "objpool_init() failed";
 	} else {
 		peers[P_OBJPOOL] = (struct lfig){ loop_objpool, &peer_objpool,
 						  1, NULL };
 		peers_run[P_OBJPOOL] = true;
 	}
-#else
-	objpool_skip = "objpool exists from Linux 6.7 on";
 #endif
 
 	/* A warm-up round, thrown away, then the rounds. */
@@ -1421,7 +1390,6 @@ struct pcres {
 enum { PC_OURS, PC_PAGES, NPCKINDS };
 static const enum kind pc_kind[NPCKINDS] = { K_OURS, K_PAGES };
 static struct pcres pcr[NPCKINDS][PC_MAX_PAIRS];	/* [kind][pairs - 1] */
-static const char *pc2_skip;
 
 /*
  * One repetition with @npairs pairs: pair i produces on cpu_ids[2i] and
@@ -1517,11 +1485,6 @@ static int pc_rep(struct bctx *b, unsigned int npairs, struct pcres *res)
 		res->reclaims += st1.reclaims - st0.reclaims;
 		res->fast_frees += st1.free_fast - st0.free_fast;
 	}
-	if (verbose)
-		pr_info("rep %u prodcons %s %u pairs: %llu ps/page, alloc %llu free %llu, %lu pages\n",
-			res->nr - 1, kind_name[b->kind], npairs,
-			res->rps[res->nr - 1], res->ralloc[res->nr - 1],
-			res->rfree[res->nr - 1], pages);
 out:
 	for (i = 0; i < npairs; i++) {
 		kfree(pairs[i].ring);
@@ -1538,8 +1501,6 @@ static int bench_prodcons(void)
 	struct bctx b;
 	int ret = 0;
 
-	if (maxp < PC_MAX_PAIRS)
-		pc2_skip = "two pairs need 4 CPUs";
 	if (!maxp)
 		return 0;
 	if (pc_check) {
@@ -1566,17 +1527,14 @@ static int bench_prodcons(void)
 			pr_info("producer/consumer round %u of %u done\n", r,
 				nreps);
 	}
-	if (pc_check)
-		pr_info("producer/consumer: pc_check: %d pages handed out twice or freed unexpectedly\n",
-			atomic_read(&pc_bad));
 	for (k = 0; k < NPCKINDS; k++)
 		for (np = 0; np < maxp; np++) {
 			struct pcres *res = &pcr[k][np];
 
-			res->ps = median(res->rps, res->nr);
-			res->alloc_ps = median(res->ralloc, res->nr);
-			res->free_ps = median(res->rfree, res->nr);
-			res->busy_ps = median(res->rbusy, res->nr);
+			res->ps = median_of(res->rps, res->nr);
+			res->alloc_ps = median_of(res->ralloc, res->nr);
+			res->free_ps = median_of(res->rfree, res->nr);
+			res->busy_ps = median_of(res->rbusy, res->nr);
 			res->done = true;
 		}
 out:
@@ -1602,7 +1560,7 @@ static struct fill gfill[NGSIZES][NGLEVELS][NGKINDS];
 /* Fixed point: @milli is the value times 1000; rounded to @dec decimals. */
 static const char *fx(u64 milli, unsigned int dec)
 {
-	static char bufs[16][24];
+	static char bufs[4][24];
 	static unsigned int next;
 	char *buf = bufs[next++ % ARRAY_SIZE(bufs)];
 	static const unsigned int div[] = { 1000, 100, 10, 1 };
@@ -1623,178 +1581,119 @@ static void out(const char *name, u64 milli, unsigned int dec)
 	pr_info("bench: %s %s\n", name, fx(milli, dec));
 }
 
+/* "bench: <name> <value>", the name from @fmt. */
+static __printf(3, 4) void outf(u64 milli, unsigned int dec,
+				const char *fmt, ...)
+{
+	char name[80];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(name, sizeof(name), fmt, ap);
+	va_end(ap);
+	out(name, milli, dec);
+}
+
+/* A figure's @n repetitions in the order they ran: "<name>.run<k> <value>". */
+static __printf(4, 5) void out_runs(const u64 *v, unsigned int n,
+				    unsigned int dec, const char *fmt, ...)
+{
+	char name[80];
+	unsigned int r;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(name, sizeof(name), fmt, ap);
+	va_end(ap);
+	for (r = 0; r < n; r++)
+		pr_info("bench: %s.run%u %s\n", name, r, fx(v[r], dec));
+}
+
 /* ps per pair -> thousands of pairs per second, times 1000 */
 static u64 kops(u64 ps)
 {
 	return ps ? div64_u64(1000000000000ULL, ps) : 0;
 }
 
+/* Per page: x1000 fixed point of @n / @pages. */
+static u64 per_page(u64 n, unsigned long pages)
+{
+	return pages ? div64_u64(n * 1000, pages) : 0;
+}
+
+/* How the run was set up: bench/tables.py heads its tables with these. */
+static void print_setup(void)
+{
+	unsigned int i;
+
+	outf(nreps * 1000ULL, 0, "reps");
+	outf(LF_CHUNKS * 1000ULL, 0, "chunks");
+	outf((SMALL_REGION >> 20) * 1000ULL, 0, "region_mib");
+	outf(seed * 1000ULL, 0, "seed");
+	outf(RUN_MAX * 1000ULL, 0, "run_max");
+	outf(PC_BATCH * 1000ULL, 0, "pc_batch");
+	outf(PC_RING * 1000ULL, 0, "pc_ring");
+	for (i = 0; i < ncpus; i++)
+		outf(cpu_ids[i] * 1000ULL, 0, "cpu%u_id", i);
+}
+
+/* A figure's allocations that returned nothing, when there were any. */
+static void print_fails(const struct meas *m, const char *name)
+{
+	if (!m->fails)
+		return;
+	outf(m->fails * 1000ULL, 0, "%s_fails", name);
+	outf(m->ops * 1000ULL, 0, "%s_pairs", name);
+}
+
 static void print_single(void)
 {
-	char name[64];
 	unsigned int k, t;
-
-	pr_info("== Single CPU (one kthread bound to CPU %u), empty %u MiB region ==\n",
-		cpu_ids[0], SMALL_REGION >> 20);
-	pr_info("ns per alloc+free pair, median of %u repetitions of its median chunk of up to %u (cycles from get_cycles() in brackets)\n",
-		nreps, LF_CHUNKS);
-	pr_info("%-12s %-26s %16s %16s %16s %18s\n", "test", "what",
-		kind_name[0], kind_name[1], kind_name[2], kind_name[3]);
-	for (t = 0; t < NSINGLE; t++) {
-		char col[NKINDS][40];
-
-		for (k = 0; k < NKINDS; k++)
-			snprintf(col[k], sizeof(col[k]), "%s (%s)%s",
-				 fx(single[k][t].ps, 1), fx(single[k][t].mcyc, 0),
-				 single[k][t].fails ? "*" : "");
-		pr_info("%-12s %-26s %16s %16s %16s %18s\n", test_name[t],
-			test_desc[t], col[0], col[1], col[2], col[3]);
-	}
-	pr_info("%-12s %-26s %16s %16s %16s %18s\n", "ratio",
-		"other's ns / ours", kind_name[0], kind_name[1], kind_name[2],
-		kind_name[3]);
-	for (t = 0; t < NSINGLE; t++)
-		pr_info("%-12s %-26s %16s %16s %16s %18s\n", test_name[t], "",
-			"1.00", fx(ratio(single[1][t].ps, single[0][t].ps), 2),
-			fx(ratio(single[2][t].ps, single[0][t].ps), 2),
-			fx(ratio(single[3][t].ps, single[0][t].ps), 2));
-	for (k = 0; k < NKINDS; k++)
-		for (t = 0; t < NSINGLE; t++)
-			if (single[k][t].fails)
-				pr_info("* %s %s: %lu of %lu allocations failed\n",
-					kind_name[k], test_name[t],
-					single[k][t].fails, single[k][t].ops);
-	pr_info("tracked (ours with PCPU_PAGECACHE_TRACK), ns per pair and its / ours: pair1 %s (%s), burst64 %s (%s), mixed1_15 %s (%s), large16_512 %s (%s)\n",
-		fx(single[K_TRACKED][0].ps, 1),
-		fx(ratio(single[K_TRACKED][0].ps, single[0][0].ps), 2),
-		fx(single[K_TRACKED][1].ps, 1),
-		fx(ratio(single[K_TRACKED][1].ps, single[0][1].ps), 2),
-		fx(single[K_TRACKED][2].ps, 1),
-		fx(ratio(single[K_TRACKED][2].ps, single[0][2].ps), 2),
-		fx(single[K_TRACKED][3].ps, 1),
-		fx(ratio(single[K_TRACKED][3].ps, single[0][3].ps), 2));
-	pr_info("ours: %% of allocations served by the CPU cache: pair1 %s, burst64 %s, mixed1_15 %s, large16_512 %s\n",
-		fx(single[0][0].hit_x1000, 1), fx(single[0][1].hit_x1000, 1),
-		fx(single[0][2].hit_x1000, 1), fx(single[0][3].hit_x1000, 1));
+	char name[64];
 
 	for (k = 0; k < NKINDS; k++)
 		for (t = 0; t < NSINGLE; t++) {
-			snprintf(name, sizeof(name), "1cpu_%s_%s_ns", test_name[t],
+			struct meas *m = &single[k][t];
+
+			snprintf(name, sizeof(name), "1cpu_%s_%s", test_name[t],
 				 kind_name[k]);
-			out(name, single[k][t].ps, 1);
-			snprintf(name, sizeof(name), "1cpu_%s_%s_cycles",
-				 test_name[t], kind_name[k]);
-			out(name, single[k][t].mcyc, 0);
-			snprintf(name, sizeof(name), "1cpu_%s_%s_whole_ns",
-				 test_name[t], kind_name[k]);
-			out(name, single[k][t].wall, 1);
+			outf(m->ps, 1, "%s_ns", name);
+			out_runs(m->rps, m->nr, 1, "%s_ns", name);
+			outf(m->mcyc, 0, "%s_cycles", name);
+			outf(m->wall, 1, "%s_whole_ns", name);
+			print_fails(m, name);
 			if (k == K_OURS)
-				continue;
-			snprintf(name, sizeof(name), "1cpu_%s_ratio_vs_%s",
-				 test_name[t], kind_name[k]);
-			out(name, ratio(single[k][t].ps, single[0][t].ps), 2);
+				outf(m->hit_x1000, 2, "%s_cache_hit_pct", name);
+			else
+				outf(ratio(m->ps, single[0][t].ps), 2,
+				     "1cpu_%s_ratio_vs_%s", test_name[t],
+				     kind_name[k]);
 		}
-	out("1cpu_pair1_ours_cache_hit_pct", single[0][0].hit_x1000, 2);
 }
 
 static void print_allcpu(void)
 {
-	char name[64], line[256];
 	unsigned int k, i;
-	int len;
-
-	pr_info("== All %u CPUs at once: one bound kthread per CPU, alloc(1)+free(1) pairs ==\n",
-		ncpus);
-	len = snprintf(line, sizeof(line), "%-12s %12s %14s %8s", "allocator",
-		       "ns/pair", "total kpairs/s", "scaling");
-	for (i = 0; i < ncpus && len < sizeof(line) - 20; i++)
-		len += snprintf(line + len, sizeof(line) - len, "  cpu%u kpairs/s",
-				cpu_ids[i]);
-	pr_info("%s\n", line);
-	for (k = 0; k < NKINDS; k++) {
-		u64 scal = ratio(single[k][T_PAIR1].wall, allc[k].ps * ncpus);
-
-		len = snprintf(line, sizeof(line), "%-12s %12s %14s %8s",
-			       kind_name[k], fx(allc[k].ps, 1),
-			       fx(kops(allc[k].ps), 0), fx(scal, 2));
-		for (i = 0; i < ncpus && len < sizeof(line) - 20; i++)
-			len += snprintf(line + len, sizeof(line) - len, " %16s",
-					fx(kops(allc[k].cpu_ps[i]), 0));
-		pr_info("%s\n", line);
-	}
-	pr_info("ns/pair = wall time / all pairs; scaling = total / (CPUs x single-CPU pair1 rate over whole repetitions, wall time on both sides)\n");
 
 	for (k = 0; k < NKINDS; k++) {
-		snprintf(name, sizeof(name), "allcpu_%s_ns", kind_name[k]);
-		out(name, allc[k].ps, 1);
-		snprintf(name, sizeof(name), "allcpu_%s_total_kops", kind_name[k]);
-		out(name, kops(allc[k].ps), 0);
-		for (i = 0; i < ncpus; i++) {
-			snprintf(name, sizeof(name), "allcpu_%s_cpu%u_kops",
-				 kind_name[k], cpu_ids[i]);
-			out(name, kops(allc[k].cpu_ps[i]), 0);
-		}
-		snprintf(name, sizeof(name), "allcpu_%s_scaling", kind_name[k]);
-		out(name, ratio(single[k][T_PAIR1].wall, allc[k].ps * ncpus), 2);
+		const char *kn = kind_name[k];
+
+		outf(allc[k].ps, 1, "allcpu_%s_ns", kn);
+		out_runs(allc[k].rwall, allc[k].nr, 1, "allcpu_%s_ns", kn);
+		outf(kops(allc[k].ps), 0, "allcpu_%s_total_kops", kn);
+		for (i = 0; i < ncpus; i++)
+			outf(kops(allc[k].cpu_ps[i]), 0, "allcpu_%s_cpu%u_kops",
+			     kn, cpu_ids[i]);
+		outf(ratio(single[k][T_PAIR1].wall, allc[k].ps * ncpus), 2,
+		     "allcpu_%s_scaling", kn);
 	}
 }
 
 static void print_growth(void)
 {
 	unsigned int s, l, k, t;
-	char name[80];
-
-	pr_info("== Growth: fragmented fills (runs of 1..%u pages, seed %#lx), ns per pair, median of %u (of median chunks) ==\n",
-		RUN_MAX, seed, nreps);
-	pr_info("%-6s %-5s %-8s %14s %14s %14s %14s %14s %9s\n", "region", "full",
-		"op", kind_name[0], kind_name[1], kind_name[2], "nocache/ours",
-		"genalloc/ours", "ours hit%");
-	for (s = 0; s < NGSIZES; s++)
-		for (l = 0; l < NGLEVELS; l++)
-			for (t = 0; t < 2; t++) {
-				struct meas *m = grow[s][l][0];
-				char col[NGKINDS][32];
-
-				if (!m[t].done && !grow[s][l][2][t].done)
-					continue;
-				for (k = 0; k < NGKINDS; k++) {
-					m = &grow[s][l][k][t];
-					snprintf(col[k], sizeof(col[k]), "%s%s",
-						 fx(m->ps, 1),
-						 m->fails ? "*" : "");
-				}
-				pr_info("%-6s %4u%% %-8s %14s %14s %14s %14s %14s %9s\n",
-					gsize_name[s], glevel[l],
-					t ? "pair64" : "pair1", col[0], col[1], col[2],
-					fx(ratio(grow[s][l][1][t].ps, grow[s][l][0][t].ps), 2),
-					fx(ratio(grow[s][l][2][t].ps, grow[s][l][0][t].ps), 2),
-					fx(grow[s][l][0][t].hit_x1000, 1));
-			}
-	for (s = 0; s < NGSIZES; s++)
-		for (l = 0; l < NGLEVELS; l++)
-			for (k = 0; k < NGKINDS; k++)
-				for (t = 0; t < 2; t++) {
-					struct meas *m = &grow[s][l][k][t];
-
-					if (m->done && m->fails)
-						pr_info("* %s %u%% %s %s: %lu of %lu allocations failed (no free run that long)\n",
-							gsize_name[s], glevel[l],
-							kind_name[k],
-							t ? "pair64" : "pair1",
-							m->fails, m->ops);
-				}
-	for (s = 0; s < NGSIZES; s++)
-		for (l = 1; l < NGLEVELS; l++)
-			for (k = 0; k < NGKINDS; k++) {
-				struct fill *f = &gfill[s][l][k];
-
-				if (f->full)
-					pr_info("fill %s %u%% %s: %lu runs, %lu of %lu pages handed out when full, %lu after frees, %llu ms\n",
-						gsize_name[s], glevel[l],
-						kind_name[k], f->nruns, f->full,
-						(unsigned long)(gsize[s] >> PAGE_SHIFT),
-						f->used, f->ms);
-			}
+	struct fill *f;
+	char name[64];
 
 	for (s = 0; s < NGSIZES; s++)
 		for (l = 0; l < NGLEVELS; l++)
@@ -1805,198 +1704,125 @@ static void print_growth(void)
 					if (!m->done)
 						continue;
 					snprintf(name, sizeof(name),
-						 "growth_%s_%upct_%s_%s_ns",
+						 "growth_%s_%upct_%s_%s",
 						 gsize_name[s], glevel[l],
 						 kind_name[k], t ? "pair64" : "pair1");
-					out(name, m->ps, 1);
-					snprintf(name, sizeof(name),
-						 "growth_%s_%upct_%s_%s_whole_ns",
-						 gsize_name[s], glevel[l],
-						 kind_name[k], t ? "pair64" : "pair1");
-					out(name, m->wall, 1);
+					outf(m->ps, 1, "%s_ns", name);
+					out_runs(m->rps, m->nr, 1, "%s_ns", name);
+					outf(m->wall, 1, "%s_whole_ns", name);
+					if (k == K_OURS)
+						outf(m->hit_x1000, 2,
+						     "%s_cache_hit_pct", name);
 					if (!m->fails)
 						continue;
-					snprintf(name, sizeof(name),
-						 "growth_%s_%upct_%s_%s_fail_pct",
-						 gsize_name[s], glevel[l],
-						 kind_name[k], t ? "pair64" : "pair1");
-					out(name, ratio(m->fails * 100, m->ops), 2);
+					outf(ratio(m->fails * 100, m->ops), 2,
+					     "%s_fail_pct", name);
+					print_fails(m, name);
 				}
+	for (s = 0; s < NGSIZES; s++)
+		for (l = 1; l < NGLEVELS; l++)
+			for (k = 0; k < NGKINDS; k++) {
+				f = &gfill[s][l][k];
+				if (!f->full)
+					continue;
+				snprintf(name, sizeof(name), "fill_%s_%upct_%s",
+					 gsize_name[s], glevel[l], kind_name[k]);
+				outf(f->nruns * 1000ULL, 0, "%s_runs", name);
+				outf(f->full * 1000ULL, 0, "%s_full_pages", name);
+				outf(f->used * 1000ULL, 0, "%s_used_pages", name);
+				outf(f->ms * 1000ULL, 0, "%s_ms", name);
+			}
 }
 
 static void print_ovh(void)
 {
-	char name[64];
 	unsigned int o;
 
-	pr_info("== Building blocks on this machine (same loop, median of %u) ==\n",
-		nreps);
-	for (o = 0; o < NOVH; o++)
-		pr_info("%-18s %-42s %8s ns (%s cycles)\n", ovh_name[o],
-			ovh_desc[o], fx(ovh[o].ps, 1), fx(ovh[o].mcyc, 0));
 	for (o = 0; o < NOVH; o++) {
-		snprintf(name, sizeof(name), "cost_%s_ns", ovh_name[o]);
-		out(name, ovh[o].ps, 1);
+		outf(ovh[o].ps, 1, "cost_%s_ns", ovh_name[o]);
+		out_runs(ovh[o].rps, ovh[o].nr, 1, "cost_%s_ns", ovh_name[o]);
+		outf(ovh[o].mcyc, 0, "cost_%s_cycles", ovh_name[o]);
 	}
 }
 
 static void print_peers(void)
 {
-	char name[64];
 	unsigned int p;
+	char name[64];
 
-	pr_info("== The kernel's per-CPU page caches, one kthread bound to CPU %u, alloc(1)+free(1), median of %u ==\n",
-		cpu_ids[0], nreps);
-	pr_info("ns per pair: each repetition's median chunk of %u (cycles in brackets); \"whole\": over whole repetitions, host stalls included\n",
-		LF_CHUNKS);
 	for (p = 0; p < NPEERS; p++) {
 		struct meas *m = &peers[p].m;
 
 		if (!m->done)
 			continue;
-		pr_info("%-18s %8s ns (%5s cycles)  whole %8s ns  other's ns / ours %5s%s  %s\n",
-			peer_name[p], fx(m->ps, 1), fx(m->mcyc, 0),
-			fx(peers[p].m.wall, 1),
-			fx(ratio(m->ps, peers[P_OURS].m.ps), 2),
-			m->fails ? " (failures)" : "", peer_desc[p]);
-	}
-	if (objpool_skip)
-		pr_info("objpool: skipped: %s\n", objpool_skip);
-	for (p = 0; p < NPEERS; p++) {
-		if (!peers[p].m.done)
-			continue;
 		/* peer_: ours is measured again here, beside them */
-		snprintf(name, sizeof(name), "peer_pair1_%s_ns", peer_name[p]);
-		out(name, peers[p].m.ps, 1);
-		snprintf(name, sizeof(name), "peer_pair1_%s_whole_ns",
-			 peer_name[p]);
-		out(name, peers[p].m.wall, 1);
-		if (p == P_OURS)
-			continue;
-		snprintf(name, sizeof(name), "peer_pair1_ratio_vs_%s",
-			 peer_name[p]);
-		out(name, ratio(peers[p].m.ps, peers[P_OURS].m.ps), 2);
+		snprintf(name, sizeof(name), "peer_pair1_%s", peer_name[p]);
+		outf(m->ps, 1, "%s_ns", name);
+		out_runs(m->rps, m->nr, 1, "%s_ns", name);
+		outf(m->mcyc, 0, "%s_cycles", name);
+		outf(m->wall, 1, "%s_whole_ns", name);
+		print_fails(m, name);
+		if (p != P_OURS)
+			outf(ratio(m->ps, peers[P_OURS].m.ps), 2,
+			     "peer_pair1_ratio_vs_%s", peer_name[p]);
 	}
 }
 
 static void print_bulk(void)
 {
-	pr_info("== Bulk API: ns per page (alloc+free), one kthread bound to CPU %u, empty %u MiB region, median of %u ==\n",
-		cpu_ids[0], SMALL_REGION >> 20, nreps);
-	pr_info("median chunk of %u per repetition, as for page_pool; whole: over whole repetitions\n",
-		LF_CHUNKS);
-	pr_info("single  64x pcpu_pagecache_alloc(1), 64x free(1)   %8s ns (%s cycles)  whole %8s ns\n",
-		fx(bulkf[B_SINGLE].m.ps, 1), fx(bulkf[B_SINGLE].m.mcyc, 0),
-		fx(bulkf[B_SINGLE].m.wall, 1));
-	pr_info("bulk    alloc_bulk(1, 64) + free_bulk(1, 64)         %8s ns (%s cycles)  whole %8s ns\n",
-		fx(bulkf[B_BULK].m.ps, 1), fx(bulkf[B_BULK].m.mcyc, 0),
-		fx(bulkf[B_BULK].m.wall, 1));
-	if (bulkf[B_SINGLE].m.fails || bulkf[B_BULK].m.fails)
-		pr_info("* allocations failed: single %lu, bulk %lu\n",
-			bulkf[B_SINGLE].m.fails, bulkf[B_BULK].m.fails);
-	out("1cpu_burst64_single_ns", bulkf[B_SINGLE].m.ps, 1);
-	out("1cpu_burst64_bulk_ns", bulkf[B_BULK].m.ps, 1);
-	out("1cpu_burst64_single_whole_ns", bulkf[B_SINGLE].m.wall, 1);
-	out("1cpu_burst64_bulk_whole_ns", bulkf[B_BULK].m.wall, 1);
-}
+	static const char *const bname[NBULK] = { "single", "bulk" };
+	unsigned int k;
+	char name[64];
 
-/* Per page: x1000 fixed point of @n / @pages. */
-static u64 per_page(u64 n, unsigned long pages)
-{
-	return pages ? div64_u64(n * 1000, pages) : 0;
+	for (k = 0; k < NBULK; k++) {
+		struct meas *m = &bulkf[k].m;
+
+		snprintf(name, sizeof(name), "1cpu_burst64_%s", bname[k]);
+		outf(m->ps, 1, "%s_ns", name);
+		out_runs(m->rps, m->nr, 1, "%s_ns", name);
+		outf(m->mcyc, 0, "%s_cycles", name);
+		outf(m->wall, 1, "%s_whole_ns", name);
+		print_fails(m, name);
+	}
 }
 
 static void print_prodcons(void)
 {
 	unsigned int k, np;
-	char name[80];
+	char name[64];
 
-	pr_info("== Producer/consumer: alloc(1) on one CPU, free(1) on another, batches of %u through a ring of %u, median of %u ==\n",
-		PC_BATCH, PC_RING, nreps);
-	if (ncpus < 2) {
-		pr_info("producer/consumer: skipped: needs 2 CPUs\n");
-		return;
-	}
-	pr_info("ns/page: wall time / pages, host stalls included; alloc, free: each side's median batch of %u, per page; busy: the slower side, 1/busy the rate with both sides running\n",
-		PC_BATCH);
-	pr_info("%-12s %-6s %12s %10s %10s %10s %14s  %s\n", "allocator", "pairs",
-		"ns/page", "alloc", "free", "busy", "kpages/s(busy)",
-		"CPUs (producer>consumer)");
 	for (k = 0; k < NPCKINDS; k++)
 		for (np = 0; np < PC_MAX_PAIRS; np++) {
 			struct pcres *res = &pcr[k][np];
 
 			if (!res->done)
 				continue;
-			if (np)
-				snprintf(name, sizeof(name), "%u>%u, %u>%u",
-					 cpu_ids[0], cpu_ids[1], cpu_ids[2],
-					 cpu_ids[3]);
-			else
-				snprintf(name, sizeof(name), "%u>%u",
-					 cpu_ids[0], cpu_ids[1]);
-			pr_info("%-12s %-6u %12s %10s %10s %10s %14s  %s\n",
-				kind_name[pc_kind[k]], np + 1, fx(res->ps, 1),
-				fx(res->alloc_ps, 1), fx(res->free_ps, 1),
-				fx(res->busy_ps, 1),
-				fx(kops(res->busy_ps) * (np + 1), 0), name);
-		}
-	if (pc2_skip)
-		pr_info("two pairs: skipped: %s (this boot has %u; bench/run.sh boots again with -smp 4 for them)\n",
-			pc2_skip, ncpus);
-	for (np = 0; np < PC_MAX_PAIRS; np++) {
-		struct pcres *res = &pcr[PC_OURS][np];
-
-		if (!res->done)
-			continue;
-		pr_info("ours, %u pair%s: per page freed: %s lock acquisitions, %s refills, %s remote (batched) frees, %s fast frees; %llu slow allocs, %llu reclaims, %lu pages\n",
-			np + 1, np ? "s" : "",
-			fx(per_page(res->locks, res->pages), 3),
-			fx(per_page(res->refills, res->pages), 3),
-			fx(per_page(res->remote, res->pages), 3),
-			fx(per_page(res->fast_frees, res->pages), 3),
-			res->slow, res->reclaims, res->pages);
-	}
-	for (k = 0; k < NPCKINDS; k++)
-		for (np = 0; np < PC_MAX_PAIRS; np++) {
-			struct pcres *res = &pcr[k][np];
-
-			if (!res->done)
+			snprintf(name, sizeof(name), "prodcons_%s_%upair",
+				 kind_name[pc_kind[k]], np + 1);
+			outf(res->ps, 1, "%s_ns", name);
+			out_runs(res->rps, res->nr, 1, "%s_ns", name);
+			outf(kops(res->ps), 0, "%s_kpages", name);
+			outf(res->alloc_ps, 1, "%s_alloc_ns", name);
+			outf(res->free_ps, 1, "%s_free_ns", name);
+			outf(res->busy_ps, 1, "%s_busy_ns", name);
+			if (res->fails)
+				outf(res->fails * 1000ULL, 0, "%s_fails", name);
+			if (k != PC_OURS)
 				continue;
-			snprintf(name, sizeof(name), "prodcons_%s_%upair_ns",
-				 kind_name[pc_kind[k]], np + 1);
-			out(name, res->ps, 1);
-			snprintf(name, sizeof(name), "prodcons_%s_%upair_kpages",
-				 kind_name[pc_kind[k]], np + 1);
-			out(name, kops(res->ps), 0);
-			snprintf(name, sizeof(name), "prodcons_%s_%upair_alloc_ns",
-				 kind_name[pc_kind[k]], np + 1);
-			out(name, res->alloc_ps, 1);
-			snprintf(name, sizeof(name), "prodcons_%s_%upair_free_ns",
-				 kind_name[pc_kind[k]], np + 1);
-			out(name, res->free_ps, 1);
-			snprintf(name, sizeof(name), "prodcons_%s_%upair_busy_ns",
-				 kind_name[pc_kind[k]], np + 1);
-			out(name, res->busy_ps, 1);
-			if (res->fails) {
-				snprintf(name, sizeof(name),
-					 "prodcons_%s_%upair_fails",
-					 kind_name[pc_kind[k]], np + 1);
-				out(name, res->fails * 1000ULL, 0);
-			}
+			outf(per_page(res->locks, res->pages), 3,
+			     "%s_locks_per_free", name);
+			outf(per_page(res->refills, res->pages), 3,
+			     "%s_refills_per_alloc", name);
+			outf(per_page(res->remote, res->pages), 3,
+			     "%s_remote_per_free", name);
+			outf(per_page(res->fast_frees, res->pages), 3,
+			     "%s_fast_frees_per_free", name);
+			outf(res->slow * 1000, 0, "%s_slow_allocs", name);
+			outf(res->reclaims * 1000, 0, "%s_reclaims", name);
+			outf(res->pages * 1000ULL, 0, "%s_pages", name);
 		}
-	for (np = 0; np < PC_MAX_PAIRS; np++) {
-		struct pcres *res = &pcr[PC_OURS][np];
-
-		if (!res->done)
-			continue;
-		snprintf(name, sizeof(name), "prodcons_ours_%upair_locks_per_free",
-			 np + 1);
-		out(name, per_page(res->locks, res->pages), 3);
-		snprintf(name, sizeof(name), "prodcons_ours_%upair_refills_per_alloc",
-			 np + 1);
-		out(name, per_page(res->refills, res->pages), 3);
-	}
+	if (pc_check)
+		outf(atomic_read(&pc_bad) * 1000ULL, 0, "prodcons_check_bad");
 }
 
 static void print_summary(void)
@@ -2004,7 +1830,6 @@ static void print_summary(void)
 	/* [kind][test] at 50% full */
 	struct meas (*g16)[2] = grow[0][1], (*g2)[2] = grow[2][1];
 
-	pr_info("== Summary: each ratio is the other allocator's time per op / ours ==\n");
 	out("ncpus", ncpus * 1000ULL, 0);
 	if (single[K_OURS][T_PAIR1].done) {
 		out("ratio_vs_alloc_pages_1cpu",
@@ -2187,6 +2012,7 @@ static int bench_main(void *unused)
 	if (!bench_status && (sections & 32))
 		bench_status = bench_prodcons();
 
+	print_setup();
 	if (sections & 1)
 		print_single();
 	if ((sections & 3) == 3)

@@ -3,8 +3,9 @@
 #
 # Build pcpu_pagecache and its benchmark module, boot Debian's stock 6.1
 # kernel in QEMU (TCG) with a 2 GiB memmap= reservation, run the benchmark
-# once and print its table, its "bench: <name> <value>" lines and the
-# targets of issues 7 and 10 (met or not: targets never fail the run).
+# once and print its tables (made by bench/tables.py), its "bench: <name>
+# <value>" lines and the targets of issues 7 and 10 (met or not: targets
+# never fail the run).
 #
 # Without KVER (plain `make bench`), it runs itself once per kernel of
 # BENCH_KERNELS, then once more per kernel with 4 vCPUs for the
@@ -232,9 +233,11 @@ sed -n 's/^bench-blk: //p' "$clean" >"$blk"
 
 grep '^bench-guest:' "$clean" || true
 echo
-grep -v '^bench: ' "$out" || true
+# The tables and their ratios, from the module's "bench:" lines; then the
+# lines themselves, less the repetitions (those stay in results.txt).
+python3 "$top/bench/tables.py" "$out" || echo "bench/tables.py failed on $out"
 echo
-grep '^bench: ' "$out" || true
+grep '^bench: ' "$out" | grep -v '^bench: [^ ]*\.run[0-9]* ' || true
 echo
 
 status=0

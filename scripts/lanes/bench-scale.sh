@@ -9,10 +9,9 @@
 # Prints the table, the "bench: <name> <value>" lines and the targets of
 # issue 11 (met or not: a missed target is reported, not a failure), and
 # leaves in $BUILD/bench-scale/: scale.txt (the output), scale.dat (one
-# row an operation and state) and three SVG charts drawn by gnuplot:
+# row an operation and state) and two SVG charts drawn by gnuplot:
 #   scale-worst.svg   the worst of each operation (over the fills) by size
 #   scale-median.svg  the median, likewise
-#   scale-old.svg     issue 11's cases, the old search against ppc_core
 # Then ppc_core_hold_bench (issue 21 point 7): the worst single hold of the
 # pool lock per kind of operation, "bench: worst_hold_<op>[_<pool>] <ns>",
 # and the single holds of a whole-pool request as before slicing
@@ -95,8 +94,6 @@ table()
 new_ops="alloc(1),alloc(64),free,free(after 64),take(1),return,alloc(2)@straddle,take(2)@straddle,alloc(2)@one-per-chunk"
 table 3 "$new_ops" >"$out/worst.tab"
 table 1 "$new_ops" >"$out/median.tab"
-table 1 "OLD alloc(2)@one-per-chunk,alloc(2)@one-per-chunk,OLD take(2)@straddle,take(2)@straddle,OLD alloc(64)@99%,alloc(64)@99%" \
-	>"$out/old.tab"
 
 if ! command -v gnuplot >/dev/null; then
 	echo "bench-scale: gnuplot is missing: no charts (apt-get install gnuplot-nox)" >&2
@@ -131,6 +128,4 @@ plot "$out/worst.tab" "$out/scale-worst.svg" \
 	"ppc_core: worst ns per operation (each sample min of 3 runs, cold caches)" "ns"
 plot "$out/median.tab" "$out/scale-median.svg" \
 	"ppc_core: median ns per operation" "ns"
-plot "$out/old.tab" "$out/scale-old.svg" \
-	"issue 11: the old chunk scan (OLD) against ppc_core, median ns" "ns"
 exit "$hold_rc"

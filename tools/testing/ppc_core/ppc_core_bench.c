@@ -27,14 +27,10 @@
  * or an interrupt; the raw maximum is printed too.  Timed with rdtsc,
  * calibrated against CLOCK_MONOTONIC, the timer's own cost subtracted.
  *
- * The old search (ppc_core_old.h, pcpu_pagecache.c before ppc_core) runs
- * issue 11's cases for comparison, a few samples each.
- *
  * usage: ppc_core_bench [-q] [-s INDEX] [DATAFILE]
  *   -q: 16 MiB and 1 GiB only; -s: one size (0-3) only
  */
 #include "ppc_core_test.h"
-#include "ppc_core_old.h"
 
 #define REPLAYS		3
 #define SWEEP_BYTES	(320UL << 20)
@@ -84,14 +80,12 @@ struct series {
 
 enum {
 	S_ALLOC1, S_FREE1, S_ALLOC64, S_FREE64, S_TAKE1, S_RETURN1,
-	S_ALLOC2, S_FREE2, S_TAKE2, S_OLD_ALLOC2, S_OLD_TAKE2, S_OLD_ALLOC64,
-	S_MAX
+	S_ALLOC2, S_FREE2, S_TAKE2, S_MAX
 };
 
 static const char * const series_names[S_MAX] = {
 	"alloc(1)", "free", "alloc(64)", "free(after 64)", "take(1)",
-	"return", "alloc(2)", "free(2)", "take(2)", "OLD alloc(2)",
-	"OLD take(2)", "OLD alloc(64)",
+	"return", "alloc(2)", "free(2)", "take(2)",
 };
 
 static struct series ser[S_MAX];
@@ -146,7 +140,7 @@ static void replay_start(void)
 {
 	unsigned int i;
 
-	for (i = 0; i < S_OLD_ALLOC2; i++)
+	for (i = 0; i < S_MAX; i++)
 		ser[i].n = 0;
 	nheld = 0;
 }
@@ -465,34 +459,6 @@ static void work_straddle(void)
 	unhold(2);
 }
 
-/* Issue 11's cases with the old search: a few samples, they are slow. */
-static void work_old(int state)
-{
-	unsigned long i, a, n = bits.npages >= 1UL << 32 ? 3 : 20, mask;
-	struct old_pool old;
-
-	if (old_pool_from(&old, &bits)) {
-		fprintf(stderr, "bench: no memory for the old layout\n");
-		return;
-	}
-	for (i = 0; i < n; i++) {
-		if (state == 0) {
-			a = TIMED(S_OLD_ALLOC2, old_alloc(&old, 2));
-			a = TIMED(S_OLD_TAKE2, old_take_window(&old, 2, 0, &mask));
-		} else if (state == 1) {
-			a = TIMED(S_OLD_TAKE2, old_take_window(&old, 2, 0, &mask));
-			if (a != PPC_NONE)
-				old_return_window(&old, a, mask);
-		} else {
-			a = TIMED(S_OLD_ALLOC64, old_alloc(&old, 64));
-			if (a != PPC_NONE)
-				old_update(&old, a / PPC_CHUNK_PAGES,
-					   a % PPC_CHUNK_PAGES, 64, false);
-		}
-	}
-	free(old.chunks);
-}
-
 /* ---- Report --------------------------------------------------------------- */
 
 static const char *pool_name(unsigned long npages)
@@ -541,8 +507,7 @@ static void report(unsigned long npages, const char *state, int size_idx)
 			fprintf(data, "%lu \"%s\" \"%s\" %.1f %.1f %.1f %.1f\n",
 				npages, state, ser[i].name, med, p99, worst,
 				raw);
-		if (strncmp(ser[i].name, "OLD", 3))
-			worst_at[size_idx] = max(worst_at[size_idx], worst);
+		worst_at[size_idx] = max(worst_at[size_idx], worst);
 	}
 	fflush(stdout);
 }
@@ -573,10 +538,6 @@ static void run_state(unsigned long npages, const char *state, int kind,
 			work_one_per_chunk();
 		else
 			work_straddle();
-	}
-	if (kind >= 3) {
-		snapshot_restore();
-		work_old(kind == 4 ? 0 : kind == 5 ? 1 : 2);
 	}
 	fprintf(stderr, "bench: %s %s: %.1f%% full, %.1f s\n",
 		pool_name(npages), state,
@@ -646,9 +607,6 @@ int main(int argc, char **argv)
 			run_state(sizes[i], states[k], k, i);
 		ppc_bits_fini(&bits);
 	}
-	printf("# old layout: %zu bytes per chunk = %.1f MiB per TiB\n",
-	       sizeof(struct old_chunk),
-	       sizeof(struct old_chunk) * 262144.0 / 1048576.0);
 	if (nsizes == 4 && only == ~0U) {
 		printf("bench: scale_worst_us_1t %.2f\n", worst_at[2] / 1000);
 		printf("bench: scale_worst_growth_16t_vs_16m %.2f\n",
