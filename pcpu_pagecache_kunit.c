@@ -203,7 +203,7 @@ static struct ppc_cache *ppc_test_set_window(struct kunit *test,
 	KUNIT_EXPECT_EQ(test, c->free, ~0UL);
 	/* Pages of the window not in @free are handed out. */
 	c->free = free;
-	local_add(PPC_WINDOW - hweight_long(free), &c->pages_out);
+	local_add(PPC_WINDOW - hweight_long(free), &c->out_adjust);
 	return c;
 }
 

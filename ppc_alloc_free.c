@@ -57,8 +57,8 @@ static phys_addr_t ppc_alloc_counted(struct pcpu_pagecache *pool,
 	return addr;
 }
 
-static __always_inline phys_addr_t ppc_take(struct ppc_cache *c, unsigned int i,
-					    unsigned int npages)
+static __always_inline phys_addr_t ppc_window_take(struct ppc_cache *c, unsigned int i,
+						   unsigned int npages)
 {
 	c->free &= ~(ppc_mask(npages) << i);
 	return c->base + ((phys_addr_t)i << PAGE_SHIFT);
@@ -82,9 +82,9 @@ ppc_cache_refill_alloc(struct pcpu_pagecache *pool, struct ppc_cache *c,
 	if (ppc_pending_merge(pool, c)) {
 		i = ppc_word_find(c->free, npages);
 		if (i < PPC_WINDOW) {
-			local_add(npages - 1, &c->pages_out);
+			local_add(npages - 1, &c->out_adjust);
 			local_inc(&c->alloc_fast);
-			return ppc_take(c, i, npages);
+			return ppc_window_take(c, i, npages);
 		}
 	}
 again:
@@ -94,11 +94,11 @@ again:
 		return ppc_alloc_counted(pool, 0, npages);
 	ppc_cache_flush_locked(pool, smp_processor_id(), PPC_FLUSH_REFILL);
 	if (ppc_cache_fill_locked(pool, c, npages))
-		addr = ppc_take(c, ppc_word_find(c->free, npages), npages);
+		addr = ppc_window_take(c, ppc_word_find(c->free, npages), npages);
 	else
 		addr = ppc_bits_alloc_locked(pool, npages);
 	if (addr)
-		local_add(npages, &c->pages_out);
+		local_add(npages, &c->out_adjust);
 	ppc_unlock(pool, flags);
 	if (!addr && !retried &&
 	    ppc_reclaim(pool, true, PPC_FLUSH_RECLAIM, ppc_caller_may_block(true))) {
@@ -142,7 +142,7 @@ static noinline phys_addr_t ppc_bits_alloc_sliced(struct pcpu_pagecache *pool,
 	flags = ppc_lock(pool);
 	idx = ppc_bits_claim(&pool->bits, npages, &cl);
 	if (idx != PPC_NONE)
-		local_add(npages, ppc_out(pool));
+		local_add(npages, ppc_out_adjust(pool));
 	ppc_unlock(pool, flags);
 	if (idx == PPC_NONE)
 		return 0;
@@ -169,7 +169,7 @@ static phys_addr_t ppc_bits_alloc_one(struct pcpu_pagecache *pool,
 		return 0;
 	addr = ppc_bits_alloc_locked(pool, npages);
 	if (addr)
-		local_add(npages, ppc_out(pool));
+		local_add(npages, ppc_out_adjust(pool));
 	ppc_unlock(pool, flags);
 	return addr;
 }
@@ -232,14 +232,14 @@ static __always_inline phys_addr_t ppc_take_run(struct ppc_cache *c,
 	unsigned long low = starts & -starts;
 
 	c->free ^= (low << npages) - low;
-	local_add(npages - 1, &c->pages_out);
+	local_add(npages - 1, &c->out_adjust);
 	local_inc(&c->alloc_fast);
 	return c->base + ((phys_addr_t)__ffs(low) << PAGE_SHIFT);
 }
 
 /* One allocation inside the section. */
-static __always_inline phys_addr_t ppc_alloc_in(struct pcpu_pagecache *pool,
-						struct ppc_cache *c,
+static __always_inline phys_addr_t ppc_window_alloc(struct pcpu_pagecache *pool,
+						    struct ppc_cache *c,
 						unsigned int npages)
 {
 	unsigned long starts = ppc_run_starts(c->free, npages);
@@ -264,7 +264,7 @@ static noinline phys_addr_t ppc_alloc_interrupted(struct pcpu_pagecache *pool,
 		ppc_section_fail(c);
 		return ppc_alloc_slow(pool, npages, caller);
 	}
-	addr = ppc_alloc_in(pool, c, npages);
+	addr = ppc_window_alloc(pool, c, npages);
 	ppc_section_exit(c);
 	ppc_track_alloc(pool, addr, npages, caller);
 	return addr;
@@ -408,7 +408,7 @@ unsigned int pcpu_pagecache_alloc_bulk(struct pcpu_pagecache *pool,
 	if (likely(npages - 1 < pool->fast_limit))
 		c = ppc_section_enter(pool);
 	for (i = 0; i < count; i++) {
-		addrs[i] = c ? ppc_alloc_in(pool, c, npages) :
+		addrs[i] = c ? ppc_window_alloc(pool, c, npages) :
 			       ppc_alloc_slow(pool, npages, _RET_IP_);
 		if (!addrs[i])
 			break;
@@ -518,7 +518,7 @@ static noinline const char *ppc_free_sliced(struct pcpu_pagecache *pool,
 					    unsigned long idx,
 					    unsigned long npages)
 {
-	struct ppc_frees f = { .claimed = true };
+	struct ppc_bitmap_frees f = { .claimed = true };
 	unsigned long end = idx + npages, s, n, flags;
 	const char *why = NULL;
 
@@ -543,8 +543,8 @@ static noinline const char *ppc_free_sliced(struct pcpu_pagecache *pool,
 			ppc_between_slices();
 		flags = ppc_lock(pool);
 		ppc_free_apply_locked(pool, s, n, &f);
-		ppc_frees_flush_locked(pool, &f);
-		local_sub(n, ppc_out(pool));
+		ppc_bitmap_frees_flush_locked(pool, &f);
+		local_sub(n, ppc_out_adjust(pool));
 		ppc_unlock(pool, flags);
 	}
 	return NULL;
@@ -555,7 +555,7 @@ static noinline int ppc_free_slow(struct pcpu_pagecache *pool,
 				  phys_addr_t addr, unsigned int npages,
 				    unsigned long caller)
 {
-	struct ppc_frees f = { 0 };
+	struct ppc_bitmap_frees f = { 0 };
 	unsigned long flags, idx;
 	const char *why;
 
@@ -580,8 +580,8 @@ static noinline int ppc_free_slow(struct pcpu_pagecache *pool,
 	      ppc_free_check_locked(pool, idx, npages);
 	if (!why) {
 		ppc_free_apply_locked(pool, idx, npages, &f);
-		ppc_frees_flush_locked(pool, &f);
-		local_sub(npages, ppc_out(pool));
+		ppc_bitmap_frees_flush_locked(pool, &f);
+		local_sub(npages, ppc_out_adjust(pool));
 	}
 	ppc_unlock(pool, flags);
 out:
@@ -647,7 +647,7 @@ static __always_inline int ppc_free_remote(struct pcpu_pagecache *pool,
 		return ppc_bad_free(pool, addr, npages, why, caller);
 
 	ppc_batch_add(c, addr, idx, npages, caller);
-	local_sub(npages, &c->pages_out);
+	local_sub(npages, &c->out_adjust);
 	this_cpu_inc(pool->cache->free_remote);
 	if (c->batch_frees == PPC_BATCH)
 		ppc_batch_apply(pool, c);
@@ -679,11 +679,11 @@ static __always_inline bool ppc_window_bits(struct ppc_cache *c,
 			 atomic_long_read(c->batched)) & *bits));
 }
 
-static __always_inline void ppc_put_run(struct ppc_cache *c,
-					unsigned long bits, unsigned int npages)
+static __always_inline void ppc_window_put(struct ppc_cache *c,
+					   unsigned long bits, unsigned int npages)
 {
 	c->free |= bits;
-	local_sub(npages - 1, &c->pages_out);
+	local_sub(npages - 1, &c->out_adjust);
 	local_inc(&c->free_fast);
 }
 
@@ -696,7 +696,7 @@ static __always_inline int ppc_free_in(struct pcpu_pagecache *pool,
 
 	if (unlikely(!ppc_window_bits(c, addr, npages, &bits)))
 		return ppc_free_remote(pool, c, addr, npages, caller);
-	ppc_put_run(c, bits, npages);
+	ppc_window_put(c, bits, npages);
 	return 0;
 }
 
@@ -762,7 +762,7 @@ int notrace __pcpu_pagecache_free(struct pcpu_pagecache *pool,
 		return ppc_free_interrupted(pool, c, addr, npages, _RET_IP_);
 	if (unlikely(!ppc_window_bits(c, addr, npages, &bits)))
 		return ppc_free_remote_exit(pool, c, addr, npages, _RET_IP_);
-	ppc_put_run(c, bits, npages);
+	ppc_window_put(c, bits, npages);
 	ppc_section_exit(c);
 	return 0;
 }

@@ -72,7 +72,7 @@ void pcpu_pagecache_get_stats(struct pcpu_pagecache *pool,
 			st->pages_cached += held;
 		else
 			st->pages_leaked += held;
-		st->pages_inuse += local_read(&c->pages_out) +
+		st->pages_inuse += local_read(&c->out_adjust) +
 				   local_read(&c->alloc_fast) -
 				   local_read(&c->free_fast);
 		st->alloc_fast += local_read(&c->alloc_fast);

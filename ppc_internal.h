@@ -120,13 +120,13 @@ struct ppc_cache {
 	atomic_long_t *batched;		/* the window's word of pool->batched */
 	/*
 	 * Pages handed out here minus pages freed here, which may go
-	 * negative, is pages_out + alloc_fast - free_fast: a fast operation
+	 * negative, is out_adjust + alloc_fast - free_fast: a fast operation
 	 * counts its first page in alloc_fast or free_fast, so that one of a
 	 * single page costs one instruction of accounting.  local_t: one
 	 * instruction, so an interrupt on this CPU that counts too never
 	 * tears it.
 	 */
-	local_t pages_out;
+	local_t out_adjust;
 	local_t alloc_fast;
 	local_t free_fast;
 	unsigned long alloc_slow;
@@ -194,7 +194,7 @@ struct pcpu_pagecache {
  * Ranges on their way to the bitmap, so that the tree's summaries are
  * updated once for all of them: a batch's frees mostly share a chunk.
  */
-struct ppc_frees {
+struct ppc_bitmap_frees {
 	bool claimed;			/* batched bits set: clear them after */
 	unsigned int n;
 	struct ppc_run run[PPC_BATCH];
@@ -239,9 +239,9 @@ bool ppc_batched_any(struct pcpu_pagecache *pool, unsigned long first,
 		     unsigned long npages);
 const char *ppc_free_check(struct pcpu_pagecache *pool, unsigned long first,
 			   unsigned long npages);
-void ppc_frees_flush_locked(struct pcpu_pagecache *pool, struct ppc_frees *f);
+void ppc_bitmap_frees_flush_locked(struct pcpu_pagecache *pool, struct ppc_bitmap_frees *f);
 void ppc_free_apply_locked(struct pcpu_pagecache *pool, unsigned long first,
-			   unsigned long npages, struct ppc_frees *f);
+			   unsigned long npages, struct ppc_bitmap_frees *f);
 void ppc_batch_apply_locked(struct pcpu_pagecache *pool, struct ppc_cache *c);
 bool ppc_batch_apply(struct pcpu_pagecache *pool, struct ppc_cache *c);
 
@@ -372,9 +372,9 @@ static inline phys_addr_t ppc_bits_alloc_locked(struct pcpu_pagecache *pool,
 /* ---- Per-CPU caches ------------------------------------------------------ */
 
 /* This CPU's count of pages out: preemption or interrupts off. */
-static __always_inline local_t *ppc_out(struct pcpu_pagecache *pool)
+static __always_inline local_t *ppc_out_adjust(struct pcpu_pagecache *pool)
 {
-	return &this_cpu_ptr(pool->cache)->pages_out;
+	return &this_cpu_ptr(pool->cache)->out_adjust;
 }
 
 static __always_inline struct ppc_cache *
@@ -402,7 +402,7 @@ static inline bool ppc_pending_merge(struct pcpu_pagecache *pool, struct ppc_cac
 		 * One refused free a page: a batch that went back as one
 		 * range may have brought several of them at once.
 		 */
-		local_add(hweight_long(dup), ppc_out(pool));
+		local_add(hweight_long(dup), ppc_out_adjust(pool));
 		ppc_bad_free_noted(pool, c->base + ((phys_addr_t)__ffs(dup) << PAGE_SHIFT),
 				   hweight_long(dup),
 				   "freed twice at once on two CPUs", 0);

@@ -215,8 +215,8 @@ const char *ppc_free_check(struct pcpu_pagecache *pool,
 
 /* ---- Frees applied under the lock: a batch, or a slow free --------------- */
 
-void ppc_frees_flush_locked(struct pcpu_pagecache *pool,
-			    struct ppc_frees *f)
+void ppc_bitmap_frees_flush_locked(struct pcpu_pagecache *pool,
+				   struct ppc_bitmap_frees *f)
 {
 	unsigned int i;
 
@@ -229,8 +229,8 @@ void ppc_frees_flush_locked(struct pcpu_pagecache *pool,
 	f->n = 0;
 }
 
-static void ppc_frees_add_locked(struct pcpu_pagecache *pool,
-				 struct ppc_frees *f, unsigned long first,
+static void ppc_bitmap_frees_add_locked(struct pcpu_pagecache *pool,
+					struct ppc_bitmap_frees *f, unsigned long first,
 				 unsigned long npages)
 {
 	struct ppc_run *last = f->n ? &f->run[f->n - 1] : NULL;
@@ -241,7 +241,7 @@ static void ppc_frees_add_locked(struct pcpu_pagecache *pool,
 		return;
 	}
 	if (f->n == ARRAY_SIZE(f->run))
-		ppc_frees_flush_locked(pool, f);
+		ppc_bitmap_frees_flush_locked(pool, f);
 	f->run[f->n++] = (struct ppc_run){ first, npages };
 }
 
@@ -253,7 +253,7 @@ static void ppc_frees_add_locked(struct pcpu_pagecache *pool,
  */
 void ppc_free_apply_locked(struct pcpu_pagecache *pool,
 			   unsigned long first, unsigned long npages,
-			   struct ppc_frees *f)
+			   struct ppc_bitmap_frees *f)
 {
 	unsigned long end = first + npages, w, run = first;
 	long owner;
@@ -264,7 +264,7 @@ void ppc_free_apply_locked(struct pcpu_pagecache *pool,
 		if (owner < 0)
 			continue;
 		if (run < w * PPC_WINDOW)
-			ppc_frees_add_locked(pool, f, run, w * PPC_WINDOW - run);
+			ppc_bitmap_frees_add_locked(pool, f, run, w * PPC_WINDOW - run);
 		if (!f->claimed)
 			atomic_long_or(ppc_word_bits(w, first, end),
 				       &pool->batched[w]);
@@ -275,7 +275,7 @@ void ppc_free_apply_locked(struct pcpu_pagecache *pool,
 		run = (w + 1) * PPC_WINDOW;
 	}
 	if (run < end)
-		ppc_frees_add_locked(pool, f, run, end - run);
+		ppc_bitmap_frees_add_locked(pool, f, run, end - run);
 }
 
 /*
@@ -286,7 +286,7 @@ void ppc_free_apply_locked(struct pcpu_pagecache *pool,
  */
 static void ppc_batch_ent_apply_locked(struct pcpu_pagecache *pool,
 				       struct ppc_batch_ent *e,
-				       struct ppc_frees *f)
+				       struct ppc_bitmap_frees *f)
 {
 	unsigned long idx;
 	const char *why;
@@ -303,7 +303,7 @@ static void ppc_batch_ent_apply_locked(struct pcpu_pagecache *pool,
 			ppc_free_apply_locked(pool, idx, 1, f);
 			continue;
 		}
-		local_inc(ppc_out(pool));
+		local_inc(ppc_out_adjust(pool));
 		ppc_batched_release(pool, idx, idx + 1);
 		ppc_bad_free_noted(pool, ppc_phys(pool, idx), 1, why, e->caller);
 	}
@@ -312,7 +312,7 @@ static void ppc_batch_ent_apply_locked(struct pcpu_pagecache *pool,
 /*
  * Apply @c's batch: the section, or its CPU cannot run.  The batched bits
  * of pages that go to the bitmap are cleared once they are free there
- * (ppc_frees_flush_locked()), those of pages that go to a ->pending when
+ * (ppc_bitmap_frees_flush_locked()), those of pages that go to a ->pending when
  * their owner merges them, so that a free checking without the lock sees
  * either the bit or the free page, never neither.  The owners_seq write
  * section makes the lockless checks wait for the whole batch.
@@ -320,7 +320,7 @@ static void ppc_batch_ent_apply_locked(struct pcpu_pagecache *pool,
 void ppc_batch_apply_locked(struct pcpu_pagecache *pool,
 			    struct ppc_cache *c)
 {
-	struct ppc_frees f = { .claimed = true };
+	struct ppc_bitmap_frees f = { .claimed = true };
 	struct ppc_batch_ent *e;
 	unsigned int i;
 
@@ -333,7 +333,7 @@ void ppc_batch_apply_locked(struct pcpu_pagecache *pool,
 		ppc_batch_ent_apply_locked(pool, e, &f);
 		c->batch_pages -= e->npages;
 	}
-	ppc_frees_flush_locked(pool, &f);
+	ppc_bitmap_frees_flush_locked(pool, &f);
 	raw_write_seqcount_end(&pool->owners_seq);
 	c->batch_frees = 0;
 	WRITE_ONCE(c->nbatch, 0);

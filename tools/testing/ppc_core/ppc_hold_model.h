@@ -68,7 +68,7 @@ static inline bool hm_check(struct hm_pool *p, unsigned long first,
 	return true;
 }
 
-/* ppc_frees_add_locked(): one range more, joined to the last if it can. */
+/* ppc_bitmap_frees_add_locked(): one range more, joined to the last if it can. */
 static inline void hm_add(struct hm_pool *p, struct ppc_run *runs,
 			  unsigned int *nr, unsigned long f, unsigned long len)
 {
@@ -83,7 +83,7 @@ static inline void hm_add(struct hm_pool *p, struct ppc_run *runs,
 	runs[(*nr)++] = (struct ppc_run){ f, len };
 }
 
-/* ppc_free_apply_locked() + ppc_frees_flush_locked(), batched bits released. */
+/* ppc_free_apply_locked() + ppc_bitmap_frees_flush_locked(), batched bits released. */
 static inline void hm_apply(struct hm_pool *p, unsigned long first,
 			    unsigned long n, bool claimed)
 {
