@@ -3,34 +3,15 @@
  * pcpu_pagecache: a page allocator for a physical region set aside for
  * other kernel modules, with a lockless per-CPU page cache.
  *
- * Design
- * ------
- * A pool manages one physical region, cut into chunks of 1024 pages
- * (4 MiB).  Each chunk has an allocation bitmap and a summary of its free
- * runs (the run at its start, the longest, the run at its end), so a
- * search skips chunks that cannot hold a request without reading their
- * bitmaps.  One spinlock per pool guards the bitmaps: that is the slow
- * path.
- *
- * Each CPU owns a window of 64 pages, aligned to 64 pages within a chunk,
- * and a 64-bit mask of the window's pages that are free.  A refill takes a
- * window from the bitmaps under the lock; after that,
- * allocations of fewer than %PCPU_PAGECACHE_FAST_PAGES pages and frees that
- * fall inside the window write only the local CPU's mask, with preemption
- * disabled and no lock or atomic instruction.  They share cache lines in
- * reads only: a free reads the window's "pending" mask and its word of the
- * batched bitmap, which other CPUs write, and another CPU's free of a page
- * of the window reads the mask (to refuse a page free there).  A window
- * belongs to at most one CPU at a time.  Frees of other pages wait in a
- * per-CPU batch of %PCPU_PAGECACHE_BATCH that goes back under the lock at
- * once (a bit a page marks them batched, so a second free of one is
- * refused at once, on any CPU): pages of another CPU's window into its
- * atomic "pending" mask, which that CPU takes back without the lock.
- * Before an allocation fails, every CPU is asked to give its window and
- * batch back (an IPI each, one round per pool at a time); an allocation
- * that cannot block waits 20 ms at most for the answers.  CPU hotplug
- * flushes a CPU's window and batch.
- * A CPU's "cache" is always the two together: its window and its batch.
+ * A pool manages one physical region: a bitmap of its pages with a radix
+ * tree of free-run summaries over 4 MiB chunks, under one lock, and on each
+ * CPU a window of 64 pages that serves allocations of fewer than
+ * %PCPU_PAGECACHE_FAST_PAGES pages, and frees of its own pages, with
+ * preemption disabled and no lock or atomic instruction.  Other frees go
+ * back in per-CPU batches of %PCPU_PAGECACHE_BATCH; an allocation that
+ * finds nothing asks every CPU's cache back first.  The design, its
+ * guarantees and its words (window, batch, pending, section...) are told
+ * once, in Documentation/pcpu_pagecache.rst.  This header is the contract.
  *
  * Limits
  * ------

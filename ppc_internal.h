@@ -17,7 +17,7 @@
  *
  * A CPU's cache (struct ppc_cache) has three parts:
  *  - the window (base, span, free) and the remote-free batch, written only
- *    by that CPU inside its section (preemption off, ->busy set), or by
+ *    by that CPU inside its section (preemption off, ->nest raised), or by
  *    another CPU under pool->lock when the owner cannot run: it is dead, or
  *    the pool is being destroyed.  Window changes also hold pool->lock.
  *  - ->pending, pages of the window freed on other CPUs: set with atomic
