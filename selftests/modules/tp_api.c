@@ -442,7 +442,8 @@ int t_api_create_errors(struct tp_fix *f)
 	 * short guest may hand out low pages (ZONE_DMA) first: held until
 	 * a higher one comes, so that each try gets another page.
 	 */
-	for (i = 0; i < 64; i++) {
+	/* At most a chunk's pages are below it. */
+	for (i = 0; i <= CHUNK_BYTES / PAGE_SIZE; i++) {
 		page = alloc_page(GFP_KERNEL);
 		if (!page || page_to_phys(page) >= CHUNK_BYTES)
 			break;
