@@ -12,8 +12,13 @@
  *   head    the page is the first of an outstanding run: a run's length
  *           is its head and the pages up to the next head or free page
  *
- * 16 bytes a page of 4 KiB (0.4%), one array per pool, allocated at
- * create time only when the pool tracks.  The records are written with
+ * 16 bytes a page of 4 KiB (0.4%), allocated at create time only when the
+ * pool tracks, as one array indexed by page of the pool.  On a machine with
+ * more than one node of memory, each page of that array is allocated on
+ * the node of the pool pages it describes (256 of them, 1 MiB: never two
+ * chunks of different nodes) and the pages are vmap()ed into the array, so
+ * that the CPUs of a node write records in their own node's memory, as they
+ * use pages of their own node first.  The records are written with
  * WRITE_ONCE() and no lock, by the caller that owns the pages at that
  * moment: the allocation after it got them, the free before it gives them
  * back.  So two writers never meet on a record, every context that may
@@ -38,6 +43,8 @@
 #include <linux/minmax.h>
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/nodemask.h>
+#include <linux/numa.h>
 #include <linux/sched.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
@@ -76,9 +83,15 @@ struct ppc_owner {
 	u16 head;
 };
 
+/* Pool pages whose records fill one page of records. */
+#define PPC_OWNERS_PER_PAGE	(PAGE_SIZE / sizeof(struct ppc_owner))
+
 struct ppc_owners {
 	unsigned long npages;
 	struct ppc_owner *rec;
+	/* The pages vmap()ed into rec, to free them; NULL: rec is kvfree()d. */
+	struct page **pages;
+	unsigned long npg;
 };
 
 /* One caller's sum over the records. */
@@ -98,22 +111,97 @@ struct ppc_owners_tally {
 	struct ppc_owner_sum total;
 };
 
+/*
+ * kvzalloc(), which refuses more than INT_MAX bytes (the records of a
+ * 512 GiB pool), or __vmalloc().
+ */
+static void *ppc_owners_zalloc(size_t bytes)
+{
+	if (bytes <= INT_MAX)
+		return kvzalloc(bytes, GFP_KERNEL | __GFP_NOWARN);
+	return __vmalloc(bytes, GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN);
+}
+
+/* The first @n of @pages, then the array. */
+static void ppc_owners_free_pages(struct page **pages, unsigned long n)
+{
+	unsigned long i;
+
+	for (i = 0; i < n; i++) {
+		__free_page(pages[i]);
+		cond_resched();
+	}
+	kvfree(pages);
+}
+
+/*
+ * The records of @o->npages pool pages, a page of records at a time on the
+ * node that @nid_of gives for the first pool page it describes, mapped
+ * into one array.  A node with no page free leaves its share to another
+ * (no __GFP_THISNODE): records far away beat a pool that cannot track.
+ * NULL without memory.
+ */
+static struct ppc_owner *ppc_owners_vmap(struct ppc_owners *o,
+					 int (*nid_of)(void *ctx,
+						       unsigned long idx),
+					 void *ctx)
+{
+	const gfp_t gfp = GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN;
+	unsigned long n = DIV_ROUND_UP(o->npages, PPC_OWNERS_PER_PAGE), i;
+	struct page **pages;
+	void *rec;
+	int nid;
+
+	pages = ppc_owners_zalloc(array_size(n, sizeof(*pages)));
+	if (!pages)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		nid = nid_of ? nid_of(ctx, i * PPC_OWNERS_PER_PAGE) :
+			       NUMA_NO_NODE;
+		/* A node with no memory has nothing to give, maybe no pgdat. */
+		if (nid != NUMA_NO_NODE && !node_state(nid, N_MEMORY))
+			nid = NUMA_NO_NODE;
+		pages[i] = alloc_pages_node(nid, gfp, 0);
+		if (!pages[i])
+			goto err;
+		cond_resched();
+	}
+	rec = vmap(pages, n, VM_MAP, PAGE_KERNEL);
+	if (!rec)
+		goto err;
+	o->pages = pages;
+	o->npg = n;
+	return rec;
+
+err:
+	ppc_owners_free_pages(pages, i);
+	return NULL;
+}
+
 /**
  * ppc_owners_init - the records of a new pool, if it tracks
  * @op: where to store them; NULL when the pool does not track
  * @npages: pages of the pool
  * @asked: the pool was created with %PCPU_PAGECACHE_TRACK
+ * @nid_of: the node of a page of the pool, by its index (%NUMA_NO_NODE if
+ *	unknown), or NULL if no page's node is known
+ * @ctx: passed to @nid_of
  *
  * A pool tracks when @asked or when the "track" parameter is set.  The
  * records are 16 bytes a page (4 GiB for a TiB of pool): when they cannot
  * be had, a pool that asked fails, with the records' size in the log; one
  * that tracks only because of the parameter is made untracked, with a
- * warning, rather than failing its creator (or the module's load).
+ * warning, rather than failing its creator (or the module's load).  When
+ * more than one node has memory, each page of records is placed on the
+ * node of the pool pages it describes, as @nid_of tells (a node's CPUs
+ * take its pages first, so they write the records in their own node's
+ * memory); otherwise they are one kvzalloc().
  * Process context; may sleep.
  *
  * Return: 0, or -ENOMEM.
  */
-int ppc_owners_init(struct ppc_owners **op, unsigned long npages, bool asked)
+int ppc_owners_init(struct ppc_owners **op, unsigned long npages, bool asked,
+		    int (*nid_of)(void *ctx, unsigned long idx), void *ctx)
 {
 	struct ppc_owners *o;
 	size_t bytes;
@@ -126,10 +214,8 @@ int ppc_owners_init(struct ppc_owners **op, unsigned long npages, bool asked)
 		return -ENOMEM;
 	o->npages = npages;
 	bytes = array_size(npages, sizeof(*o->rec));
-	/* kvzalloc() refuses more than INT_MAX bytes (a 512 GiB pool). */
-	o->rec = bytes <= INT_MAX ?
-		 kvzalloc(bytes, GFP_KERNEL | __GFP_NOWARN) :
-		 __vmalloc(bytes, GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN);
+	o->rec = num_node_state(N_MEMORY) > 1 ?
+		 ppc_owners_vmap(o, nid_of, ctx) : ppc_owners_zalloc(bytes);
 	if (!o->rec) {
 		kfree(o);
 		pr_warn("no memory for %zu bytes of owner records (%lu pages)%s\n",
@@ -150,7 +236,12 @@ void ppc_owners_fini(struct ppc_owners *o)
 {
 	if (!o)
 		return;
-	kvfree(o->rec);
+	if (o->pages) {
+		vunmap(o->rec);
+		ppc_owners_free_pages(o->pages, o->npg);
+	} else {
+		kvfree(o->rec);
+	}
 	kfree(o);
 }
 
@@ -318,10 +409,49 @@ static struct ppc_owners_tally *ppc_tally_sorted(struct ppc_owners *o,
 }
 
 /*
- * debugfs "owners": a header, one line per caller, most pages first, at
- * most PPC_OWNERS_SHOWN of them, one line for the other callers if any,
- * and the total:
+ * The pages of @o's records on each node, into @count (nr_node_ids
+ * entries): where they are, read from the page tables, not where they were
+ * asked for, since a node short of memory gives its share to another.
+ */
+static void ppc_owners_nodes(struct ppc_owners *o, unsigned long *count)
+{
+	unsigned long p = (unsigned long)o->rec & PAGE_MASK;
+	unsigned long end = (unsigned long)(o->rec + o->npages);
+	struct page *pg;
+
+	for (; p < end; p += PAGE_SIZE) {
+		pg = is_vmalloc_addr((void *)p) ? vmalloc_to_page((void *)p) :
+						  virt_to_page((void *)p);
+		count[page_to_nid(pg)]++;
+		cond_resched();
+	}
+}
+
+/* The records' size and their pages' nodes: "0=768 1=256". */
+static int ppc_owners_show_nodes(struct seq_file *m, struct ppc_owners *o)
+{
+	unsigned long *count = kcalloc(nr_node_ids, sizeof(*count), GFP_KERNEL);
+	int nid;
+
+	if (!count)
+		return -ENOMEM;
+	ppc_owners_nodes(o, count);
+	seq_printf(m, "records %zu bytes, pages by node:",
+		   o->npages * sizeof(*o->rec));
+	for (nid = 0; nid < nr_node_ids; nid++)
+		if (count[nid])
+			seq_printf(m, " %d=%lu", nid, count[nid]);
+	seq_putc(m, '\n');
+	kfree(count);
+	return 0;
+}
+
+/*
+ * debugfs "owners": the records' size and their pages' nodes, a header,
+ * one line per caller, most pages first, at most PPC_OWNERS_SHOWN of them,
+ * one line for the other callers if any, and the total:
  *
+ *   records 4194304 bytes, pages by node: 0=768 1=256
  *   pages count oldest_ms cpu caller
  *   10 2 1530 1 site_b+0x4a/0xa0 [client]
  *   ...
@@ -342,6 +472,8 @@ static int ppc_owners_show(struct seq_file *m, void *v)
 		seq_puts(m, "tracking off\n");
 		return 0;
 	}
+	if (ppc_owners_show_nodes(m, o))
+		return -ENOMEM;
 	t = ppc_tally_sorted(o, PPC_OWNERS_SHOWN);
 	if (!t)
 		return -ENOMEM;

@@ -14,7 +14,8 @@
 struct dentry;
 struct ppc_owners;
 
-int ppc_owners_init(struct ppc_owners **op, unsigned long npages, bool asked);
+int ppc_owners_init(struct ppc_owners **op, unsigned long npages, bool asked,
+		    int (*nid_of)(void *ctx, unsigned long idx), void *ctx);
 void ppc_owners_fini(struct ppc_owners *o);
 void ppc_owners_alloc(struct ppc_owners *o, unsigned long idx,
 		      unsigned long npages, unsigned long caller);

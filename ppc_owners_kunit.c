@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * KUnit tests of the owners records (ppc_owners.c): runs freed in parts,
- * frees that must clear nothing, and the tally's order and bounds.
+ * frees that must clear nothing, the tally's order and bounds, and the
+ * records mapped a page at a time.
  * Included at the end of ppc_owners.c when the module is built with
  * PCPU_PAGECACHE_KUNIT_TEST=y (Kbuild), so they can reach its static
  * functions; the records here belong to no pool, and the callers are
@@ -21,7 +22,7 @@ static struct ppc_owners *ppc_ot_make(struct kunit *test, unsigned long npages)
 {
 	struct ppc_owners *o;
 
-	KUNIT_ASSERT_EQ(test, ppc_owners_init(&o, npages, true), 0);
+	KUNIT_ASSERT_EQ(test, ppc_owners_init(&o, npages, true, NULL, NULL), 0);
 	KUNIT_ASSERT_NOT_NULL(test, o);
 	return o;
 }
@@ -130,12 +131,76 @@ static void ppc_ot_no_memory(struct kunit *test)
 	bool param = param_track;
 	struct ppc_owners *o = NULL;
 
-	KUNIT_EXPECT_EQ(test, ppc_owners_init(&o, 1UL << 40, true), -ENOMEM);
+	KUNIT_EXPECT_EQ(test, ppc_owners_init(&o, 1UL << 40, true, NULL, NULL), -ENOMEM);
 	KUNIT_EXPECT_PTR_EQ(test, o, NULL);
 	param_track = true;
-	KUNIT_EXPECT_EQ(test, ppc_owners_init(&o, 1UL << 40, false), 0);
+	KUNIT_EXPECT_EQ(test, ppc_owners_init(&o, 1UL << 40, false, NULL, NULL), 0);
 	KUNIT_EXPECT_PTR_EQ(test, o, NULL);
 	param_track = param;
+}
+
+#define PPC_OT_VMAP_PAGES	4
+
+/* What ppc_owners_vmap() asked of ppc_ot_nid_of(). */
+struct ppc_ot_nids {
+	unsigned long idx[PPC_OT_VMAP_PAGES];
+	unsigned int calls;
+	int nid;
+};
+
+static int ppc_ot_nid_of(void *ctx, unsigned long idx)
+{
+	struct ppc_ot_nids *n = ctx;
+
+	if (n->calls < PPC_OT_VMAP_PAGES)
+		n->idx[n->calls] = idx;
+	n->calls++;
+	return n->nid;
+}
+
+/*
+ * The records a page at a time, as on a NUMA machine (this kernel may have
+ * one node, the one asked for): one question per page of records, about
+ * its first pool page; zeroed; one array across the pages; all freed.
+ */
+static void ppc_ot_vmap(struct kunit *test)
+{
+	const unsigned long npages = (PPC_OT_VMAP_PAGES - 1) *
+				     PPC_OWNERS_PER_PAGE + 5;
+	struct ppc_ot_nids n = { .nid = first_node(node_states[N_MEMORY]) };
+	struct ppc_owners *o = kzalloc(sizeof(*o), GFP_KERNEL);
+	struct ppc_owner *rec;
+	unsigned long *count, i;
+
+	KUNIT_ASSERT_NOT_NULL(test, o);
+	o->npages = npages;
+	rec = ppc_owners_vmap(o, ppc_ot_nid_of, &n);
+	if (!rec) {
+		kfree(o);
+		KUNIT_FAIL(test, "no memory for %lu pages of records",
+			   (unsigned long)PPC_OT_VMAP_PAGES);
+		return;
+	}
+	o->rec = rec;
+	KUNIT_EXPECT_EQ(test, o->npg, (unsigned long)PPC_OT_VMAP_PAGES);
+	KUNIT_EXPECT_EQ(test, n.calls, (unsigned int)PPC_OT_VMAP_PAGES);
+	for (i = 0; i < PPC_OT_VMAP_PAGES; i++)
+		KUNIT_EXPECT_EQ(test, n.idx[i], i * PPC_OWNERS_PER_PAGE);
+	KUNIT_EXPECT_NULL(test, memchr_inv(o->rec, 0,
+					   npages * sizeof(*o->rec)));
+	/* A run across the first two pages of records. */
+	ppc_owners_alloc(o, PPC_OWNERS_PER_PAGE - 4, 8, PPC_OT_X);
+	ppc_ot_expect(test, o, PPC_OT_X, 8, 1);
+	ppc_owners_free(o, PPC_OWNERS_PER_PAGE - 4, 8);
+	ppc_ot_expect(test, o, PPC_OT_X, 0, 0);
+	count = kcalloc(nr_node_ids, sizeof(*count), GFP_KERNEL);
+	if (count) {
+		ppc_owners_nodes(o, count);
+		KUNIT_EXPECT_EQ(test, count[n.nid],
+				(unsigned long)PPC_OT_VMAP_PAGES);
+		kfree(count);
+	}
+	ppc_owners_fini(o);
 }
 
 static struct kunit_case ppc_owners_kunit_cases[] = {
@@ -143,6 +208,7 @@ static struct kunit_case ppc_owners_kunit_cases[] = {
 	KUNIT_CASE(ppc_ot_bad_free),
 	KUNIT_CASE(ppc_ot_tally_bounds),
 	KUNIT_CASE(ppc_ot_no_memory),
+	KUNIT_CASE(ppc_ot_vmap),
 	{}
 };
 

@@ -327,6 +327,12 @@ int ppc_chunk_nid(struct pcpu_pagecache *pool, unsigned long chunk)
 	return NUMA_NO_NODE;
 }
 
+/* The node of the pool's page @idx, for ppc_owners_init(). */
+static int ppc_page_nid(void *ctx, unsigned long idx)
+{
+	return ppc_chunk_nid(ctx, idx / PPC_CHUNK_PAGES);
+}
+
 static int ppc_check_args(const char *name, phys_addr_t b, size_t sz,
 			  unsigned int flags)
 {
@@ -432,21 +438,22 @@ struct pcpu_pagecache *pcpu_pagecache_create_flags(const char *name,
 				 sizeof(*pool->batched), GFP_KERNEL);
 	if (!pool->batched)
 		goto err_bits;
-	ret = ppc_owners_init(&pool->owners, pool->npages,
-			      flags & PCPU_PAGECACHE_TRACK);
+
+	ret = base ? ppc_region_claim(pool) : ppc_blocks_alloc(pool);
 	if (ret)
 		goto err_batched;
+	ret = ppc_nodes_init(pool);
+	if (ret)
+		goto err_memory;
+	/* After the nodes: each page of records goes on its pages' node. */
+	ret = ppc_owners_init(&pool->owners, pool->npages,
+			      flags & PCPU_PAGECACHE_TRACK, ppc_page_nid, pool);
+	if (ret)
+		goto err_nodes;
 	/* See ppc_section_tracked(). */
 	pool->nest_idle = pool->owners ? 0 : -1;
 	for_each_possible_cpu(i)
 		local_set(&ppc_cache_of(pool, i)->nest, pool->nest_idle);
-
-	ret = base ? ppc_region_claim(pool) : ppc_blocks_alloc(pool);
-	if (ret)
-		goto err_owners;
-	ret = ppc_nodes_init(pool);
-	if (ret)
-		goto err_memory;
 
 	ret = cpuhp_state_add_instance_nocalls(ppc_prepare_state,
 					       &pool->prepare_node);
@@ -467,6 +474,8 @@ err_prepare:
 					    &pool->prepare_node);
 err_hotplug:
 	pr_err_ratelimited("%s: cannot register for CPU hotplug: %d\n", name, ret);
+	ppc_owners_fini(pool->owners);
+err_nodes:
 	kvfree(pool->exts);
 err_memory:
 	if (base) {
@@ -477,8 +486,6 @@ err_memory:
 		ppc_blocks_free(pool, true);
 		kvfree(pool->blocks);
 	}
-err_owners:
-	ppc_owners_fini(pool->owners);
 err_batched:
 	kvfree(pool->batched);
 err_bits:

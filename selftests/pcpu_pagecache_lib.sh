@@ -29,6 +29,11 @@ PCP_WINDOW_PAGES=64
 PCP_CHUNK_PAGES=1024
 PCP_CHUNK_SIZE=$((PCP_CHUNK_PAGES * PCP_PAGE_SIZE))
 
+# A tracking pool's owner records: 16 bytes a pool page, so a page of them
+# for 256 pool pages, 4 for a chunk.
+PCP_OWNER_BYTES=16
+PCP_OWNERS_PER_PAGE=$((PCP_PAGE_SIZE / PCP_OWNER_BYTES))
+
 # The reserved range the guest boots with (memmap=128M$0x30000000): the
 # first half is for the module's default pool.
 PCP_RES_BASE=0x30000000
@@ -312,4 +317,64 @@ trace_clear()
 trace_events()
 {
 	sed -n "s/^.* ${PCP_MOD}_\([a-z_]*\): /\1 /p" "$PCP_TRACING/trace"
+}
+
+# ---- Owner records ----------------------------------------------------------
+
+# owners_records FILE: "BYTES NID=PAGES..." from the first line of a
+# tracking pool's "owners" file, "records BYTES bytes, pages by node:
+# NID=PAGES ...": the records' size and where their pages are.  Fails if
+# the line is not there or not of that form.
+owners_records()
+{
+	awk 'NR == 1 && $1 == "records" && $2 ~ /^[0-9]+$/ && $3 == "bytes," &&
+	     $4 " " $5 " " $6 == "pages by node:" && NF > 6 {
+			line = $2
+			for (i = 7; i <= NF; i++) {
+				if ($i !~ /^[0-9]+=[0-9]+$/)
+					exit 1
+				line = line " " $i
+			}
+			print line
+			found = 1
+		}
+		END { exit !found }' "$1"
+}
+
+# owners_records_on_nodes POOL: POOL's owner records are as big as its
+# pages call for, and each node holds the pages of records that describe
+# its chunks, as the node column of POOL's "chunks" gives them (every chunk
+# a full one, 1024 pool pages: a pool of whole chunks, of at most 1024).
+owners_records_on_nodes()
+{
+	local dir=$PCP_DEBUGFS/$1 got want
+
+	if ! got=$(owners_records "$dir/owners"); then
+		ktap_diag "$1: no records line in owners: '$(head -n 1 "$dir/owners")'"
+		return 1
+	fi
+	if ! want=$(awk -v per=$((PCP_CHUNK_PAGES / PCP_OWNERS_PER_PAGE)) \
+			-v bytes=$((PCP_CHUNK_PAGES * PCP_OWNER_BYTES)) '
+			$1 ~ /^[0-9]+$/ {
+				if ($5 !~ /^[0-9]+$/)
+					bad = 1
+				n[$5] += per
+				if ($5 > max)
+					max = $5
+				chunks++
+			}
+			END {
+				if (bad || !chunks)
+					exit 1
+				line = chunks * bytes
+				for (i = 0; i <= max; i++)
+					if (n[i])
+						line = line " " i "=" n[i]
+				print line
+			}' "$dir/chunks"); then
+		ktap_diag "$1: a chunk of no node in chunks"
+		return 1
+	fi
+	ktap_diag "$1: owner records (bytes, node=pages): $got; chunks call for $want"
+	[[ $got == "$want" ]]
 }

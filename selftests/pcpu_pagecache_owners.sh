@@ -35,6 +35,7 @@ names=(
 	test_pool_untracked_says_tracking_off
 	load_tracked_test_pool
 	owners_header_and_empty_total
+	owners_records_size_and_nodes
 	leak_command
 	owners_names_site_a_count_pages
 	owners_names_site_b_count_pages
@@ -68,9 +69,10 @@ ktap_cleanup()
 	unload_all
 }
 
-# The format of "owners": a header, then "pages count oldest_ms cpu caller"
-# lines, a "(N other callers)" line in the caller column past 64 callers,
-# and "total (N callers)" last.
+# The format of "owners": the records' line ("records BYTES bytes, pages by
+# node: ..."), a header, then "pages count oldest_ms cpu caller" lines, a
+# "(N other callers)" line in the caller column past 64 callers, and
+# "total (N callers)" last.  Caller lines start at line 3.
 
 # owners_row FILE FUNC: "pages count" of FUNC's line (its %pS starts with
 # FUNC+), or nothing.
@@ -90,13 +92,13 @@ owners_total()
 # owners_callers FILE: the number of caller lines.
 owners_callers()
 {
-	awk 'NR > 1 && $5 != "total" && $5 !~ /^\(/ { n++ } END { print n + 0 }' "$1"
+	awk 'NR > 2 && $5 != "total" && $5 !~ /^\(/ { n++ } END { print n + 0 }' "$1"
 }
 
 # owners_sorted FILE: the caller lines' pages never grow.
 owners_sorted()
 {
-	awk 'NR > 1 && $5 != "total" && $5 !~ /^\(/ {
+	awk 'NR > 2 && $5 != "total" && $5 !~ /^\(/ {
 			if (seen && $1 > last) { print "line " NR ": " $1 " > " last; bad = 1 }
 			last = $1; seen = 1
 		}
@@ -155,7 +157,7 @@ fi
 modprobe "$OT_MOD" || bail "modprobe $OT_MOD failed"
 ok load_tracked_test_pool
 cat "$OT_DIR/owners" >"$owners" 2>&1
-if [[ $(head -n 1 "$owners") == "pages count oldest_ms cpu caller" &&
+if [[ $(sed -n 2p "$owners") == "pages count oldest_ms cpu caller" &&
       $(owners_total "$owners") == "0 0 0" ]]; then
 	ok owners_header_and_empty_total
 else
@@ -163,6 +165,9 @@ else
 	ktap_diag "$(cat "$owners")"
 	not_ok owners_header_and_empty_total
 fi
+# 8 MiB: 32 KiB of records, 8 pages, on the node of the chunks they
+# describe (on the guests of make check, all on one node).
+check owners_records_size_and_nodes owners_records_on_nodes owners_test
 
 echo leak >"$OT_CTL" || bail "leak command failed"
 ok leak_command
@@ -187,7 +192,7 @@ else
 	not_ok owners_total_matches_pages_inuse
 fi
 # site_b holds more pages than site_a: it comes first.
-first=$(awk 'NR == 2 { print $5 }' "$owners")
+first=$(awk 'NR == 3 { print $5 }' "$owners")
 [[ $first == ppc_owners_site_b+* ]] && owners_sorted "$owners"
 result owners_sorted_by_pages $?
 

@@ -6,8 +6,9 @@
 # The default pool takes the 1 GiB range at 1 GiB, the test module the
 # 256 MiB at 2 GiB.  It runs every test of the test module there, the
 # exhaustion of the whole 1 GiB pool (drained, and with every CPU's window
-# warm), the stress actors under CPU hotplug, and the kernel's CPU on/off
-# test under a workload; KTAP on stdout.  The guest has two NUMA nodes
+# warm), the stress actors under CPU hotplug, the kernel's CPU on/off test
+# under a workload, and where tracking pools keep their owner records;
+# KTAP on stdout.  The guest has two NUMA nodes
 # (vm.sh big): node 0 ends at NUMA_SPLIT, inside the default pool's range,
 # so that a pool from the page allocator and the reserved one both span
 # the nodes, and numa_local checks that each CPU is served from its node.
@@ -38,7 +39,9 @@ names+=("${tests[@]/#/module_}")
 names+=(exhaust_1g_pool_drained exhaust_1g_pool_every_window_warm
 	numa_cpus_node_column numa_chunks_node_column
 	numa_cpu_served_from_its_node stress_under_hotplug
-	cpu_on_off_all_under_workload pages_inuse_zero pages_leaked_zero unload)
+	cpu_on_off_all_under_workload pages_inuse_zero pages_leaked_zero unload
+	numa_owner_records_reserved_pool numa_owner_records_allocated_pool
+	unload_tracked)
 ktap_plan "${#names[@]}"
 
 [[ ${#tests[@]} -gt 0 ]]
@@ -114,4 +117,24 @@ result cpu_on_off_all_under_workload $bad
 check pages_inuse_zero expect_stat pages_inuse 0
 check pages_leaked_zero expect_stat pages_leaked 0
 check unload unload_all
+
+# The owner records of tracking pools (track=1), each page of them on the
+# node of the pool pages it describes: the default pool, reserved across
+# the nodes' boundary, and the owners test's pool of two blocks from the
+# page allocator, one from each node.
+OT_MOD=pcpu_pagecache_owners_test
+if modprobe "$PCP_MOD" base=$BIG_BASE size=$BIG_SIZE track=1; then
+	check numa_owner_records_reserved_pool owners_records_on_nodes default
+	if modprobe "$OT_MOD"; then
+		check numa_owner_records_allocated_pool \
+			owners_records_on_nodes owners_test
+		rmmod "$OT_MOD" || ktap_diag "rmmod $OT_MOD failed"
+	else
+		not_ok numa_owner_records_allocated_pool
+	fi
+else
+	not_ok numa_owner_records_reserved_pool
+	not_ok numa_owner_records_allocated_pool
+fi
+check unload_tracked unload_all
 ktap_finished
