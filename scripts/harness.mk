@@ -137,10 +137,11 @@ check-debug: deps
 # place of KASAN, kmemleak and lockdep: selftests/config.kcsan), built
 # from linux-source on first use and cached
 # (scripts/setup/build-debug-kernel.sh --flavour kcsan): every data race
-# KCSAN reports fails it; see scripts/lanes/check-kcsan.sh.  Its results
-# in build/summary-check-kcsan.txt.
+# KCSAN reports in our code fails it; the same lane script as check-debug,
+# scripts/lanes/check-debug.sh.  Its results in
+# build/summary-check-kcsan.txt.
 check-kcsan: deps
-	BUILD=$(BUILD) MAKE="$(MAKE)" scripts/lanes/check-kcsan.sh
+	BUILD=$(BUILD) MAKE="$(MAKE)" scripts/lanes/check-debug.sh --flavour kcsan
 
 # The host tests of ppc_core.c (tools/testing/ppc_core): unit and
 # differential tests, optimized and under ASan + UBSan, and a kernel build

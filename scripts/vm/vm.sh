@@ -130,7 +130,7 @@ boot_marker='^init: [^ ]*, cpus online'
 # The others are races in the kernel's own code, on stacks of no function
 # of ours (the tick's nohz state, the scheduler's idle masks...): they
 # cannot be marked without patching linux-source, so they go to
-# kcsan-kernel-$mode.txt, are listed by check-kcsan.sh, and do not fail
+# kcsan-kernel-$mode.txt, are listed by check-debug.sh --flavour kcsan, and do not fail
 # the run.  Only whole KCSAN frame lines count, so a line another CPU
 # prints into a report cannot make it ours.
 ours_re='\[((test_)?pcpu_pagecache[a-z_]*|tpp_[a-z_]+)\]\r?$'

@@ -1,29 +1,42 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Guest side of `make check-debug`, after the kselftest collection
-# (vm.sh GUEST_EXTRA): unload every module of ours, then have kmemleak
-# look for leaks.  Prints one more program's results in the runner's
-# format, so the host counts them with the others:
+# Guest side of `make check-debug` and `make check-kcsan`, after the
+# kselftest collection (vm.sh GUEST_EXTRA): unload every module of ours, so
+# that their exit paths run under the lane's checkers too, then ask the
+# kernel's checker of the lane what it saw.  Prints one more program's
+# results in the runner's format, so the host counts them with the others:
 #
 #   all_modules_unloaded  no module of /lib/modules/$(uname -r)/extra is
 #                         loaded any more (a test that failed may have
 #                         left one)
+# On the debug kernel (kmemleak):
 #   kmemleak_no_leaks     two kmemleak scans (an object is reported once it
 #                         stays unreferenced across scans and is 5 s old)
 #                         find no new suspected leak; the report is shown,
 #                         and the leaks whose backtrace runs through one of
 #                         our modules (by name, or as a bare address of an
 #                         unloaded module) are counted apart
+# On the KCSAN kernel:
+#   kcsan_was_watching    /sys/kernel/debug/kcsan says KCSAN is enabled and
+#                         has set up watchpoints; its counters are shown.
+#                         The races themselves are counted by the host,
+#                         from the "BUG: KCSAN:" reports in the console.
 set -u
 
 # shellcheck source=../../../selftests/ktap.sh
 . /kselftest/pcpu_pagecache/ktap.sh
 
 KMEMLEAK=/sys/kernel/debug/kmemleak
-prog="selftests: debug: kmemleak_after_unload"
+KCSAN=/sys/kernel/debug/kcsan
 num=$(($(grep -c . /kselftest/kselftest-list.txt 2>/dev/null || echo 0) + 1))
-names=(all_modules_unloaded kmemleak_no_leaks)
+if [[ -e $KCSAN ]]; then
+	prog="selftests: kcsan: kcsan_after_unload"
+	names=(all_modules_unloaded kcsan_was_watching)
+else
+	prog="selftests: debug: kmemleak_after_unload"
+	names=(all_modules_unloaded kmemleak_no_leaks)
+fi
 
 mapfile -t ours < <(for f in /lib/modules/"$(uname -r)"/extra/*.ko; do
 	[[ -e $f ]] && basename "$f" .ko
@@ -82,12 +95,30 @@ kmemleak_no_leaks()
 	return 1
 }
 
+kcsan_was_watching()
+{
+	local stats
+
+	stats=$(cat "$KCSAN") || return 1
+	ktap_diag "$(grep -E '^[a-z_]+: ' <<<"$stats" | tr '\n' ' ')"
+	grep -qx 'enabled: 1' <<<"$stats" || { ktap_diag "KCSAN is not enabled"; return 1; }
+	awk '$1 == "setup_watchpoints:" && $2 > 0 { ok = 1 } END { exit !ok }' <<<"$stats" ||
+		{ ktap_diag "KCSAN set up no watchpoint"; return 1; }
+}
+
 # The program's results nested under it, as the runner prints them.
-debug_checks()
+lane_checks()
 {
 	ktap_plan "${#names[@]}"
 	check all_modules_unloaded all_modules_unloaded
-	if [[ -w $KMEMLEAK ]]; then
+	if [[ -e $KCSAN ]]; then
+		if [[ -r $KCSAN ]]; then
+			check kcsan_was_watching kcsan_was_watching
+		else
+			ktap_diag "no $KCSAN"
+			not_ok kcsan_was_watching
+		fi
+	elif [[ -w $KMEMLEAK ]]; then
 		check kmemleak_no_leaks kmemleak_no_leaks
 	else
 		skip kmemleak_no_leaks "no $KMEMLEAK"
@@ -96,7 +127,7 @@ debug_checks()
 }
 
 echo "# $prog"
-(debug_checks) | sed 's/^/# /'
+(lane_checks) | sed 's/^/# /'
 if [[ ${PIPESTATUS[0]} -eq 0 ]]; then
 	echo "ok $num $prog"
 else
