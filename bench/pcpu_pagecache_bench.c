@@ -1646,6 +1646,16 @@ static void print_fails(const struct meas *m, const char *name)
 	outf(m->ops * 1000ULL, 0, "%s_pairs", name);
 }
 
+/* A figure's median, its runs, its cycles, its whole time, its failures. */
+static void print_meas(const struct meas *m, const char *name)
+{
+	outf(m->ps, 1, "%s_ns", name);
+	out_runs(m->rps, m->nr, 1, "%s_ns", name);
+	outf(m->mcyc, 0, "%s_cycles", name);
+	outf(m->wall, 1, "%s_whole_ns", name);
+	print_fails(m, name);
+}
+
 static void print_single(void)
 {
 	unsigned int k, t;
@@ -1657,11 +1667,7 @@ static void print_single(void)
 
 			snprintf(name, sizeof(name), "1cpu_%s_%s", test_name[t],
 				 kind_name[k]);
-			outf(m->ps, 1, "%s_ns", name);
-			out_runs(m->rps, m->nr, 1, "%s_ns", name);
-			outf(m->mcyc, 0, "%s_cycles", name);
-			outf(m->wall, 1, "%s_whole_ns", name);
-			print_fails(m, name);
+			print_meas(m, name);
 			if (k == K_OURS)
 				outf(m->hit_x1000, 2, "%s_cache_hit_pct", name);
 			else
@@ -1757,11 +1763,7 @@ static void print_peers(void)
 			continue;
 		/* peer_: ours is measured again here, beside them */
 		snprintf(name, sizeof(name), "peer_pair1_%s", peer_name[p]);
-		outf(m->ps, 1, "%s_ns", name);
-		out_runs(m->rps, m->nr, 1, "%s_ns", name);
-		outf(m->mcyc, 0, "%s_cycles", name);
-		outf(m->wall, 1, "%s_whole_ns", name);
-		print_fails(m, name);
+		print_meas(m, name);
 		if (p != P_OURS)
 			outf(ratio(m->ps, peers[P_OURS].m.ps), 2,
 			     "peer_pair1_ratio_vs_%s", peer_name[p]);
@@ -1778,11 +1780,7 @@ static void print_bulk(void)
 		struct meas *m = &bulkf[k].m;
 
 		snprintf(name, sizeof(name), "1cpu_burst64_%s", bname[k]);
-		outf(m->ps, 1, "%s_ns", name);
-		out_runs(m->rps, m->nr, 1, "%s_ns", name);
-		outf(m->mcyc, 0, "%s_cycles", name);
-		outf(m->wall, 1, "%s_whole_ns", name);
-		print_fails(m, name);
+		print_meas(m, name);
 	}
 }
 
