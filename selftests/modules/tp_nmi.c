@@ -130,20 +130,12 @@ static int nmi_sender(void *arg)
  * is seldom entered: that case rests on reading ppc_free_check_hint(),
  * not on this test.
  */
-static long nmi_fill(void *arg)
-{
-	struct nmi_state *s = arg;
-	phys_addr_t a = pcpu_pagecache_alloc_page(s->pool);
-
-	return a ? pcpu_pagecache_free_page(s->pool, a) : -ENOMEM;
-}
-
 static int nmi_hotplug_worker(void *arg)
 {
 	struct nmi_state *s = arg;
 
 	while (!kthread_should_stop()) {
-		if (run_on(s->hot, nmi_fill, s) || remove_cpu(s->hot) ||
+		if (pairs_on(s->hot, s->pool, 1, 1) || remove_cpu(s->hot) ||
 		    add_cpu(s->hot))
 			s->errors++;
 		else
