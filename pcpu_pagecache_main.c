@@ -13,7 +13,8 @@
  *   ppc_remote.c      frees on their way back: batches, checks, bad frees
  *   ppc_pool.c        creating and destroying pools, their memory and nodes
  *   ppc_debugfs.c     the statistics and the debugfs files
- *   ppc_core.c        the bitmap and its summary tree (pure C)
+ *   ppc_core*.c       the bitmap and its summary tree (pure C), claims of
+ *                     large runs, windows' words
  *   ppc_owners.c      who holds the pages (track=1)
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt

@@ -15,25 +15,13 @@
  * words of one chunk; an update recomputes one chunk summary and merges 8
  * entries a level on the way up, stopping where nothing changed.
  */
-#include "ppc_core.h"
-
-#define PPC_FAN_SHIFT		3
-#define PPC_FAN			BIT(PPC_FAN_SHIFT)
-/* Levels 0-2 have counts below 2^17: three of them and wmax fit a u64. */
-#define PPC_NARROW		3
-#define PPC_SUM_MASK		((1ULL << PPC_OWNED_SHIFT) - 1)
+#include "ppc_core_tree.h"
 
 static_assert(PPC_CHUNK_PAGES == 1 << PPC_CHUNK_SHIFT, "chunk shift");
 static_assert(PPC_WORD_PAGES == BITS_PER_LONG, "a word is a window");
 static_assert(PPC_CHUNK_WORDS <= 64 - PPC_OWNED_SHIFT, "owned bits fit");
 static_assert(PPC_MAX_PAGES >> PPC_CHUNK_SHIFT <=
 	      1UL << (PPC_FAN_SHIFT * PPC_LEVELS), "levels for the largest pool");
-
-/* log2 of the pages under one entry of level @l. */
-static inline unsigned int ppc_shift(unsigned int l)
-{
-	return PPC_CHUNK_SHIFT + PPC_FAN_SHIFT * l;
-}
 
 /* ---- Words ---------------------------------------------------------------- */
 
@@ -63,8 +51,8 @@ static unsigned int ppc_word_longest(unsigned long x)
 	return n;
 }
 
-static void ppc_range_set(unsigned long *w, unsigned long first,
-			  unsigned long n)
+void ppc_range_set(unsigned long *w, unsigned long first,
+		   unsigned long n)
 {
 	unsigned long i = first / BITS_PER_LONG, k;
 	unsigned int bit = first % BITS_PER_LONG;
@@ -97,77 +85,7 @@ static void ppc_range_clear(unsigned long *w, unsigned long first,
 		w[i] &= ~ppc_mask(n);
 }
 
-/* ---- Summaries ------------------------------------------------------------ */
-
-/*
- * Packed levels: start, max, end and wmax side by side, each count one bit
- * wider than log2 of the range, since a free range counts 2^shift.
- */
-static inline u64 ppc_pack(unsigned int l, const struct ppc_sum *s)
-{
-	unsigned int f = ppc_shift(l) + 1;
-
-	return (u64)s->start | (u64)s->max << f | (u64)s->end << 2 * f |
-	       (u64)s->wmax << 3 * f;
-}
-
-static inline void ppc_unpack(unsigned int l, u64 v, struct ppc_sum *s)
-{
-	unsigned int f = ppc_shift(l) + 1;
-	u64 m = (1ULL << f) - 1;
-
-	s->start = v & m;
-	s->max = v >> f & m;
-	s->end = v >> 2 * f & m;
-	s->wmax = v >> 3 * f & (2 * BITS_PER_LONG - 1);
-}
-
-static inline void ppc_get(const struct ppc_bits *b, unsigned int l,
-			   unsigned long e, struct ppc_sum *s)
-{
-	if (l < PPC_NARROW)
-		ppc_unpack(l, b->sums[b->off[l] + e], s);
-	else
-		*s = b->wide[b->off[l] + e];
-}
-
-/* Whether the summary changed; level 0 keeps its owned bits. */
-static inline bool ppc_set(struct ppc_bits *b, unsigned int l,
-			   unsigned long e, const struct ppc_sum *s)
-{
-	struct ppc_sum *ws;
-	u64 *p, v;
-
-	if (l < PPC_NARROW) {
-		p = &b->sums[b->off[l] + e];
-		v = ppc_pack(l, s);
-		if (!l)
-			v |= *p & ~PPC_SUM_MASK;
-		if (v == *p)
-			return false;
-		*p = v;
-		return true;
-	}
-	ws = &b->wide[b->off[l] + e];
-	if (ws->start == s->start && ws->max == s->max && ws->end == s->end &&
-	    ws->wmax == s->wmax)
-		return false;
-	*ws = *s;
-	return true;
-}
-
-static inline unsigned int ppc_owned(const struct ppc_bits *b,
-				     unsigned long c)
-{
-	return b->sums[c] >> PPC_OWNED_SHIFT;
-}
-
-/* A word's bits as searches see them: an owned word is full. */
-static inline unsigned long ppc_word(const struct ppc_bits *b,
-				     unsigned int owned, unsigned long w)
-{
-	return owned >> (w % PPC_CHUNK_WORDS) & 1 ? ~0UL : b->words[w];
-}
+/* ---- Summaries (packed and read in ppc_core_tree.h) ----------------------- */
 
 /*
  * Summarize chunk @c as Go's pallocBits.summarize() does, plus wmax.  The
@@ -175,8 +93,8 @@ static inline unsigned long ppc_word(const struct ppc_bits *b,
  * searched only if one could beat the longest edge run, and the longest
  * inner run is at most wmax, so max is the larger of the two.
  */
-static void ppc_chunk_summarize(const struct ppc_bits *b, unsigned long c,
-				struct ppc_sum *s)
+void ppc_chunk_summarize(const struct ppc_bits *b, unsigned long c,
+			 struct ppc_sum *s)
 {
 	unsigned int owned = ppc_owned(b, c), i, t, l, inner = 0;
 	unsigned long w = c * PPC_CHUNK_WORDS, x, y, run = 0, longest = 0;
@@ -249,8 +167,8 @@ static void ppc_merge(struct ppc_sum *out, const struct ppc_sum *kids,
 	}
 }
 
-static void ppc_node_summarize(const struct ppc_bits *b, unsigned int l,
-			       unsigned long e, struct ppc_sum *s)
+void ppc_node_summarize(const struct ppc_bits *b, unsigned int l,
+			unsigned long e, struct ppc_sum *s)
 {
 	struct ppc_sum kids[PPC_FAN];
 	unsigned int i;
@@ -272,8 +190,8 @@ static const struct ppc_sum ppc_sum_free = {
  * (@free) or all allocated, and own no word: a free or allocated run never
  * covers an owned word.
  */
-static void ppc_update(struct ppc_bits *b, unsigned long sc, unsigned long ec,
-		       bool free)
+void ppc_update(struct ppc_bits *b, unsigned long sc, unsigned long ec,
+		bool free)
 {
 	unsigned long c, e;
 	struct ppc_sum s;
@@ -304,7 +222,7 @@ static void ppc_update(struct ppc_bits *b, unsigned long sc, unsigned long ec,
  * cache and TLB miss; issued together they overlap instead of waiting for
  * each other, level after level.
  */
-static void ppc_prefetch_path(const struct ppc_bits *b, unsigned long c)
+void ppc_prefetch_path(const struct ppc_bits *b, unsigned long c)
 {
 	const unsigned long *w = &b->words[c * PPC_CHUNK_WORDS];
 	unsigned long e = c & ~(PPC_FAN - 1);
@@ -335,9 +253,9 @@ static void ppc_prefetch_path(const struct ppc_bits *b, unsigned long c)
  * run inside itself, as a word offset.  *@ff, if given, becomes the first
  * free page seen: the caller knows none lies below @from.
  */
-static unsigned long ppc_chunk_find(const struct ppc_bits *b, unsigned long c,
-				    unsigned long n, bool window,
-				    unsigned int from, unsigned long *ff)
+unsigned long ppc_chunk_find(const struct ppc_bits *b, unsigned long c,
+			     unsigned long n, bool window,
+			     unsigned int from, unsigned long *ff)
 {
 	unsigned int owned = ppc_owned(b, c), i, t;
 	unsigned long w = c * PPC_CHUNK_WORDS, x, run = 0;
@@ -381,8 +299,8 @@ static unsigned long ppc_chunk_find(const struct ppc_bits *b, unsigned long c,
  * *@ff becomes a better hint: while the search follows the first entry with
  * a free page at each level, that entry's first page (Go's firstFree).
  */
-static unsigned long ppc_find(const struct ppc_bits *b, unsigned long n,
-			      bool window, unsigned long *ff)
+unsigned long ppc_find(const struct ppc_bits *b, unsigned long n,
+		       bool window, unsigned long *ff)
 {
 	unsigned long i = 0, j, e = 0, first = 0, size, base = 0, fit, h;
 	unsigned int l = b->top, shift;
@@ -467,9 +385,9 @@ chunk:
  * reaches.  Top down and never bottom up, so that it never reads an entry
  * below a claimed one (ppc_bits_claim()).
  */
-static unsigned long ppc_find_chunk_in(const struct ppc_bits *b,
-				       unsigned long n, unsigned long cs,
-				       unsigned long ce)
+unsigned long ppc_find_chunk_in(const struct ppc_bits *b,
+				unsigned long n, unsigned long cs,
+				unsigned long ce)
 {
 	unsigned int l = b->top, shift;
 	unsigned long e = 0;
@@ -499,13 +417,6 @@ static unsigned long ppc_find_chunk_in(const struct ppc_bits *b,
 		}
 		e++;
 	}
-}
-
-/* Pages [@first, @first + @n) stopped being free; @ff came from ppc_find. */
-static void ppc_hint_after_alloc(struct ppc_bits *b, unsigned long ff,
-				 unsigned long first, unsigned long n)
-{
-	b->hint = ff >= first && ff - first < n ? first + n : ff;
 }
 
 /* ---- Interface ------------------------------------------------------------ */
@@ -639,176 +550,6 @@ unsigned long ppc_bits_alloc(struct ppc_bits *b, unsigned long npages)
 	return first;
 }
 
-/* ---- Claims: large allocations in slices --------------------------------- */
-
-static const struct ppc_sum ppc_sum_full = { 0 };
-
-/*
- * Chunks [@a, @e), all free, are now allocated: mark full the fewest
- * entries that cover them exactly (as a segment tree does: at each level
- * the entries left over at either end of the range, at most 7 a side, then
- * the rest one level up).  The entries below those are left as they were
- * (stale, and read by nobody) for ppc_bits_claim_mark().  O(levels).
- */
-static void ppc_claim_cover(struct ppc_bits *b, unsigned long a,
-			    unsigned long e)
-{
-	unsigned long lo = a, hi = e, nlo, nhi, i;
-	unsigned int l;
-
-	for (l = 0; lo < hi; l++) {
-		nlo = (lo + PPC_FAN - 1) & ~(PPC_FAN - 1);
-		nhi = hi & ~(PPC_FAN - 1);
-		if (l == b->top || nlo >= nhi)
-			nlo = hi, nhi = hi;
-		for (i = lo; i < nlo; i++)
-			ppc_set(b, l, i, &ppc_sum_full);
-		for (i = nhi; i < hi; i++)
-			ppc_set(b, l, i, &ppc_sum_full);
-		lo = nlo >> PPC_FAN_SHIFT;
-		hi = nhi >> PPC_FAN_SHIFT;
-	}
-}
-
-/*
- * The entries that hold chunk @c and are not inside chunks [@a, @e), from
- * level 1 up: summarized again from their children.  A child inside the
- * range is one that ppc_claim_cover() marked full, since its parent is not
- * inside; the others are up to date.
- */
-static void ppc_claim_path(struct ppc_bits *b, unsigned long c,
-			   unsigned long a, unsigned long e)
-{
-	unsigned long x;
-	struct ppc_sum s;
-	unsigned int l;
-
-	for (l = 1; l <= b->top; l++) {
-		x = c >> (PPC_FAN_SHIFT * l);
-		if (x << (PPC_FAN_SHIFT * l) >= a &&
-		    (x + 1) << (PPC_FAN_SHIFT * l) <= e)
-			continue;
-		ppc_node_summarize(b, l, x, &s);
-		ppc_set(b, l, x, &s);
-	}
-}
-
-/**
- * ppc_bits_claim - allocate the lowest run of free pages, in a bounded time
- * @b: the bits
- * @npages: pages in the run
- * @cl: where to put the claim, for ppc_bits_claim_mark()
- *
- * As ppc_bits_alloc(), but in O(levels) whatever @npages: the pages of the
- * run's partial chunks at either end are set in the bitmap, and the chunks
- * it covers whole are claimed by marking full the fewest entries of the
- * tree that cover them.  Their words, and the entries below those, still
- * say free until ppc_bits_claim_mark() has marked them, a slice at a time,
- * but no search reaches them: searches go top down, and skip the hint's
- * chunk shortcut while a claim is open (@b->claims).  A free of one of
- * their pages not marked yet is refused by ppc_bits_allocated(), as a
- * free of pages not handed out should be.
- *
- * Return: the first page of the run, or %PPC_NONE (and no claim is open).
- * Unless @cl->next == @cl->end, the caller must call ppc_bits_claim_mark()
- * until it returns true; it may drop the lock in between.
- */
-unsigned long ppc_bits_claim(struct ppc_bits *b, unsigned long npages,
-			     struct ppc_claim *cl)
-{
-	unsigned long first, ff, last, a, e;
-
-	memset(cl, 0, sizeof(*cl));
-	if (!npages || npages > b->nfree)
-		return PPC_NONE;
-	first = ppc_find(b, npages, false, &ff);
-	if (first == PPC_NONE)
-		return PPC_NONE;
-	last = first + npages - 1;
-	/* The chunks wholly inside the run. */
-	a = (first + PPC_CHUNK_PAGES - 1) >> PPC_CHUNK_SHIFT;
-	e = (last + 1) >> PPC_CHUNK_SHIFT;
-	cl->first = first;
-	cl->npages = npages;
-	if (a >= e) {
-		/* At most two partial chunks: as ppc_bits_alloc(). */
-		ppc_range_set(b->words, first, npages);
-		ppc_update(b, first >> PPC_CHUNK_SHIFT,
-			   last >> PPC_CHUNK_SHIFT, false);
-	} else {
-		struct ppc_sum s;
-
-		if (first < a << PPC_CHUNK_SHIFT) {
-			ppc_range_set(b->words, first,
-				      (a << PPC_CHUNK_SHIFT) - first);
-			ppc_chunk_summarize(b, a - 1, &s);
-			ppc_set(b, 0, a - 1, &s);
-		}
-		if (last >= e << PPC_CHUNK_SHIFT) {
-			ppc_range_set(b->words, e << PPC_CHUNK_SHIFT,
-				      last + 1 - (e << PPC_CHUNK_SHIFT));
-			ppc_chunk_summarize(b, e, &s);
-			ppc_set(b, 0, e, &s);
-		}
-		ppc_claim_cover(b, a, e);
-		/* Every entry that straddles a or e holds the first or last chunk. */
-		ppc_claim_path(b, first >> PPC_CHUNK_SHIFT, a, e);
-		ppc_claim_path(b, last >> PPC_CHUNK_SHIFT, a, e);
-		cl->next = a;
-		cl->end = e;
-		b->claims++;
-	}
-	b->nfree -= npages;
-	ppc_hint_after_alloc(b, ff, first, npages);
-	return first;
-}
-
-/**
- * ppc_bits_claim_mark - mark a slice of a claimed run as allocated
- * @b: the bits
- * @cl: the claim, from ppc_bits_claim()
- *
- * Sets the words of the next %PPC_SLICE_PAGES / %PPC_CHUNK_PAGES chunks
- * that @cl covers whole, from the lowest.  Before a chunk's words say
- * allocated, every entry above it inside the run has had its 8 children
- * marked full (an entry inside the run is full itself, by ppc_bits_claim()
- * or by its parent): so every entry that a free of those pages may
- * summarize again reads children that are either full, as the run is, or
- * up to date.  A free of pages already marked (a caller's mistake: it frees
- * pages it was not given yet) leaves the tree right, as any free of
- * allocated pages does.  O(%PPC_SLICE_PAGES / 64 + levels).
- *
- * Return: true once the whole run is marked: the claim is closed, @b is
- * as ppc_bits_alloc() would have left it.
- */
-bool ppc_bits_claim_mark(struct ppc_bits *b, struct ppc_claim *cl)
-{
-	unsigned long c, y, p, i;
-	unsigned int l, shift;
-
-	if (cl->next >= cl->end)
-		return true;
-	y = min(cl->end, cl->next + (PPC_SLICE_PAGES >> PPC_CHUNK_SHIFT));
-	for (c = cl->next; c < y; c++) {
-		for (l = b->top; l >= 1; l--) {
-			shift = PPC_FAN_SHIFT * l;
-			p = c >> shift;
-			/* Entry p starts at c and lies inside the run. */
-			if (p << shift != c || (p + 1) << shift > cl->end)
-				continue;
-			for (i = p << PPC_FAN_SHIFT; i < (p + 1) << PPC_FAN_SHIFT; i++)
-				ppc_set(b, l - 1, i, &ppc_sum_full);
-		}
-		memset(&b->words[c * PPC_CHUNK_WORDS], 0xff,
-		       PPC_CHUNK_WORDS * sizeof(*b->words));
-	}
-	cl->next = y;
-	if (y < cl->end)
-		return false;
-	b->claims--;
-	return true;
-}
-
 /**
  * ppc_bits_free - make allocated pages free
  * @b: the bits
@@ -919,128 +660,6 @@ bool ppc_bits_allocated(const struct ppc_bits *b, unsigned long first,
 			return false;
 	}
 	return true;
-}
-
-/* Give word @w, which holds free pages, to @owner; its free pages to *@free. */
-static void ppc_take_word(struct ppc_bits *b, unsigned long w,
-			  unsigned int owner, unsigned long *free)
-{
-	unsigned long c = w / PPC_CHUNK_WORDS;
-
-	*free = ~b->words[w];
-	b->nfree -= hweight_long(*free);
-	b->words[w] = owner;
-	b->sums[c] |= 1ULL << (PPC_OWNED_SHIFT + w % PPC_CHUNK_WORDS);
-	ppc_update(b, c, c, false);
-}
-
-/**
- * ppc_bits_take_window - give a CPU the lowest word holding a run it wants
- * @b: the bits
- * @npages: pages the run needs, 1 to 64, inside one word
- * @owner: the CPU that takes the word
- * @free: where to put the mask of the word's free pages (bit i is page
- *	w * 64 + i), which leave the bitmap
- *
- * The word is full to the bitmap until ppc_bits_return_window().
- *
- * Return: the word index w, or %PPC_NONE (and *@free is untouched).
- */
-unsigned long ppc_bits_take_window(struct ppc_bits *b, unsigned int npages,
-				   unsigned int owner, unsigned long *free)
-{
-	unsigned long w, ff;
-
-	if (!npages || npages > BITS_PER_LONG)
-		return PPC_NONE;
-	w = ppc_find(b, npages, true, &ff);
-	if (w == PPC_NONE)
-		return PPC_NONE;
-	ppc_take_word(b, w, owner, free);
-	ppc_hint_after_alloc(b, ff, w * BITS_PER_LONG, BITS_PER_LONG);
-	return w;
-}
-
-/**
- * ppc_bits_take_window_in - ppc_bits_take_window() inside some chunks
- * @b: the bits
- * @npages: pages the run needs, 1 to 64, inside one word
- * @owner: the CPU that takes the word
- * @free: where to put the mask of the word's free pages
- * @first_chunk: the first chunk the word may lie in
- * @end_chunk: the chunk after the last one; past the pool is the pool's end
- *
- * The lowest word of chunks [@first_chunk, @end_chunk) holding a run of
- * @npages free pages, taken as ppc_bits_take_window() takes it: for a CPU
- * that wants its own NUMA node's pages first.  O(levels) to find the chunk.
- *
- * Return: the word index w, or %PPC_NONE (and *@free is untouched).
- */
-unsigned long ppc_bits_take_window_in(struct ppc_bits *b, unsigned int npages,
-				      unsigned int owner, unsigned long *free,
-				      unsigned long first_chunk,
-				      unsigned long end_chunk)
-{
-	unsigned long c, j, w;
-
-	if (!npages || npages > BITS_PER_LONG)
-		return PPC_NONE;
-	end_chunk = min(end_chunk, b->nchunks);
-	/* No page below the hint is free. */
-	first_chunk = max(first_chunk, b->hint >> PPC_CHUNK_SHIFT);
-	if (first_chunk >= end_chunk)
-		return PPC_NONE;
-	c = ppc_find_chunk_in(b, npages, first_chunk, end_chunk);
-	if (c == PPC_NONE)
-		return PPC_NONE;
-	j = ppc_chunk_find(b, c, npages, true, 0, NULL);
-	if (WARN_ON_ONCE(j == PPC_NONE))
-		return PPC_NONE;
-	w = c * PPC_CHUNK_WORDS + j;
-	ppc_take_word(b, w, owner, free);
-	/* The hint stays right unless it was in the word taken. */
-	ppc_hint_after_alloc(b, b->hint, w * BITS_PER_LONG, BITS_PER_LONG);
-	return w;
-}
-
-/**
- * ppc_bits_return_window - take a window's word back into the bitmap
- * @b: the bits
- * @w: the word, as ppc_bits_take_window() returned it
- * @free: the pages of the word that are free; the others stay allocated
- */
-void ppc_bits_return_window(struct ppc_bits *b, unsigned long w,
-			    unsigned long free)
-{
-	unsigned long c = w / PPC_CHUNK_WORDS;
-
-	if (WARN_ON_ONCE(ppc_bits_owner(b, w) < 0))
-		return;
-	ppc_prefetch_path(b, c);
-	/* The last word's pages past the end stay allocated. */
-	if ((w + 1) * BITS_PER_LONG > b->npages)
-		free &= ppc_mask(b->npages - w * BITS_PER_LONG);
-	b->words[w] = ~free;
-	b->sums[c] &= ~(1ULL << (PPC_OWNED_SHIFT + w % PPC_CHUNK_WORDS));
-	b->nfree += hweight_long(free);
-	ppc_update(b, c, c, true);
-	if (free)
-		b->hint = min(b->hint, w * BITS_PER_LONG + __ffs(free));
-}
-
-/**
- * ppc_bits_owner - the window that owns a word
- * @b: the bits
- * @w: the word
- *
- * Return: the owner given to ppc_bits_take_window(), or -1.
- */
-long ppc_bits_owner(const struct ppc_bits *b, unsigned long w)
-{
-	if (w >= b->nchunks * PPC_CHUNK_WORDS ||
-	    !(ppc_owned(b, w / PPC_CHUNK_WORDS) >> (w % PPC_CHUNK_WORDS) & 1))
-		return -1;
-	return b->words[w];
 }
 
 /**

@@ -4,7 +4,7 @@
 # make check-host: the host tests of ppc_core (tools/testing/ppc_core), no
 # VM needed.  Runs each test program optimized and under ASan + UBSan, the
 # differential test once more with a fresh seed (SEED=n make check-host
-# runs seed n again), and compiles ppc_core.c as kernel code (W=1, sparse)
+# runs seed n again), and compiles ppc_core*.c as kernel code (W=1, sparse)
 # against each supported kernel's headers on its own.  Prints every result,
 # then one line per part and the final `N passed, N failed`, also written
 # to $BUILD/summary-check-host.txt (make check counts it with the kernels).
@@ -80,7 +80,7 @@ else
 		run "diff-seed-$seed" "$out/ppc_core_diff" "$seed"
 fi
 
-# ppc_core.c as kernel code: a throwaway module around it, in a mirror of
+# ppc_core*.c as kernel code: a throwaway module around it, in a mirror of
 # symlinks (M= builds write beside their sources).
 kbuild()
 {
@@ -89,7 +89,7 @@ kbuild()
 	log=$dir.log
 	rm -rf "$dir"
 	mkdir -p "$dir"
-	ln -s "$top/ppc_core.c" "$top/ppc_core.h" "$top/ppc_compat.h" "$dir/"
+	ln -s "$top"/ppc_core*.[ch] "$top/ppc_compat.h" "$dir/"
 	cat >"$dir/ppc_core_kcheck.c" <<-'EOF'
 	// SPDX-License-Identifier: GPL-2.0
 	#include <linux/module.h>
@@ -99,9 +99,10 @@ kbuild()
 	EOF
 	cat >"$dir/Kbuild" <<-'EOF'
 	obj-m += ppc_core_kcheck_mod.o
-	ppc_core_kcheck_mod-y := ppc_core.o ppc_core_kcheck.o
+	ppc_core_kcheck_mod-y := ppc_core.o ppc_core_claim.o ppc_core_window.o \
+			      ppc_core_kcheck.o
 	EOF
-	echo "# ---- kernel build of ppc_core.c against $rel (W=1 C=1)"
+	echo "# ---- kernel build of ppc_core*.c against $rel (W=1 C=1)"
 	if $MAKE -C "$kdir" M="$dir" W=1 C=1 modules >"$log" 2>&1 &&
 	   ! grep -E 'warning|error|: sparse' "$log" | grep -v 'Skipping BTF'; then
 		echo "ok kernel-build $rel"

@@ -4,8 +4,9 @@
  * page-by-page reference versions of everything the summary tree computes,
  * written the obvious way so that they share no code with ppc_core.c.
  *
- * Each program includes ppc_core.c itself (as tools/testing/vma includes
- * mm/vma.c), so that it can test the static helpers too.
+ * Each program includes the files of ppc_core themselves (as
+ * tools/testing/vma includes mm/vma.c), so that it can test the static
+ * helpers too.
  */
 #ifndef _PPC_CORE_TEST_H
 #define _PPC_CORE_TEST_H
@@ -17,6 +18,8 @@
 #include <time.h>
 
 #include "../../../ppc_core.c"
+#include "../../../ppc_core_claim.c"
+#include "../../../ppc_core_window.c"
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
