@@ -6,8 +6,9 @@
  * Given the physical range of a memmap= reservation (base=, size=), it runs
  * once, at module init, in kthreads bound to CPUs, and prints
  * "bench: <name> <value>" lines to the console: each figure's median, its
- * repetitions as "<name>.run<k>", and the ratios that issues 7 and 10 set
- * targets on.  bench/tables.py makes the tables from them.  Each loop is compiled once
+ * repetitions as "<name>.run<k>", and counts; nothing derived from two
+ * figures.  bench/ratios.py computes the ratios that issues 7 and 10 set
+ * targets on, bench/tables.py makes the tables.  Each loop is compiled once
  * per allocator, with direct calls, so all of them run the same loop:
  *
  *   ours         pcpu_pagecache_create() over the range
@@ -142,7 +143,6 @@ struct meas {
 	u64 fast, slow;		/* pcpu_pagecache: allocations by the cache, not */
 	u64 ps;			/* median ps per pair */
 	u64 mcyc;		/* median cycles per pair, x1000 */
-	u64 hit_x1000;		/* % of allocations the CPU cache served, x1000 */
 	u64 rwall[MAX_REPS];	/* ps per pair over the whole repetition */
 	u64 wall;		/* their median */
 	bool done;
@@ -156,7 +156,6 @@ struct allcpu {
 	u64 *cpu_ps;		/* median ps per pair of each CPU's thread */
 	unsigned long fails;
 	unsigned long errors;
-	bool done;
 };
 
 static u8 mixed_sz[256];
@@ -424,12 +423,6 @@ static void region_close(struct bctx *b)
 #define LF_CHUNKS	255
 static u64 lf_cyc[LF_CHUNKS];
 
-/* a / b, times 1000 */
-static u64 ratio(u64 a, u64 b)
-{
-	return b ? div64_u64(a * 1000, b) : 0;
-}
-
 static u64 target_ns(void)
 {
 	return (u64)target_ms * NSEC_PER_MSEC;
@@ -579,7 +572,6 @@ static void meas_finish(struct meas *m)
 	m->ps = median_of(m->rps, m->nr);
 	m->mcyc = median_of(m->rcyc, m->nr);
 	m->wall = median_of(m->rwall, m->nr);
-	m->hit_x1000 = ratio(m->fast * 100, m->fast + m->slow);
 	m->done = true;
 }
 
@@ -800,7 +792,6 @@ static void allcpu_finish(struct allcpu *res)
 	res->ps = median_of(res->rwall, res->nr);
 	for (i = 0; i < ncpus; i++)
 		res->cpu_ps[i] = median_of(res->rcpu + i * MAX_REPS, res->nr);
-	res->done = true;
 }
 
 /* ---- Fragmented fills ----------------------------------------------------------- */
@@ -1576,11 +1567,6 @@ static const char *fx(u64 milli, unsigned int dec)
 	return buf;
 }
 
-static void out(const char *name, u64 milli, unsigned int dec)
-{
-	pr_info("bench: %s %s\n", name, fx(milli, dec));
-}
-
 /* "bench: <name> <value>", the name from @fmt. */
 static __printf(3, 4) void outf(u64 milli, unsigned int dec,
 				const char *fmt, ...)
@@ -1591,7 +1577,7 @@ static __printf(3, 4) void outf(u64 milli, unsigned int dec,
 	va_start(ap, fmt);
 	vsnprintf(name, sizeof(name), fmt, ap);
 	va_end(ap);
-	out(name, milli, dec);
+	pr_info("bench: %s %s\n", name, fx(milli, dec));
 }
 
 /* A figure's @n repetitions in the order they ran: "<name>.run<k> <value>". */
@@ -1609,19 +1595,7 @@ static __printf(4, 5) void out_runs(const u64 *v, unsigned int n,
 		pr_info("bench: %s.run%u %s\n", name, r, fx(v[r], dec));
 }
 
-/* ps per pair -> thousands of pairs per second, times 1000 */
-static u64 kops(u64 ps)
-{
-	return ps ? div64_u64(1000000000000ULL, ps) : 0;
-}
-
-/* Per page: x1000 fixed point of @n / @pages. */
-static u64 per_page(u64 n, unsigned long pages)
-{
-	return pages ? div64_u64(n * 1000, pages) : 0;
-}
-
-/* How the run was set up: bench/tables.py heads its tables with these. */
+/* How the run was set up: bench/ratios.py and bench/tables.py read these. */
 static void print_setup(void)
 {
 	unsigned int i;
@@ -1633,6 +1607,7 @@ static void print_setup(void)
 	outf(RUN_MAX * 1000ULL, 0, "run_max");
 	outf(PC_BATCH * 1000ULL, 0, "pc_batch");
 	outf(PC_RING * 1000ULL, 0, "pc_ring");
+	outf(ncpus * 1000ULL, 0, "ncpus");
 	for (i = 0; i < ncpus; i++)
 		outf(cpu_ids[i] * 1000ULL, 0, "cpu%u_id", i);
 }
@@ -1644,6 +1619,13 @@ static void print_fails(const struct meas *m, const char *name)
 		return;
 	outf(m->fails * 1000ULL, 0, "%s_fails", name);
 	outf(m->ops * 1000ULL, 0, "%s_pairs", name);
+}
+
+/* Ours' allocations the CPU cache served, and those that locked. */
+static void print_hits(const struct meas *m, const char *name)
+{
+	outf(m->fast * 1000, 0, "%s_fast_allocs", name);
+	outf(m->slow * 1000, 0, "%s_slow_allocs", name);
 }
 
 /* A figure's median, its runs, its cycles, its whole time, its failures. */
@@ -1669,11 +1651,7 @@ static void print_single(void)
 				 kind_name[k]);
 			print_meas(m, name);
 			if (k == K_OURS)
-				outf(m->hit_x1000, 2, "%s_cache_hit_pct", name);
-			else
-				outf(ratio(m->ps, single[0][t].ps), 2,
-				     "1cpu_%s_ratio_vs_%s", test_name[t],
-				     kind_name[k]);
+				print_hits(m, name);
 		}
 }
 
@@ -1686,12 +1664,9 @@ static void print_allcpu(void)
 
 		outf(allc[k].ps, 1, "allcpu_%s_ns", kn);
 		out_runs(allc[k].rwall, allc[k].nr, 1, "allcpu_%s_ns", kn);
-		outf(kops(allc[k].ps), 0, "allcpu_%s_total_kops", kn);
 		for (i = 0; i < ncpus; i++)
-			outf(kops(allc[k].cpu_ps[i]), 0, "allcpu_%s_cpu%u_kops",
-			     kn, cpu_ids[i]);
-		outf(ratio(single[k][T_PAIR1].wall, allc[k].ps * ncpus), 2,
-		     "allcpu_%s_scaling", kn);
+			outf(allc[k].cpu_ps[i], 1, "allcpu_%s_cpu%u_ns", kn,
+			     cpu_ids[i]);
 	}
 }
 
@@ -1717,12 +1692,7 @@ static void print_growth(void)
 					out_runs(m->rps, m->nr, 1, "%s_ns", name);
 					outf(m->wall, 1, "%s_whole_ns", name);
 					if (k == K_OURS)
-						outf(m->hit_x1000, 2,
-						     "%s_cache_hit_pct", name);
-					if (!m->fails)
-						continue;
-					outf(ratio(m->fails * 100, m->ops), 2,
-					     "%s_fail_pct", name);
+						print_hits(m, name);
 					print_fails(m, name);
 				}
 	for (s = 0; s < NGSIZES; s++)
@@ -1764,9 +1734,6 @@ static void print_peers(void)
 		/* peer_: ours is measured again here, beside them */
 		snprintf(name, sizeof(name), "peer_pair1_%s", peer_name[p]);
 		print_meas(m, name);
-		if (p != P_OURS)
-			outf(ratio(m->ps, peers[P_OURS].m.ps), 2,
-			     "peer_pair1_ratio_vs_%s", peer_name[p]);
 	}
 }
 
@@ -1799,7 +1766,6 @@ static void print_prodcons(void)
 				 kind_name[pc_kind[k]], np + 1);
 			outf(res->ps, 1, "%s_ns", name);
 			out_runs(res->rps, res->nr, 1, "%s_ns", name);
-			outf(kops(res->ps), 0, "%s_kpages", name);
 			outf(res->alloc_ps, 1, "%s_alloc_ns", name);
 			outf(res->free_ps, 1, "%s_free_ns", name);
 			outf(res->busy_ps, 1, "%s_busy_ns", name);
@@ -1807,86 +1773,16 @@ static void print_prodcons(void)
 				outf(res->fails * 1000ULL, 0, "%s_fails", name);
 			if (k != PC_OURS)
 				continue;
-			outf(per_page(res->locks, res->pages), 3,
-			     "%s_locks_per_free", name);
-			outf(per_page(res->refills, res->pages), 3,
-			     "%s_refills_per_alloc", name);
-			outf(per_page(res->remote, res->pages), 3,
-			     "%s_remote_per_free", name);
-			outf(per_page(res->fast_frees, res->pages), 3,
-			     "%s_fast_frees_per_free", name);
+			outf(res->locks * 1000, 0, "%s_locks", name);
+			outf(res->refills * 1000, 0, "%s_refills", name);
+			outf(res->remote * 1000, 0, "%s_remote_frees", name);
+			outf(res->fast_frees * 1000, 0, "%s_fast_frees", name);
 			outf(res->slow * 1000, 0, "%s_slow_allocs", name);
 			outf(res->reclaims * 1000, 0, "%s_reclaims", name);
 			outf(res->pages * 1000ULL, 0, "%s_pages", name);
 		}
 	if (pc_check)
 		outf(atomic_read(&pc_bad) * 1000ULL, 0, "prodcons_check_bad");
-}
-
-static void print_summary(void)
-{
-	/* [kind][test] at 50% full */
-	struct meas (*g16)[2] = grow[0][1], (*g2)[2] = grow[2][1];
-
-	out("ncpus", ncpus * 1000ULL, 0);
-	if (single[K_OURS][T_PAIR1].done) {
-		out("ratio_vs_alloc_pages_1cpu",
-		    ratio(single[K_PAGES][T_PAIR1].ps, single[K_OURS][T_PAIR1].ps), 2);
-		out("ratio_vs_nocache_1cpu",
-		    ratio(single[K_NOCACHE][T_PAIR1].ps, single[K_OURS][T_PAIR1].ps), 2);
-		out("ratio_vs_genalloc_1cpu",
-		    ratio(single[K_GENALLOC][T_PAIR1].ps, single[K_OURS][T_PAIR1].ps), 2);
-	}
-	if (allc[K_OURS].done && allc[K_NOCACHE].done) {
-		out("ratio_vs_nocache_allcpu", ratio(allc[K_NOCACHE].ps, allc[K_OURS].ps), 2);
-		out("ratio_vs_genalloc_allcpu", ratio(allc[K_GENALLOC].ps, allc[K_OURS].ps), 2);
-		out("ratio_vs_alloc_pages_allcpu", ratio(allc[K_PAGES].ps, allc[K_OURS].ps), 2);
-		out("allcpu_scaling", ratio(single[K_OURS][T_PAIR1].wall,
-					    allc[K_OURS].ps * ncpus), 2);
-	}
-	if (g2[0][0].done && g2[2][0].done) {
-		out("ratio_vs_genalloc_2g_50pct", ratio(g2[2][0].ps, g2[0][0].ps), 2);
-		out("ratio_vs_genalloc_2g_50pct_whole",
-		    ratio(g2[2][0].wall, g2[0][0].wall), 2);
-		out("ratio_vs_genalloc_2g_50pct_pair64", ratio(g2[2][1].ps, g2[0][1].ps), 2);
-		out("ratio_vs_nocache_2g_50pct", ratio(g2[1][0].ps, g2[0][0].ps), 2);
-		out("ratio_vs_nocache_2g_50pct_pair64", ratio(g2[1][1].ps, g2[0][1].ps), 2);
-	}
-	if (g16[0][1].done && g2[0][1].done) {
-		out("growth_2g_vs_16m", ratio(g2[0][1].ps, g16[0][1].ps), 2);
-		out("growth_2g_vs_16m_pair1", ratio(g2[0][0].ps, g16[0][0].ps), 2);
-	}
-	if (peers[P_PP].m.done)
-		out("ratio_vs_page_pool_1cpu",
-		    ratio(peers[P_PP].m.ps, peers[P_OURS].m.ps), 2);
-	if (peers[P_OBJPOOL].m.done)
-		out("ratio_vs_objpool_1cpu",
-		    ratio(peers[P_OBJPOOL].m.ps, peers[P_OURS].m.ps), 2);
-	if (pcr[PC_OURS][0].done && pcr[PC_PAGES][0].done) {
-		out("ratio_vs_alloc_pages_prodcons",
-		    ratio(pcr[PC_PAGES][0].ps, pcr[PC_OURS][0].ps), 2);
-		out("ratio_vs_alloc_pages_prodcons_busy",
-		    ratio(pcr[PC_PAGES][0].busy_ps, pcr[PC_OURS][0].busy_ps), 2);
-		out("prodcons_lock_per_free",
-		    per_page(pcr[PC_OURS][0].locks, pcr[PC_OURS][0].pages), 3);
-	}
-	if (pcr[PC_OURS][1].done) {
-		/* 2 pairs' pages per second / (2 x one pair's) */
-		out("prodcons_scaling_2pairs",
-		    ratio(pcr[PC_OURS][0].ps, pcr[PC_OURS][1].ps * 2), 2);
-		out("prodcons_scaling_2pairs_busy",
-		    ratio(pcr[PC_OURS][0].busy_ps, pcr[PC_OURS][1].busy_ps), 2);
-		out("prodcons_alloc_pages_scaling_2pairs",
-		    ratio(pcr[PC_PAGES][0].ps, pcr[PC_PAGES][1].ps * 2), 2);
-		out("prodcons_alloc_pages_scaling_2pairs_busy",
-		    ratio(pcr[PC_PAGES][0].busy_ps, pcr[PC_PAGES][1].busy_ps), 2);
-		out("prodcons_lock_per_free_2pairs",
-		    per_page(pcr[PC_OURS][1].locks, pcr[PC_OURS][1].pages), 3);
-	}
-	if (bulkf[B_BULK].m.done && bulkf[B_SINGLE].m.done)
-		out("ratio_bulk_vs_single",
-		    ratio(bulkf[B_SINGLE].m.ps, bulkf[B_BULK].m.ps), 2);
-	out("errors", total_errors * 1000, 0);
 }
 
 /* ---- The run ----------------------------------------------------------------------- */
@@ -2025,7 +1921,7 @@ static int bench_main(void *unused)
 		print_prodcons();
 	if (sections & 64)
 		print_bulk();
-	print_summary();
+	outf(total_errors * 1000, 0, "errors");
 	pr_info("bench: seconds %llu\n", div_u64(ktime_get_ns() - t0, NSEC_PER_SEC));
 	if (bench_status)
 		pr_err("stopped early: %d\n", bench_status);

@@ -3,20 +3,17 @@
 #
 # The tables of one boot of the benchmark module, from its
 # "bench: <name> <value>" lines (bench/run.sh's results.txt): figures side by
-# side and the ratios between them.  The module prints no tables itself.
+# side, and the ratios between them that bench/ratios.py derives.  The
+# module prints no tables itself.
 #
 # usage: bench/tables.py results.txt
 import re
 import sys
 
-v = {}
-for line in open(sys.argv[1]):
-    m = re.match(r"bench: (\S+) (\S+)$", line.strip())
-    if m:
-        try:
-            v[m[1]] = float(m[2])
-        except ValueError:
-            pass
+import ratios
+
+v = ratios.read(sys.argv[1])
+v.update((name, x) for name, (x, _) in ratios.derive(v).items())
 
 
 def g(name):
@@ -27,19 +24,13 @@ def f(x, dec=1):
     return "-" if x is None else "%.*f" % (dec, x)
 
 
-def ratio(a, b):
-    a, b = g(a), g(b)
-    return None if a is None or not b else a / b
-
-
 def n(name):
     return "%d" % g(name) if g(name) is not None else "?"
 
 
-KINDS = ["ours", "nocache", "genalloc", "alloc_pages"]
-TESTS = [("pair1", "alloc(1)+free(1)"), ("burst64", "64x alloc(1), 64x free"),
-         ("mixed1_15", "alloc+free 1..15 pages"),
-         ("large16_512", "alloc+free 16..512 pages")]
+KINDS = ratios.KINDS[:4]
+TESTS = list(zip(ratios.TESTS, ["alloc(1)+free(1)", "64x alloc(1), 64x free", "alloc+free 1..15 pages",
+                                "alloc+free 16..512 pages"]))
 reps, cpu0 = n("reps"), n("cpu0_id")
 ncpus = int(g("ncpus") or 0)
 fails = []
@@ -60,11 +51,11 @@ if g("1cpu_pair1_ours_ns") is not None:
     print("%-12s %-26s" % ("ratio", "other's ns / ours") + "".join("%18s" % k for k in KINDS))
     for t, _ in TESTS:
         print("%-12s %-26s" % (t, "") + "".join(
-            "%18s" % f(ratio("1cpu_%s_%s_ns" % (t, k), "1cpu_%s_ours_ns" % t), 2) for k in KINDS))
+            "%18s" % f(g("1cpu_%s_ratio_vs_%s" % (t, k)), 2) for k in KINDS))
     for x in fails:
         print(x)
     print("tracked (ours with PCPU_PAGECACHE_TRACK), ns per pair and its / ours: " + ", ".join(
-        "%s %s (%s)" % (t, f(g("1cpu_%s_tracked_ns" % t)), f(ratio("1cpu_%s_tracked_ns" % t, "1cpu_%s_ours_ns" % t), 2))
+        "%s %s (%s)" % (t, f(g("1cpu_%s_tracked_ns" % t)), f(g("1cpu_%s_ratio_vs_tracked" % t), 2))
         for t, _ in TESTS))
     print("ours: % of allocations served by the CPU cache: " + ", ".join(
         "%s %s" % (t, f(g("1cpu_%s_ours_cache_hit_pct" % t))) for t, _ in TESTS))
@@ -87,9 +78,9 @@ if any(k.startswith("growth_") for k in v):
     print("%-6s %-5s %-8s %10s %10s %10s %13s %14s %9s" % ("region", "full", "op", "ours", "nocache", "genalloc",
                                                         "nocache/ours", "genalloc/ours", "ours hit%"))
     fails = []
-    for s in ["16m", "256m", "2g"]:
-        for lvl in [0, 50, 90]:
-            for t in ["pair1", "pair64"]:
+    for s in ratios.GSIZES:
+        for lvl in ratios.GLEVELS:
+            for t in ratios.GOPS:
                 p = "growth_%s_%dpct_%%s_%s" % (s, lvl, t)
                 if g(p % "ours" + "_ns") is None and g(p % "genalloc" + "_ns") is None:
                     continue
@@ -99,8 +90,9 @@ if any(k.startswith("growth_") for k in v):
                         fails.append("* %s %d%% %s %s: %s of %s pairs failed (no free run that long)"
                                      % (s, lvl, k, t, n(p % k + "_fails"), n(p % k + "_pairs")))
                 print("%-6s %4d%% %-8s %10s %10s %10s %13s %14s %9s" % (
-                    s, lvl, t, *cols, f(ratio(p % "nocache" + "_ns", p % "ours" + "_ns"), 2),
-                    f(ratio(p % "genalloc" + "_ns", p % "ours" + "_ns"), 2), f(g(p % "ours" + "_cache_hit_pct"))))
+                    s, lvl, t, *cols, f(ratios.quot(v, p % "nocache" + "_ns", p % "ours" + "_ns"), 2),
+                    f(ratios.quot(v, p % "genalloc" + "_ns", p % "ours" + "_ns"), 2),
+                    f(g(p % "ours" + "_cache_hit_pct"))))
     for x in fails:
         print(x)
     pages = {"16m": 4096, "256m": 65536, "2g": 524288}
@@ -131,7 +123,7 @@ if g("peer_pair1_ours_ns") is not None:
             continue
         print("%-18s %8s ns (%5s cycles)  whole %8s ns  other's ns / ours %5s%s  %s" % (
             p, f(g(q + "_ns")), f(g(q + "_cycles"), 0), f(g(q + "_whole_ns")),
-            f(ratio(q + "_ns", "peer_pair1_ours_ns"), 2), " (failures)" if g(q + "_fails") else "", what))
+            f(g("peer_pair1_ratio_vs_" + p), 2), " (failures)" if g(q + "_fails") else "", what))
     print()
 
 if g("prodcons_ours_1pair_ns") is not None:
@@ -171,5 +163,5 @@ if g("1cpu_burst64_bulk_ns") is not None:
         print("%-7s %-42s %8s ns (%s cycles)  whole %8s ns%s" % (
             b, what, f(g(p + "_ns")), f(g(p + "_cycles"), 0), f(g(p + "_whole_ns")),
             "  (%s of %s pairs failed)" % (n(p + "_fails"), n(p + "_pairs")) if g(p + "_fails") else ""))
-    print("single / bulk: %s" % f(ratio("1cpu_burst64_single_ns", "1cpu_burst64_bulk_ns"), 2))
+    print("single / bulk: %s" % f(g("ratio_bulk_vs_single"), 2))
     print()
