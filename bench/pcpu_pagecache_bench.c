@@ -93,7 +93,7 @@ MODULE_PARM_DESC(pc_check, "Producer/consumer: track the pages in flight and rep
 
 static unsigned int sections = 127;
 module_param(sections, uint, 0444);
-MODULE_PARM_DESC(sections, "Sections to run: 1 single CPU, 2 all CPUs (needs 1), 4 growth, 8 building blocks, 16 page_pool and objpool, 32 producer/consumer, 64 bulk API (default 127)");
+MODULE_PARM_DESC(sections, "Sections to run: 1 single CPU, 2 all CPUs (needs 1), 4 growth, 8 building blocks, 16 page_pool and objpool, 32 producer/consumer, 64 bulk API (default 127); 128 counted pairs (bench/count/run.sh)");
 
 #define MAX_REPS	31
 #define SMALL_REGION	SZ_16M		/* single-CPU and all-CPU runs */
@@ -1878,6 +1878,184 @@ static int bench_growth(void)
 	return 0;
 }
 
+/* ---- Counted pairs: instructions and memory accesses ---------------------- */
+
+/*
+ * Section 128, for bench/count/run.sh: one warm pair of ours and of
+ * page_pool, each between two marker instructions that the TCG plugin
+ * bench/count/ppc_count_plugin.c counts between, exactly: instructions
+ * executed, loads, stores.  A marker is a 7-byte NOP, nopl disp32(%rax),
+ * whose disp32 names a begin or an end and a tag; on hardware it does
+ * nothing.  Each bracket runs COUNT_REPS times in rounds: an interrupt or
+ * a preemption inside one only makes that one larger (the plugin's
+ * reader, bench/count/join.py, takes the smallest).  The module prints the
+ * tags' names ("count_tag <n> <name>") and what the calibration brackets
+ * must count.
+ */
+#define COUNT_BEGIN	0x50420000
+#define COUNT_END	0x50450000
+#define COUNT_REPS	7
+#define COUNT_MARK(m, tag)						\
+	asm volatile(".byte 0x0f, 0x1f, 0x80\n\t.long %c0"		\
+		     : : "i" ((m) | (tag)) : "memory")
+
+enum ctag {
+	C_EMPTY = 1, C_CALIB, C_ATOMIC, C_OURS_PAIR, C_OURS_ALLOC, C_OURS_FREE,
+	C_PP_PAIR, C_PP_ALLOC, C_PP_FREE, C_PP_BH_PAIR, NCTAGS
+};
+static const char *const ctag_name[NCTAGS] = {
+	[C_EMPTY] = "empty", [C_CALIB] = "calib", [C_ATOMIC] = "atomic",
+	[C_OURS_PAIR] = "ours_pair", [C_OURS_ALLOC] = "ours_alloc",
+	[C_OURS_FREE] = "ours_free", [C_PP_PAIR] = "page_pool_pair",
+	[C_PP_ALLOC] = "page_pool_alloc", [C_PP_FREE] = "page_pool_free",
+	[C_PP_BH_PAIR] = "page_pool_bh_each_pair",
+};
+
+/*
+ * Calibration: nothing, then 64 nops, 8 loads, 4 stores, a push and a pop
+ * (a store and a load) and an add to memory (a load and a store): 79
+ * instructions, 10 loads, 6 stores.  Then two atomic read-modify-writes,
+ * to show how the plugin sees them (not checked).  The markers are in the
+ * asm statement itself, so that no code of the compiler's comes between.
+ */
+#define COUNT_ASM_MARK(op)	".byte 0x0f, 0x1f, 0x80\n\t.long %c[" op "]\n\t"
+
+static noinline void count_calib(unsigned long *p)
+{
+	COUNT_MARK(COUNT_BEGIN, C_EMPTY);
+	COUNT_MARK(COUNT_END, C_EMPTY);
+
+	asm volatile(COUNT_ASM_MARK("b")
+		     ".rept 64\n\tnop\n\t.endr\n\t"
+		     ".rept 8\n\tmov (%[p]), %%rax\n\t.endr\n\t"
+		     ".rept 4\n\tmov %%rax, 8(%[p])\n\t.endr\n\t"
+		     "push %%rax\n\tpop %%rax\n\t"
+		     "addq $1, 16(%[p])\n\t"
+		     COUNT_ASM_MARK("e")
+		     : : [p] "r" (p), [b] "i" (COUNT_BEGIN | C_CALIB),
+		       [e] "i" (COUNT_END | C_CALIB)
+		     : "rax", "memory");
+
+	asm volatile(COUNT_ASM_MARK("b")
+		     "lock incq 24(%[p])\n\txchg %%rax, 32(%[p])\n\t"
+		     COUNT_ASM_MARK("e")
+		     : : [p] "r" (p), [b] "i" (COUNT_BEGIN | C_ATOMIC),
+		       [e] "i" (COUNT_END | C_ATOMIC)
+		     : "rax", "memory");
+}
+
+/* ours: the pair, then the same with each call bracketed alone. */
+static noinline int count_ours(struct pcpu_pagecache *pool)
+{
+	phys_addr_t a;
+	int ret = -ENOMEM;
+
+	COUNT_MARK(COUNT_BEGIN, C_OURS_PAIR);
+	a = pcpu_pagecache_alloc_page(pool);
+	if (likely(a))
+		ret = pcpu_pagecache_free_page(pool, a);
+	COUNT_MARK(COUNT_END, C_OURS_PAIR);
+	if (ret)
+		return ret;
+
+	COUNT_MARK(COUNT_BEGIN, C_OURS_ALLOC);
+	a = pcpu_pagecache_alloc_page(pool);
+	COUNT_MARK(COUNT_END, C_OURS_ALLOC);
+	if (!a)
+		return -ENOMEM;
+	COUNT_MARK(COUNT_BEGIN, C_OURS_FREE);
+	ret = pcpu_pagecache_free_page(pool, a);
+	COUNT_MARK(COUNT_END, C_OURS_FREE);
+	return ret;
+}
+
+/* page_pool, as loop_pp() runs it: the caller has disabled BH. */
+static noinline int count_pp(struct page_pool *pp)
+{
+	struct page *p;
+
+	COUNT_MARK(COUNT_BEGIN, C_PP_PAIR);
+	p = page_pool_alloc_pages(pp, GFP_ATOMIC | __GFP_NOWARN);
+	if (likely(p))
+		page_pool_recycle_direct(pp, p);
+	COUNT_MARK(COUNT_END, C_PP_PAIR);
+	if (!p)
+		return -ENOMEM;
+
+	COUNT_MARK(COUNT_BEGIN, C_PP_ALLOC);
+	p = page_pool_alloc_pages(pp, GFP_ATOMIC | __GFP_NOWARN);
+	COUNT_MARK(COUNT_END, C_PP_ALLOC);
+	if (!p)
+		return -ENOMEM;
+	COUNT_MARK(COUNT_BEGIN, C_PP_FREE);
+	page_pool_recycle_direct(pp, p);
+	COUNT_MARK(COUNT_END, C_PP_FREE);
+	return 0;
+}
+
+/* page_pool as loop_pp_bh() runs it: BH disabled around the pair. */
+static noinline int count_pp_bh(struct page_pool *pp)
+{
+	struct page *p;
+
+	COUNT_MARK(COUNT_BEGIN, C_PP_BH_PAIR);
+	local_bh_disable();
+	p = page_pool_alloc_pages(pp, GFP_ATOMIC | __GFP_NOWARN);
+	if (likely(p))
+		page_pool_recycle_direct(pp, p);
+	local_bh_enable();
+	COUNT_MARK(COUNT_END, C_PP_BH_PAIR);
+	return p ? 0 : -ENOMEM;
+}
+
+static int bench_count(void)
+{
+	static unsigned long calib_words[8];
+	struct pcpu_pagecache *pool = pcpu_pagecache_default();
+	struct page_pool *pp;
+	unsigned int r, t;
+	int ret = 0;
+
+	if (IS_ERR_OR_NULL(pool)) {
+		pr_err("count: no default pool\n");
+		return pool ? PTR_ERR(pool) : -ENODEV;
+	}
+	pp = peer_pp_create();
+	if (IS_ERR(pp)) {
+		pr_err("page_pool_create(): %ld\n", PTR_ERR(pp));
+		return PTR_ERR(pp);
+	}
+	for (t = 1; t < NCTAGS; t++)
+		pr_info("count_tag %u %s\n", t, ctag_name[t]);
+	outf(COUNT_REPS * 1000, 0, "count_reps");
+	outf(0, 0, "count_empty_expect_insns");
+	outf(0, 0, "count_empty_expect_loads");
+	outf(0, 0, "count_empty_expect_stores");
+	outf(79 * 1000, 0, "count_calib_expect_insns");
+	outf(10 * 1000, 0, "count_calib_expect_loads");
+	outf(6 * 1000, 0, "count_calib_expect_stores");
+
+	/* Round 0 warms: the window filled, page_pool's cache refilled. */
+	for (r = 0; r <= COUNT_REPS && !ret; r++) {
+		count_calib(calib_words);
+		ret = count_ours(pool);
+		if (ret)
+			break;
+		local_bh_disable();
+		ret = count_pp(pp);
+		local_bh_enable();
+		if (!ret)
+			ret = count_pp_bh(pp);
+	}
+	if (ret) {
+		pr_err("count: a pair failed: %d\n", ret);
+		total_errors++;
+	}
+	page_pool_destroy(pp);
+	pr_info("count section done\n");
+	return ret;
+}
+
 static int bench_status;
 static DECLARE_COMPLETION(main_done);
 
@@ -1905,6 +2083,8 @@ static int bench_main(void *unused)
 	/* Last: a free the pool refuses leaves the region claimed. */
 	if (!bench_status && (sections & 32))
 		bench_status = bench_prodcons();
+	if (!bench_status && (sections & 128))
+		bench_status = bench_count();
 
 	print_setup();
 	if (sections & 1)
