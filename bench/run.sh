@@ -41,6 +41,9 @@
 #   NO_BUILD=1        use the .ko files as they are
 #   PPC_KO            a pcpu_pagecache.ko to measure instead of the repo's (a
 #                     prototype built elsewhere from the same header)
+#   BENCH_QEMU_EXTRA  more QEMU options (bench/count/run.sh: its plugin)
+#   BENCH_PLUGIN_LOG  the counting plugin's log: bench/count/join.py adds
+#                     its counts to results.txt (bench/count/run.sh)
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -213,6 +216,8 @@ append="console=ttyS0 memmap=2G\$$RES_BASE preempt=full panic=-1 ${KAPPEND_EXTRA
 cmd=(qemu-system-x86_64 -accel tcg,thread=multi -nographic -no-reboot
      -smp "$BENCH_SMP" -m "$BENCH_MEM" -kernel "$KIMAGE" -initrd "$initrd"
      -append "$append")
+# shellcheck disable=SC2206 # a list of options
+[[ -z ${BENCH_QEMU_EXTRA:-} ]] || cmd+=($BENCH_QEMU_EXTRA)
 log "booting $KIMAGE: ${BENCH_SMP} vCPUs on ${host_cpus} host CPUs, ${BENCH_MEM}; console in $console"
 log "host load before the run: $(cut -d' ' -f1-3 /proc/loadavg)"
 t_vm=$(date +%s)
@@ -231,6 +236,14 @@ sed -n 's/^bench-blk: //p' "$clean" >"$blk"
 # The fast path's instruction count, from the .ko on the host.
 "$top/bench/count-insns.sh" "$PPC_KO" >>"$out" ||
 	echo "count-insns.sh failed on $PPC_KO" >>"$out"
+# The counting plugin's counts, named by the module's tags.
+if [[ -n ${BENCH_PLUGIN_LOG:-} ]]; then
+	python3 "$top/bench/count/join.py" "$out" "$BENCH_PLUGIN_LOG" \
+		"$BUILD/count-trace.txt" >"$out.count" &&
+		cat "$out.count" >>"$out" ||
+		echo "bench/count/join.py failed on $BENCH_PLUGIN_LOG" >>"$out"
+	rm -f "$out.count"
+fi
 
 grep '^bench-guest:' "$clean" || true
 echo
