@@ -1895,14 +1895,19 @@ static int bench_growth(void)
 #define COUNT_BEGIN	0x50420000
 #define COUNT_END	0x50450000
 #define COUNT_REPS	7
-#define COUNT_MARK(m, tag)						\
-	asm volatile(".byte 0x0f, 0x1f, 0x80\n\t.long %c0"		\
-		     : : "i" ((m) | (tag)) : "memory")
+
+/* @mark: COUNT_BEGIN or COUNT_END, or'ed with a tag; a constant. */
+static __always_inline void count_mark(const u32 mark)
+{
+	asm volatile(".byte 0x0f, 0x1f, 0x80\n\t.long %c0"
+		     : : "i" (mark) : "memory");
+}
 
 enum ctag {
 	C_EMPTY = 1, C_CALIB, C_ATOMIC, C_OURS_PAIR, C_OURS_ALLOC, C_OURS_FREE,
 	C_PP_PAIR, C_PP_ALLOC, C_PP_FREE, C_PP_BH_PAIR, NCTAGS
 };
+
 static const char *const ctag_name[NCTAGS] = {
 	[C_EMPTY] = "empty", [C_CALIB] = "calib", [C_ATOMIC] = "atomic",
 	[C_OURS_PAIR] = "ours_pair", [C_OURS_ALLOC] = "ours_alloc",
@@ -1922,8 +1927,8 @@ static const char *const ctag_name[NCTAGS] = {
 
 static noinline void count_calib(unsigned long *p)
 {
-	COUNT_MARK(COUNT_BEGIN, C_EMPTY);
-	COUNT_MARK(COUNT_END, C_EMPTY);
+	count_mark(COUNT_BEGIN | C_EMPTY);
+	count_mark(COUNT_END | C_EMPTY);
 
 	asm volatile(COUNT_ASM_MARK("b")
 		     ".rept 64\n\tnop\n\t.endr\n\t"
@@ -1950,22 +1955,22 @@ static noinline int count_ours(struct pcpu_pagecache *pool)
 	phys_addr_t a;
 	int ret = -ENOMEM;
 
-	COUNT_MARK(COUNT_BEGIN, C_OURS_PAIR);
+	count_mark(COUNT_BEGIN | C_OURS_PAIR);
 	a = pcpu_pagecache_alloc_page(pool);
 	if (likely(a))
 		ret = pcpu_pagecache_free_page(pool, a);
-	COUNT_MARK(COUNT_END, C_OURS_PAIR);
+	count_mark(COUNT_END | C_OURS_PAIR);
 	if (ret)
 		return ret;
 
-	COUNT_MARK(COUNT_BEGIN, C_OURS_ALLOC);
+	count_mark(COUNT_BEGIN | C_OURS_ALLOC);
 	a = pcpu_pagecache_alloc_page(pool);
-	COUNT_MARK(COUNT_END, C_OURS_ALLOC);
+	count_mark(COUNT_END | C_OURS_ALLOC);
 	if (!a)
 		return -ENOMEM;
-	COUNT_MARK(COUNT_BEGIN, C_OURS_FREE);
+	count_mark(COUNT_BEGIN | C_OURS_FREE);
 	ret = pcpu_pagecache_free_page(pool, a);
-	COUNT_MARK(COUNT_END, C_OURS_FREE);
+	count_mark(COUNT_END | C_OURS_FREE);
 	return ret;
 }
 
@@ -1974,22 +1979,22 @@ static noinline int count_pp(struct page_pool *pp)
 {
 	struct page *p;
 
-	COUNT_MARK(COUNT_BEGIN, C_PP_PAIR);
+	count_mark(COUNT_BEGIN | C_PP_PAIR);
 	p = page_pool_alloc_pages(pp, GFP_ATOMIC | __GFP_NOWARN);
 	if (likely(p))
 		page_pool_recycle_direct(pp, p);
-	COUNT_MARK(COUNT_END, C_PP_PAIR);
+	count_mark(COUNT_END | C_PP_PAIR);
 	if (!p)
 		return -ENOMEM;
 
-	COUNT_MARK(COUNT_BEGIN, C_PP_ALLOC);
+	count_mark(COUNT_BEGIN | C_PP_ALLOC);
 	p = page_pool_alloc_pages(pp, GFP_ATOMIC | __GFP_NOWARN);
-	COUNT_MARK(COUNT_END, C_PP_ALLOC);
+	count_mark(COUNT_END | C_PP_ALLOC);
 	if (!p)
 		return -ENOMEM;
-	COUNT_MARK(COUNT_BEGIN, C_PP_FREE);
+	count_mark(COUNT_BEGIN | C_PP_FREE);
 	page_pool_recycle_direct(pp, p);
-	COUNT_MARK(COUNT_END, C_PP_FREE);
+	count_mark(COUNT_END | C_PP_FREE);
 	return 0;
 }
 
@@ -1998,13 +2003,13 @@ static noinline int count_pp_bh(struct page_pool *pp)
 {
 	struct page *p;
 
-	COUNT_MARK(COUNT_BEGIN, C_PP_BH_PAIR);
+	count_mark(COUNT_BEGIN | C_PP_BH_PAIR);
 	local_bh_disable();
 	p = page_pool_alloc_pages(pp, GFP_ATOMIC | __GFP_NOWARN);
 	if (likely(p))
 		page_pool_recycle_direct(pp, p);
 	local_bh_enable();
-	COUNT_MARK(COUNT_END, C_PP_BH_PAIR);
+	count_mark(COUNT_END | C_PP_BH_PAIR);
 	return p ? 0 : -ENOMEM;
 }
 

@@ -28,10 +28,8 @@
  * call one store, a ret one load, an add to memory one load and one store).
  * Page-table walks are not guest instructions and are not counted.
  *
- * QEMU 7.2 ships no plugin header in Debian: the declarations below are
- * this plugin's own, written from QEMU's documented plugin API (the
- * qemu-plugin.h of 7.2, API version 1: QEMU refuses a plugin whose
- * qemu_plugin_version is outside [info->version.min, info->version.cur]).
+ * Debian's QEMU 7.2 ships no plugin header: qemu_plugin_api.h has this
+ * plugin's own declarations of the API it uses.
  *
  * Build: gcc -shared -fPIC -O2 -o ppc_count_plugin.so ppc_count_plugin.c
  * Use:   qemu-system-x86_64 ... -plugin ./ppc_count_plugin.so -d plugin -D log
@@ -42,56 +40,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define EXPORTED __attribute__((visibility("default")))
-
-/* ---- The QEMU 7.2 plugin API, as documented: only what is used here ---- */
-
-#define QEMU_PLUGIN_VERSION	1
-
-struct qemu_plugin_tb;
-struct qemu_plugin_insn;
-
-/* qemu_info_t: what QEMU tells the plugin at install. */
-struct qemu_info {
-	const char *target_name;
-	struct {
-		int min;
-		int cur;
-	} version;
-	bool system_emulation;
-	union {
-		struct {
-			int smp_vcpus;
-			int max_vcpus;
-		} system;
-	};
-};
-
-/* enum qemu_plugin_cb_flags and enum qemu_plugin_mem_rw */
-enum { QEMU_PLUGIN_CB_NO_REGS = 0 };
-enum { QEMU_PLUGIN_MEM_R = 1, QEMU_PLUGIN_MEM_W = 2, QEMU_PLUGIN_MEM_RW = 3 };
-
-void qemu_plugin_register_vcpu_tb_trans_cb(uint64_t id,
-					   void (*cb)(uint64_t id,
-						      struct qemu_plugin_tb *tb));
-void qemu_plugin_register_vcpu_insn_exec_cb(struct qemu_plugin_insn *insn,
-					    void (*cb)(unsigned int vcpu,
-						       void *udata),
-					    int flags, void *udata);
-void qemu_plugin_register_vcpu_mem_cb(struct qemu_plugin_insn *insn,
-				      void (*cb)(unsigned int vcpu,
-						 uint32_t meminfo,
-						 uint64_t vaddr, void *udata),
-				      int flags, int rw, void *udata);
-size_t qemu_plugin_tb_n_insns(const struct qemu_plugin_tb *tb);
-struct qemu_plugin_insn *qemu_plugin_tb_get_insn(const struct qemu_plugin_tb *tb,
-						 size_t idx);
-const void *qemu_plugin_insn_data(const struct qemu_plugin_insn *insn);
-size_t qemu_plugin_insn_size(const struct qemu_plugin_insn *insn);
-uint64_t qemu_plugin_insn_vaddr(const struct qemu_plugin_insn *insn);
-char *qemu_plugin_insn_disas(const struct qemu_plugin_insn *insn);
-bool qemu_plugin_mem_is_store(uint32_t meminfo);
-void qemu_plugin_outs(const char *string);
+#include "qemu_plugin_api.h"
 
 /* ---- The plugin ---------------------------------------------------------- */
 
@@ -109,7 +58,7 @@ enum ikind { I_PLAIN, I_CALL, I_RET, I_BEGIN, I_END };
 struct insn {
 	enum ikind kind;
 	unsigned int tag;
-	uint64_t vaddr;
+	unsigned long long vaddr;
 	char *disas;
 };
 
@@ -117,8 +66,8 @@ struct vcpu {
 	bool on;
 	unsigned int tag;
 	long depth;
-	uint64_t insns, loads, stores, calls;
-	uint64_t c_insns, c_loads, c_stores;
+	unsigned long long insns, loads, stores, calls;
+	unsigned long long c_insns, c_loads, c_stores;
 	/* The instructions counted, and the depth each ran at. */
 	const struct insn *trace[MAX_TRACE];
 	long trace_depth[MAX_TRACE];
@@ -126,13 +75,13 @@ struct vcpu {
 
 static struct vcpu vcpus[MAX_VCPUS];
 /* Each tag's smallest count so far, plus one (0: none yet). */
-static uint64_t best[MAX_TAGS];
+static unsigned long long best[MAX_TAGS];
 
 /* What an instruction is, from its bytes: a marker, a call, a return. */
-static enum ikind classify(const uint8_t *b, size_t n, unsigned int *tag)
+static enum ikind classify(const unsigned char *b, size_t n, unsigned int *tag)
 {
 	size_t i = 0;
-	uint32_t disp;
+	unsigned int disp;
 
 	if (n == 7 && b[0] == 0x0f && b[1] == 0x1f && b[2] == 0x80) {
 		memcpy(&disp, b + 3, 4);
@@ -173,15 +122,15 @@ static enum ikind classify(const uint8_t *b, size_t n, unsigned int *tag)
 static void end_count(struct vcpu *v)
 {
 	char line[256];
-	uint64_t i;
+	unsigned long long i;
 
 	snprintf(line, sizeof(line),
 		 "ppc_count: tag %u insns %llu loads %llu stores %llu calls %llu callee_insns %llu callee_loads %llu callee_stores %llu\n",
-		 v->tag, (unsigned long long)v->insns,
-		 (unsigned long long)v->loads, (unsigned long long)v->stores,
-		 (unsigned long long)v->calls, (unsigned long long)v->c_insns,
-		 (unsigned long long)v->c_loads,
-		 (unsigned long long)v->c_stores);
+		 v->tag, v->insns,
+		 v->loads, v->stores,
+		 v->calls, v->c_insns,
+		 v->c_loads,
+		 v->c_stores);
 	qemu_plugin_outs(line);
 	v->on = false;
 	if (v->tag >= MAX_TAGS || (best[v->tag] && v->insns + 1 >= best[v->tag]))
@@ -190,7 +139,7 @@ static void end_count(struct vcpu *v)
 	for (i = 0; i < v->insns && i < MAX_TRACE; i++) {
 		snprintf(line, sizeof(line), "ppc_count: trace %u %ld %llx %s\n",
 			 v->tag, v->trace_depth[i],
-			 (unsigned long long)v->trace[i]->vaddr,
+			 v->trace[i]->vaddr,
 			 v->trace[i]->disas ? v->trace[i]->disas : "?");
 		qemu_plugin_outs(line);
 	}
@@ -242,7 +191,7 @@ static void on_exec(unsigned int vcpu, void *udata)
 	}
 }
 
-static void on_mem(unsigned int vcpu, uint32_t meminfo, uint64_t vaddr,
+static void on_mem(unsigned int vcpu, unsigned int meminfo, unsigned long long vaddr,
 		   void *udata)
 {
 	struct insn *in = udata;
@@ -273,7 +222,7 @@ static void on_mem(unsigned int vcpu, uint32_t meminfo, uint64_t vaddr,
 	}
 }
 
-static void on_trans(uint64_t id, struct qemu_plugin_tb *tb)
+static void on_trans(unsigned long long id, struct qemu_plugin_tb *tb)
 {
 	size_t i, n = qemu_plugin_tb_n_insns(tb);
 
@@ -298,7 +247,7 @@ static void on_trans(uint64_t id, struct qemu_plugin_tb *tb)
 	}
 }
 
-EXPORTED int qemu_plugin_install(uint64_t id, const struct qemu_info *info,
+EXPORTED int qemu_plugin_install(unsigned long long id, const struct qemu_info *info,
 				 int argc, char **argv)
 {
 	char line[128];
