@@ -10,7 +10,8 @@
 # inputs are missing (its section did not run) or whose denominator is zero
 # is left out: run.sh then reports it MISSING.
 #
-# A ratio is the other's ns / ours: above 1, ours is faster.
+# A ratio is the other's ns / ours: above 1, ours is faster; a count_ratio_
+# (make bench-count) is the other's count / ours: above 1, ours does less.
 #
 # usage: bench/ratios.py results.txt   (bench/tables.py imports it)
 import re
@@ -151,6 +152,21 @@ def derive(v):
              "prodcons_alloc_pages_2pair_busy_ns", 1),
             ("ratio_bulk_vs_single", "1cpu_burst64_single_ns", "1cpu_burst64_bulk_ns", 1)]:
         put(name, quot(v, a, b, times), 2)
+    # Counted pairs (make bench-count): each one's memory accesses, and
+    # page_pool's instructions and accesses / ours' (above 1: ours fewer).
+    for who in ["ours", "page_pool", "page_pool_bh_each"]:
+        p = "count_%s_pair_" % who
+        if p + "loads" in v and p + "stores" in v:
+            put(p + "mem", v[p + "loads"] + v[p + "stores"], 0)
+    for who in ["page_pool", "page_pool_bh_each"]:
+        for w in ["insns", "loads", "stores", "mem", "callee_insns"]:
+            a, b = "count_%s_pair_%s" % (who, w), "count_ours_pair_" + w
+            if w == "mem":
+                a, b = d.get(a), d.get(b)
+                put("count_ratio_vs_%s_mem" % who,
+                    None if not a or not b else a[0] / b[0], 2)
+            else:
+                put("count_ratio_vs_%s_%s" % (who, w), quot(v, a, b), 2)
     return d
 
 
