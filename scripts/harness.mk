@@ -18,7 +18,7 @@
 #   check-model    the SPIN models of the lockless protocol
 #   check-loop     crash triage: rounds of the stress actors under CPU
 #                  hotplug on KVER until the kernel dies or LOOP_SECS pass
-#   lint, dkms, bench, bench-scale: see their comments below
+#   lint, dkms, bench, bench-count, bench-scale: see their comments below
 #   deb            the Debian package of the module's sources for DKMS
 #   check-deb      build, lintian, install, check and purge that package
 #   deps           install the missing packages and kernels
@@ -201,6 +201,12 @@ check-deb: deps
 bench: deps
 	bench/run.sh
 
+# Instructions and memory accesses of one warm single-page pair, ours and
+# page_pool's, counted by a QEMU TCG plugin on each stock kernel
+# (bench/count/run.sh, BENCHMARKS.md).
+bench-count: deps
+	bench/count/run.sh
+
 # ppc_core's cost against pool size (16 MiB to 16 TiB), on the host:
 # a table, "bench:" lines and SVG charts in build/bench-scale (BENCHMARKS.md).
 bench-scale: deps
@@ -256,6 +262,6 @@ vm-loop: kobj-modules kobj-selftests
 
 .PHONY: check check-kernel demo check-big check-stable check-loop check-debug \
 	check-kcsan check-host check-model lint dkms deb check-deb bench \
-	bench-scale deps ksft-src kobj-tree kobj-modules kobj-selftests \
+	bench-count bench-scale deps ksft-src kobj-tree kobj-modules kobj-selftests \
 	vm-check vm-demo vm-big \
 	vm-stable vm-loop
