@@ -19,6 +19,9 @@
  * Pages of the pool are counted through debugfs, after a drain.
  *
  * Options:
+ *   -a BYTES  no tests: allocate a buffer of BYTES from the heap (the
+ *             module must be loaded with heap=1), map it, write and read
+ *             it, and hold it until a line is read from stdin
  *   -b REPS   no tests: the benchmark, REPS rounds (bench: lines), of
  *             this heap and, where there is one, /dev/dma_heap/system
  *   -t NAME   run only this test (may be repeated)
@@ -1035,17 +1038,55 @@ static int bench(int reps)
 	return 0;
 }
 
+/* -a: one buffer, as a client of the heap would use it. */
+static int hold(size_t len)
+{
+	char line[16];
+	uint8_t *p;
+	int fd;
+
+	heap_fd = open(HEAP, O_RDWR | O_CLOEXEC);
+	if (heap_fd < 0) {
+		fprintf(stderr, HEAP ": %s\n", strerror(errno));
+		return 1;
+	}
+	fd = heap_alloc(len);
+	if (fd < 0) {
+		fprintf(stderr, "DMA_HEAP_IOCTL_ALLOC of %zu bytes: %s\n", len,
+			strerror(-fd));
+		return 1;
+	}
+	p = map(fd, len);
+	if (!p)
+		return 1;
+	sync_buf(fd, DMA_BUF_SYNC_START | DMA_BUF_SYNC_RW);
+	fill(p, len, 1);
+	sync_buf(fd, DMA_BUF_SYNC_END | DMA_BUF_SYNC_RW);
+	printf("dma-buf fd %d: %zu bytes mapped at %p, written and read back %s;"
+	       " Enter frees it\n", fd, len, (void *)p,
+	       first_bad(p, len, 1, false) < 0 ? "intact" : "CORRUPT");
+	fflush(stdout);
+	if (!fgets(line, sizeof(line), stdin))
+		line[0] = 0;
+	munmap(p, len);
+	close(fd);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	int opt, reps = 0;
 
-	while ((opt = getopt(argc, argv, "b:t:")) != -1) {
-		if (opt == 'b')
+	while ((opt = getopt(argc, argv, "a:b:t:")) != -1) {
+		if (opt == 'a')
+			return hold(strtoull(optarg, NULL, 0));
+		else if (opt == 'b')
 			reps = atoi(optarg);
 		else if (opt == 't' && nr_only < 32)
 			only[nr_only++] = optarg;
 		else
-			ksft_exit_fail_msg("usage: %s [-b REPS] [-t NAME]...\n", argv[0]);
+			ksft_exit_fail_msg("usage: %s [-a BYTES | -b REPS] [-t NAME]...\n",
+					   argv[0]);
 	}
 	if (reps > 0)
 		return bench(reps);
