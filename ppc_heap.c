@@ -51,7 +51,7 @@ MODULE_IMPORT_NS(DMA_BUF);
 
 static bool param_heap;
 module_param_named(heap, param_heap, bool, 0444);
-MODULE_PARM_DESC(heap, "Give the default pool a dma-buf heap, /dev/dma_heap/" PPC_HEAP_DEFAULT_NAME " (root only)");
+MODULE_PARM_DESC(heap, "Give the default pool a dma-buf heap, /dev/dma_heap/pcpu_pagecache (root only)");
 
 static unsigned long param_heap_max_pages;
 module_param_named(heap_max_pages, param_heap_max_pages, ulong, 0444);

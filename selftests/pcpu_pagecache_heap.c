@@ -65,14 +65,14 @@
  * build host's C library headers may not have it).
  */
 struct drm_prime_handle {
-	uint32_t handle;
-	uint32_t flags;
-	int32_t fd;
+	__u32 handle;
+	__u32 flags;
+	__s32 fd;
 };
 
 struct drm_gem_close {
-	uint32_t handle;
-	uint32_t pad;
+	__u32 handle;
+	__u32 pad;
 };
 
 #define DRM_IOCTL_GEM_CLOSE		_IOW('d', 0x09, struct drm_gem_close)
@@ -177,7 +177,7 @@ static bool load(const char *params)
 static int heap_fd = -1;
 
 /* A dma-buf of @len bytes, or -errno. */
-static int heap_alloc_on(int hfd, uint64_t len)
+static int heap_alloc_on(int hfd, __u64 len)
 {
 	struct dma_heap_allocation_data d = {
 		.len = len,
@@ -189,12 +189,12 @@ static int heap_alloc_on(int hfd, uint64_t len)
 	return d.fd;
 }
 
-static int heap_alloc(uint64_t len)
+static int heap_alloc(__u64 len)
 {
 	return heap_alloc_on(heap_fd, len);
 }
 
-static uint8_t pattern(size_t i, uint8_t seed)
+static unsigned char pattern(size_t i, unsigned char seed)
 {
 	return seed + i / PAGE + i % 251;
 }
@@ -210,14 +210,14 @@ static void *map(int fd, size_t len)
 	return p;
 }
 
-static int sync_buf(int fd, uint64_t flags)
+static int sync_buf(int fd, __u64 flags)
 {
 	struct dma_buf_sync s = { .flags = flags };
 
 	return ioctl(fd, DMA_BUF_IOCTL_SYNC, &s) ? -errno : 0;
 }
 
-static void fill(uint8_t *p, size_t len, uint8_t seed)
+static void fill(unsigned char *p, size_t len, unsigned char seed)
 {
 	size_t i;
 
@@ -226,7 +226,7 @@ static void fill(uint8_t *p, size_t len, uint8_t seed)
 }
 
 /* The first byte of @p that is not the pattern (or 0 when @zero), or -1. */
-static long long first_bad(const uint8_t *p, size_t len, uint8_t seed,
+static long long first_bad(const unsigned char *p, size_t len, unsigned char seed,
 			   bool zero)
 {
 	size_t i;
@@ -237,7 +237,7 @@ static long long first_bad(const uint8_t *p, size_t len, uint8_t seed,
 	return -1;
 }
 
-static bool check(const uint8_t *p, size_t len, uint8_t seed, bool zero,
+static bool check(const unsigned char *p, size_t len, unsigned char seed, bool zero,
 		  const char *what)
 {
 	long long bad = first_bad(p, len, seed, zero);
@@ -259,10 +259,10 @@ static long long buf_size(int fd)
  * One buffer's life: allocate, size, map, all zeros, write the pattern
  * between SYNC_START and SYNC_END, read it back, unmap, close.
  */
-static bool buffer_roundtrip(size_t len, uint8_t seed)
+static bool buffer_roundtrip(size_t len, unsigned char seed)
 {
 	bool ok = true;
-	uint8_t *p;
+	unsigned char *p;
 	int fd = heap_alloc(len);
 
 	if (fd < 0) {
@@ -320,7 +320,7 @@ static bool t_sizes(void)
 	bool ok = true;
 	size_t i;
 
-	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
 		if (sizes[i] > max_len)
 			break;
 		if (!buffer_roundtrip(sizes[i], i + 1)) {
@@ -347,7 +347,7 @@ static bool t_sizes(void)
 static bool t_fresh_zeroed(void)
 {
 	bool ok = true;
-	uint8_t *p;
+	unsigned char *p;
 	int fd, round;
 
 	for (round = 0; round < 2; round++) {
@@ -399,9 +399,9 @@ static bool t_sync_and_mmap_errors(void)
 		ksft_print_msg("mmap at offset 60 KiB: %s\n", strerror(errno));
 		ok = false;
 	} else {
-		uint8_t *all = map(fd, 64 * KB);
+		unsigned char *all = map(fd, 64 * KB);
 
-		((uint8_t *)p)[5] = 0x5a;
+		((unsigned char *)p)[5] = 0x5a;
 		if (!all || all[60 * KB + 5] != 0x5a) {
 			ksft_print_msg("offset mapping is not the buffer's page 15\n");
 			ok = false;
@@ -460,7 +460,7 @@ static bool t_scm_rights(void)
 	size_t len = 1 * MB;
 	int sv[2], fd, st;
 	bool ok = true;
-	uint8_t *p;
+	unsigned char *p;
 	pid_t pid;
 
 	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
@@ -591,14 +591,15 @@ struct bad_case {
 /* Mainline's dma_heap_ioctl() and dma_heap_ioctl_allocate(), case by case. */
 static bool t_bad_input(void)
 {
-	const uint64_t too_big = (uint64_t)RES_SIZE + PAGE;
-	const struct bad_case cases[] = {
+	const __u64 too_big = (__u64)RES_SIZE + PAGE;
+	const struct bad_case bad[] = {
 		{ "len 0", DMA_HEAP_IOCTL_ALLOC, { .len = 0, .fd_flags = O_RDWR }, false, EINVAL },
 		{ "len ~0 (page alignment wraps)", DMA_HEAP_IOCTL_ALLOC,
 		  { .len = ~0ULL, .fd_flags = O_RDWR }, false, EINVAL },
 		{ "len 2^64 - 4096 (wraps)", DMA_HEAP_IOCTL_ALLOC,
 		  { .len = -4096ULL + 1, .fd_flags = O_RDWR }, false, EINVAL },
-		{ "fd not 0", DMA_HEAP_IOCTL_ALLOC, { .len = PAGE, .fd = 3, .fd_flags = O_RDWR }, false, EINVAL },
+		{ "fd not 0", DMA_HEAP_IOCTL_ALLOC,
+		  { .len = PAGE, .fd = 3, .fd_flags = O_RDWR }, false, EINVAL },
 		{ "fd_flags O_APPEND", DMA_HEAP_IOCTL_ALLOC,
 		  { .len = PAGE, .fd_flags = O_RDWR | O_APPEND }, false, EINVAL },
 		{ "fd_flags O_NONBLOCK", DMA_HEAP_IOCTL_ALLOC,
@@ -609,9 +610,12 @@ static bool t_bad_input(void)
 		  { .len = PAGE, .fd_flags = O_RDWR, .heap_flags = 1 }, false, EINVAL },
 		{ "heap_flags bit 63", DMA_HEAP_IOCTL_ALLOC,
 		  { .len = PAGE, .fd_flags = O_RDWR, .heap_flags = 1ULL << 63 }, false, EINVAL },
-		{ "len past the pool", DMA_HEAP_IOCTL_ALLOC, { .len = too_big, .fd_flags = O_RDWR }, false, ENOMEM },
-		{ "len 1 TiB", DMA_HEAP_IOCTL_ALLOC, { .len = 1ULL << 40, .fd_flags = O_RDWR }, false, ENOMEM },
-		{ "len 2^63", DMA_HEAP_IOCTL_ALLOC, { .len = 1ULL << 63, .fd_flags = O_RDWR }, false, ENOMEM },
+		{ "len past the pool", DMA_HEAP_IOCTL_ALLOC,
+		  { .len = too_big, .fd_flags = O_RDWR }, false, ENOMEM },
+		{ "len 1 TiB", DMA_HEAP_IOCTL_ALLOC,
+		  { .len = 1ULL << 40, .fd_flags = O_RDWR }, false, ENOMEM },
+		{ "len 2^63", DMA_HEAP_IOCTL_ALLOC,
+		  { .len = 1ULL << 63, .fd_flags = O_RDWR }, false, ENOMEM },
 		{ "ioctl nr 1", _IOWR(DMA_HEAP_IOC_MAGIC, 1, struct dma_heap_allocation_data),
 		  { .len = PAGE, .fd_flags = O_RDWR }, false, EINVAL },
 		{ "ioctl nr 255", _IOWR(DMA_HEAP_IOC_MAGIC, 255, struct dma_heap_allocation_data),
@@ -623,20 +627,24 @@ static bool t_bad_input(void)
 	bool ok = true;
 	size_t i;
 
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct dma_heap_allocation_data d = cases[i].d;
-		int r = ioctl(heap_fd, cases[i].cmd, cases[i].null_arg ? NULL : &d);
-		int err = r ? errno : 0;
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		struct dma_heap_allocation_data d = bad[i].d;
+		void *arg = &d;
+		int r, err;
+
+		if (bad[i].null_arg)
+			arg = NULL;
+		r = ioctl(heap_fd, bad[i].cmd, arg);
+		err = r ? errno : 0;
 
 		if (!r)
 			close(d.fd);
-		if (err != cases[i].err) {
-			ksft_print_msg("%s: %s, expected %s\n", cases[i].what,
-				       err ? strerror(err) : "success",
-				       strerror(cases[i].err));
+		if (err != bad[i].err) {
+			ksft_print_msg("%s: %s, expected %s\n", bad[i].what,
+				       strerror(err), strerror(bad[i].err));
 			ok = false;
 		} else {
-			ksft_print_msg("%s: %s, as mainline\n", cases[i].what,
+			ksft_print_msg("%s: %s, as mainline\n", bad[i].what,
 				       strerror(err));
 		}
 	}
@@ -698,7 +706,7 @@ static bool t_vgem(void)
 	bool ok = true, listed = false;
 	size_t len = 1 * MB;
 	struct stat s1;
-	uint8_t *p;
+	unsigned char *p;
 	FILE *f;
 
 	for (i = 0; i < 16 && card < 0; i++) {
@@ -781,7 +789,7 @@ static bool t_kernel_importer(void)
 	char cmd[64];
 	bool ok = true;
 	size_t i;
-	uint8_t *p;
+	unsigned char *p;
 	int fd, r;
 
 	for (i = 0; i < 3; i++) {
@@ -946,8 +954,6 @@ static const struct test cap_tests[] = {
 	{ "cap", t_cap, false, false },
 };
 
-#define N(a)	(int)(sizeof(a) / sizeof((a)[0]))
-
 /* 8 MiB from a pool of 4 MiB blocks: longer than a run can be. */
 static bool t_buddy_too_long(void)
 {
@@ -1001,26 +1007,25 @@ static long long bench_one(int hfd, size_t len, int reps)
 	return med;
 }
 
-static int bench(int reps)
+static int run_bench(int reps)
 {
 	static const struct { size_t len; const char *name; } sizes[] = {
 		{ 64 * KB, "64k" }, { 1 * MB, "1m" }, { 16 * MB, "16m" },
 	};
 	int ours, sys = open(SYSTEM_HEAP, O_RDWR | O_CLOEXEC);
 	long long a, b;
-	int i;
+	size_t i;
 
 	/* The heap on the guest's reserved range, unless one is loaded. */
 	if (!exists(HEAP) &&
 	    sh("modprobe pcpu_pagecache base=" RES_BASE " size=%lu heap=1", RES_SIZE))
 		return 1;
 	ours = open(HEAP, O_RDWR | O_CLOEXEC);
-
 	if (ours < 0) {
 		fprintf(stderr, HEAP ": %s\n", strerror(errno));
 		return 1;
 	}
-	for (i = 0; i < N(sizes); i++) {
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
 		/* A round of each first, so that neither pays for a cold start. */
 		bench_one(ours, sizes[i].len, 3);
 		a = bench_one(ours, sizes[i].len, reps);
@@ -1042,7 +1047,7 @@ static int bench(int reps)
 static int hold(size_t len)
 {
 	char line[16];
-	uint8_t *p;
+	unsigned char *p;
 	int fd;
 
 	heap_fd = open(HEAP, O_RDWR | O_CLOEXEC);
@@ -1089,26 +1094,26 @@ int main(int argc, char **argv)
 					   argv[0]);
 	}
 	if (reps > 0)
-		return bench(reps);
+		return run_bench(reps);
 
 	ksft_print_header();
 	if (!exists("/sys/kernel/debug/dma_buf"))
 		ksft_exit_skip("the kernel has no dma-bufs (CONFIG_DMA_SHARED_BUFFER)\n");
-	ksft_set_plan(N(resv_tests) + N(buddy_tests) + 1 + N(cap_tests));
+	ksft_set_plan(ARRAY_SIZE(resv_tests) + ARRAY_SIZE(buddy_tests) + 1 + ARRAY_SIZE(cap_tests));
 
 	/* 1. The reserved range, tracked. */
 	max_len = RES_SIZE;
 	tracked = true;
-	run("resv", resv_tests, N(resv_tests),
-	    open_heap("base=" RES_BASE " size=" "0x4000000" " heap=1 track=1"));
+	run("resv", resv_tests, ARRAY_SIZE(resv_tests),
+	    open_heap("base=" RES_BASE " size=0x4000000 heap=1 track=1"));
 	/* 2. From the page allocator: runs of one 4 MiB block at most. */
 	max_len = 4 * MB;
 	tracked = false;
-	run("buddy", buddy_tests, N(buddy_tests), open_heap("heap=1"));
+	run("buddy", buddy_tests, ARRAY_SIZE(buddy_tests), open_heap("heap=1"));
 	ksft_test_result(heap_fd >= 0 && t_buddy_too_long(),
 			 "buddy_8m_longer_than_a_run_enomem\n");
 	/* 3. The cap. */
-	run("capped", cap_tests, N(cap_tests),
+	run("capped", cap_tests, ARRAY_SIZE(cap_tests),
 	    open_heap("base=" RES_BASE " size=0x4000000 heap=1 heap_max_pages=256"));
 	if (heap_fd >= 0)
 		close(heap_fd);

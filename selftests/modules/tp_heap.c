@@ -14,6 +14,7 @@
 
 #include <linux/dma-buf.h>
 #include <linux/dma-mapping.h>
+#include <linux/dma-resv.h>
 #include <linux/err.h>
 #include <linux/iosys-map.h>
 #include <linux/mm.h>
@@ -21,7 +22,6 @@
 #include <linux/platform_device.h>
 #include <linux/scatterlist.h>
 #include <linux/string.h>
-#include <linux/version.h>
 
 MODULE_IMPORT_NS(DMA_BUF);
 
@@ -32,16 +32,26 @@ static u8 heap_pattern(size_t i, u8 seed)
 }
 
 /*
- * 6.2 made dma_buf_vmap() a call for holders of the reservation lock, with
- * an _unlocked form for the rest; 6.1 takes its own lock.
+ * Since 6.2 dma_buf_vmap() is for holders of the buffer's reservation
+ * lock (6.1's takes a lock of its own, and the reservation lock around it
+ * is harmless): held, the same call is right on both.
  */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
-#define tp_dma_buf_vmap		dma_buf_vmap_unlocked
-#define tp_dma_buf_vunmap	dma_buf_vunmap_unlocked
-#else
-#define tp_dma_buf_vmap		dma_buf_vmap
-#define tp_dma_buf_vunmap	dma_buf_vunmap
-#endif
+static int tp_dma_buf_vmap(struct dma_buf *dmabuf, struct iosys_map *map)
+{
+	int ret;
+
+	dma_resv_lock(dmabuf->resv, NULL);
+	ret = dma_buf_vmap(dmabuf, map);
+	dma_resv_unlock(dmabuf->resv);
+	return ret;
+}
+
+static void tp_dma_buf_vunmap(struct dma_buf *dmabuf, struct iosys_map *map)
+{
+	dma_resv_lock(dmabuf->resv, NULL);
+	dma_buf_vunmap(dmabuf, map);
+	dma_resv_unlock(dmabuf->resv);
+}
 
 /* The sg_table: one run of the default pool, in order, of @size bytes. */
 static void heap_check_sgt(struct pcpu_pagecache *pool, struct sg_table *sgt,
