@@ -38,6 +38,9 @@
 #ifndef _PCPU_PAGECACHE_H
 #define _PCPU_PAGECACHE_H
 
+#include <linux/err.h>
+#include <linux/export.h>
+#include <linux/kconfig.h>
 #include <linux/types.h>
 #include "pcpu_pagecache_stats.h"
 
@@ -169,6 +172,52 @@ static __always_inline int pcpu_pagecache_free(struct pcpu_pagecache *pool,
 	if (__builtin_constant_p(npages) && npages == 1)
 		return pcpu_pagecache_free_page(pool, addr);
 	return __pcpu_pagecache_free(pool, addr, npages);
+}
+
+/*
+ * A dma-buf heap on a pool: /dev/dma_heap/<name>, for user space and
+ * devices (Documentation/pcpu_pagecache.rst, "A dma-buf heap").  Where the
+ * kernel has no dma-bufs, adding one fails with -EOPNOTSUPP.
+ */
+struct pcpu_pagecache_heap;
+struct module;
+
+#if IS_ENABLED(CONFIG_DMA_SHARED_BUFFER)
+struct pcpu_pagecache_heap *
+__pcpu_pagecache_heap_add(struct pcpu_pagecache *pool, const char *name,
+			  unsigned long max_pages, struct module *owner);
+void pcpu_pagecache_heap_remove(struct pcpu_pagecache_heap *heap);
+#else
+static inline struct pcpu_pagecache_heap *
+__pcpu_pagecache_heap_add(struct pcpu_pagecache *pool, const char *name,
+			  unsigned long max_pages, struct module *owner)
+{
+	return ERR_PTR(-EOPNOTSUPP);
+}
+
+static inline void pcpu_pagecache_heap_remove(struct pcpu_pagecache_heap *heap)
+{
+}
+#endif
+
+/**
+ * pcpu_pagecache_heap_add - give a pool a dma-buf heap device
+ * @pool: the pool its buffers come from
+ * @name: /dev/dma_heap/@name
+ * @max_pages: the most pages its buffers may hold together; 0: no cap
+ *
+ * Each buffer holds the calling module, so that its exit, which must call
+ * pcpu_pagecache_heap_remove() before destroying @pool, cannot run while a
+ * buffer lives.  See __pcpu_pagecache_heap_add().  Process context; may
+ * sleep.
+ *
+ * Return: the heap, or an ERR_PTR().
+ */
+static inline struct pcpu_pagecache_heap *
+pcpu_pagecache_heap_add(struct pcpu_pagecache *pool, const char *name,
+			unsigned long max_pages)
+{
+	return __pcpu_pagecache_heap_add(pool, name, max_pages, THIS_MODULE);
 }
 
 #endif /* _PCPU_PAGECACHE_H */

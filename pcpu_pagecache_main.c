@@ -16,6 +16,7 @@
  *   ppc_core*.c       the bitmap and its summary tree (pure C), claims of
  *                     large runs, windows' words
  *   ppc_owners.c      who holds the pages (track=1)
+ *   ppc_heap.c        a pool's dma-buf heap (heap=1 for the default pool)
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -29,6 +30,7 @@
 #include <linux/sizes.h>
 
 #include "ppc_internal.h"
+#include "ppc_heap.h"
 
 #define CREATE_TRACE_POINTS
 #include "pcpu_pagecache_trace.h"
@@ -112,8 +114,13 @@ static int __init ppc_init(void)
 		goto err_online;
 	}
 	ppc_default_pool = pool;
+	ret = ppc_heap_default_add(pool);
+	if (ret)
+		goto err_pool;
 	return 0;
 
+err_pool:
+	pcpu_pagecache_destroy(pool);
 err_online:
 	cpuhp_remove_multi_state(ppc_online_state);
 err_prepare:
@@ -128,6 +135,7 @@ static void __exit ppc_exit(void)
 {
 	struct pcpu_pagecache *pool, *tmp;
 
+	ppc_heap_default_remove();
 	pcpu_pagecache_destroy(ppc_default_pool);
 	/* Pools whose creators forgot them: nobody can use them any more. */
 	list_for_each_entry_safe(pool, tmp, &ppc_pools, list) {

@@ -229,8 +229,9 @@ build_initramfs()
 			"$top/selftests/pcpu_pagecache_lib.sh" "$top/selftests/ktap.sh"
 	else
 		copy_perl
-		# The block-device tests' tools and ext4, which they mount.
-		blk_tools_pack "$root" "$KVER" ext4
+		# The block-device tests' tools and ext4, which they mount;
+		# vgem, the heap test's importer.
+		blk_tools_pack "$root" "$KVER" ext4 vgem
 		# The kselftest install tree: runner, collection, list of tests.
 		mkdir -p "$root/kselftest/kselftest"
 		install -m 0755 "$KSFT_DIR/run_kselftest.sh" "$root/kselftest/"

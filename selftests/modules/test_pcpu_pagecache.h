@@ -262,6 +262,8 @@ int act_numa_local(const char *arg);
 int act_fault_create(const char *arg);
 int act_stress_start(const char *arg);
 int act_stress_stop(const char *arg);
+/* tp_heap.c, where the kernel has dma-bufs */
+int act_heap_import(const char *arg);
 int t_stress(unsigned int secs);
 bool stress_is_running(void);
 struct pcpu_pagecache *stress_pool_get(void);

@@ -36,6 +36,9 @@
  *               stress_start  start the stress actors on pool "stress"
  *               stress_stop   stop them, free all, check: the verdict
  *               stress:SECS   the stress test for SECS seconds
+ *               heap_import:FD:SEED  import the writer's dma-buf FD of
+ *                             the default pool's heap, check it
+ *                             (tp_heap.c)
  *   workload  write "start" to start one allocating thread per online CPU
  *             on the default pool, "stop" to stop them (-EIO if a check
  *             failed); read it for the counters.
@@ -253,6 +256,9 @@ static const struct ppc_test_action actions[] = {
 	{ "stress_start", act_stress_start },
 	{ "stress_stop", act_stress_stop },
 	{ STRESS_NAME, act_stress },
+#if IS_ENABLED(CONFIG_DMA_SHARED_BUFFER)
+	{ "heap_import", act_heap_import },
+#endif
 };
 
 static DEFINE_MUTEX(run_lock);
