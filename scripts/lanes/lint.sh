@@ -132,6 +132,20 @@ for f in Documentation/*.rst; do
 done
 if grep -q ': failed$' "$out"; then bad "$out"; else ok; fi
 
+# The sources DKMS and the package get are debian/'s install list: a file
+# the module's build needs and the list misses breaks `make dkms` and the
+# package's install (it did twice: ppc_core_*.c, ppc_heap.[ch]).  Every
+# top-level source but the KUnit suites and the build's own must be on it.
+step "package source list"
+: >"$out"
+for f in $(git ls-files -- '*.c' '*.h' Kbuild | grep -v / ); do
+	case $f in *_kunit.c | *.mod.c) continue ;; esac
+	awk -v f="$f" '$1 == f { found = 1 } END { exit !found }' \
+		debian/pcpu-pagecache-dkms.install ||
+		echo "$f: not in debian/pcpu-pagecache-dkms.install" >>"$out"
+done
+if [[ -s $out ]]; then bad "$out"; else ok; fi
+
 # The kernel's semantic patches, as `make coccicheck MODE=report` runs them
 # (scripts/coccicheck: each .cocci with its Options, one whose Requires the
 # installed spatch does not meet skipped), over the kernel code: the
