@@ -31,8 +31,8 @@
 # skipped]"; the last two are also in $BUILD/summary-check-<flavour>.txt.
 # Exit status: non-zero if anything failed.
 #
-# Environment: BUILD (default build/), MAKE, VM_TIMEOUT (default 1800: the
-# lane's kernel under software emulation is slow), VM_BOOT_STALL (KCSAN:
+# Environment: BUILD (default build/), MAKE, VM_TIMEOUT (default 2700: the
+# lane's kernel under emulation is slow; a test may take 900 s), VM_BOOT_STALL (KCSAN:
 # default 300).
 set -uo pipefail
 
@@ -94,7 +94,7 @@ fi
 # kunit-console.sh fails a run without them).
 export GUEST_EXTRA=$top/scripts/vm/guest/lane-extras.sh
 export HOST_EXTRA=$top/scripts/ktap/kunit-console.sh
-export VM_TIMEOUT=${VM_TIMEOUT:-1800}
+export VM_TIMEOUT=${VM_TIMEOUT:-2700}
 rm -f "$kobj/summary-check.txt" "$kobj/splats-check.txt"
 "$MAKE" --no-print-directory -C "$top" check-kernel KVER="$kver" \
 	KDIR="$kdir" KIMAGE="$kdir/bzImage" KOBJ="$kobj" \
