@@ -291,10 +291,14 @@ build_initramfs()
 # that instruction without TCG_PARALLEL in helper_cmpxchg16b_unlocked(),
 # which computes EFLAGS from the lazily kept condition codes; garbage
 # there (NT set) makes the next IRET fault, inside the fault's delivery.
-# The guest's CPU model without CX16 makes the kernel take SLUB's and the
-# per-CPU code's paths without that instruction; the module does not use
-# it.  An unproven diagnosis (testing.rst, "Kernels"): the crash did not
-# come back without CX16, nor with it, in 7 minutes of hotplug loops.
+# QEMU 7.2's translator does not store cc_op before that call: in a block
+# entered after an IRET or POPF the helper reads an operand of the ADD
+# before it as the flags (qemu-x86_64 7.2 does it to a user program, with
+# no kernel at all; 10.0 and hardware do not: testing.rst, "Kernels").
+# 6.1's code tests setz's result, not ZF, so the bad flags never reach an
+# interrupt frame there.  The guest's CPU model without CX16 makes the
+# kernel take SLUB's and the per-CPU code's paths without the instruction;
+# the module does not use it.
 if [[ -z ${VM_ACCEL:-} && $KVER == 6.12.* ]]; then
 	accel=tcg,thread=single
 	cpu_model="-cpu qemu64,-cx16"
